@@ -1,0 +1,108 @@
+"""Users (citizens, business representatives, staff, operators) and staff roles per municipality."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sportel.core.models import Language, Municipality
+
+from .roles import Role
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, username: str, password: str | None = None, **extra):
+        if not username:
+            raise ValueError("a user needs a username (their email or phone)")
+        user = self.model(username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("is_platform_operator", True)
+        extra.setdefault("confirmed_at", timezone.now())
+        return self.create_user(username, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """One account. ``username`` is the login: a lower-cased email or an E.164 phone number.
+
+    ``is_staff`` only opens Django's admin (platform operators); municipal staff are users with
+    a :class:`StaffRole`, and use Sportel's own staff pages.
+    """
+
+    username = models.CharField(_("login"), max_length=150, unique=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    nid = models.CharField(
+        _("personal number"),
+        max_length=10,
+        blank=True,
+        help_text=_("Linked by the citizen, or asserted by the national eID."),
+    )
+    nid_verified = models.BooleanField(
+        _("personal number verified"),
+        default=False,
+        help_text=_("True when the national eID asserted the number."),
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.SQ
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("admin site access"), default=False)
+    is_platform_operator = models.BooleanField(_("platform operator"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_municipal_staff(self) -> bool:
+        return self.staff_roles.exists()
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Staff and operators must pass TOTP before any staff page."""
+        return self.is_platform_operator or self.is_municipal_staff
+
+    def roles_in(self, municipality: Municipality) -> set[str]:
+        return set(
+            self.staff_roles.filter(municipality=municipality).values_list("role", flat=True)
+        )
+
+
+class StaffRole(models.Model):
+    """A user holds a role in one municipality (a clerk of Shkodër is nobody in Lezhë)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="staff_roles"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "municipality", "role"], name="one_role_grant")
+        ]
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} @ {self.municipality}"

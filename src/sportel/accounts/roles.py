@@ -1,0 +1,39 @@
+"""Staff roles and what each may do: one table, least privilege.
+
+A role is held per municipality; the platform operator is the only role above municipalities.
+Later modules add their permissions here, next to the role that needs them.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", _("Front-office clerk")
+    SPECIALIST = "specialist", _("Back-office specialist")
+    TAX_OFFICER = "tax_officer", _("Tax officer")
+    MANAGER = "manager", _("Manager")
+    ADMINISTRATOR = "administrator", _("Municipal administrator")
+
+
+# permission → the roles that hold it. Each line says why the role needs it.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # Everyone on staff sees the staff home and their own municipality.
+    "staff.home": frozenset(Role),
+    # Reading a person's record is personal data: audited on every read.
+    "people.read": frozenset({Role.CLERK, Role.SPECIALIST, Role.TAX_OFFICER, Role.MANAGER}),
+    # The counter registers walk-ins; specialists correct records while processing cases.
+    "people.write": frozenset({Role.CLERK, Role.SPECIALIST}),
+    # Managers and administrators look at the audit log of their municipality.
+    "audit.read": frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
+    # Administrators configure the municipality (units, staff roles, later services and tariffs).
+    "municipality.configure": frozenset({Role.ADMINISTRATOR}),
+    "staff.manage": frozenset({Role.ADMINISTRATOR}),
+}
+
+
+def roles_with(permission: str) -> frozenset[Role]:
+    try:
+        return PERMISSIONS[permission]
+    except KeyError:
+        raise KeyError(f"unknown permission {permission!r}: add it to accounts/roles.py") from None

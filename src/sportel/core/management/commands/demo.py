@@ -1,0 +1,39 @@
+import os
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from sportel import demo
+
+
+class Command(BaseCommand):
+    help = "Migrate, load demo data, print the demo logins and serve on 127.0.0.1:8000."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--no-serve", action="store_true", help="set up only, do not serve")
+
+    def handle(self, *args, port: int, no_serve: bool, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("compile-messages", verbosity=0)
+        demo.seed_all()
+        self.print_logins(port)
+        if not no_serve:
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+
+    def print_logins(self, port: int) -> None:
+        out = self.stdout.write
+        out("")
+        out(f"Sportel demo: http://127.0.0.1:{port}/  (English: http://127.0.0.1:{port}/en/)")
+        out(f"Every demo user's password: {demo.DEMO_PASSWORD}")
+        out("")
+        for login, name, slug, role, operator in demo.DEMO_USERS:
+            what = role or ("platform operator" if operator else "citizen")
+            where = f" @ {slug}" if slug else ""
+            out(f"  {what + where:<28} {login}  ({name})")
+        out("")
+        out("Staff and the operator pass two-step verification with the current code from:")
+        out(
+            "  sportel demo-otp <login>     (e.g. .venv/bin/sportel demo-otp sportel.shkoder@demo.sportel.al)"
+        )
+        out("")

@@ -1,0 +1,88 @@
+"""Request-wide concerns: tenant resolution, metrics, Content-Security-Policy."""
+
+import time
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from . import metrics
+from .selectors import municipality_by_slug
+
+
+class TenantMiddleware:
+    """Resolve ``/<municipality_slug>/...`` to ``request.municipality`` (404 if unknown).
+
+    Views read the tenant from the request; every query they make is scoped by it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.municipality = None
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        slug = view_kwargs.get("municipality_slug")
+        if slug is None:
+            return None
+        municipality = municipality_by_slug(slug)
+        if municipality is None:
+            raise Http404(_("There is no municipality with this address."))
+        request.municipality = municipality
+        return None
+
+
+class RequestMetricsMiddleware:
+    """Count requests and their latency per route pattern (never the raw path: it may hold ids)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = match.route if match is not None else "unmatched"
+        if route == "metrics":
+            return response
+        metrics.REQUESTS.labels(request.method, route, response.status_code).inc()
+        metrics.LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob: https://tile.openstreetmap.org",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ]
+)
+
+
+class ContentSecurityPolicyMiddleware:
+    """No inline scripts or styles anywhere: every asset is a file served by the app."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/admin/"):
+            # Django's admin uses inline scripts; it is for platform operators only.
+            response.setdefault(
+                "Content-Security-Policy",
+                CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
+                    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+                ),
+            )
+        else:
+            response.setdefault("Content-Security-Policy", CSP)
+        return response

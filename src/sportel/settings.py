@@ -1,0 +1,293 @@
+"""Sportel settings, read from the environment.
+
+Development defaults are safe and need nothing installed (SQLite under ./var, console email,
+file SMS). Production mode (SPORTEL_ENV=production) refuses to start without a real secret key
+and allowed hosts.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env("SPORTEL_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SPORTEL_ENV = env("SPORTEL_ENV", "development")
+PRODUCTION = SPORTEL_ENV == "production"
+DEVELOPMENT_SECRET_KEY = "sportel-development-secret-key-not-for-production"  # noqa: S105
+
+SECRET_KEY = env("SPORTEL_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+DEBUG = env_bool("SPORTEL_DEBUG", default=False)
+ALLOWED_HOSTS = env_list(
+    "SPORTEL_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver,[::1]"
+)
+CSRF_TRUSTED_ORIGINS = env_list("SPORTEL_CSRF_TRUSTED_ORIGINS")
+
+if PRODUCTION:
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "SPORTEL_SECRET_KEY must be set to a random value of at least 50 characters "
+            "in production (generate one with: sportel generate-secret-key)."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("SPORTEL_ALLOWED_HOSTS must list the site's host names.")
+    if DEBUG:
+        raise ImproperlyConfigured("SPORTEL_DEBUG must be off in production.")
+
+INSTALLED_APPS = [
+    "sportel.core",
+    "sportel.accounts",
+    "sportel.web",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "mozilla_django_oidc",
+    "django_tasks",
+    "django_tasks_db",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "sportel.core.middleware.RequestMetricsMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "sportel.core.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "sportel.core.middleware.TenantMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "sportel.urls"
+WSGI_APPLICATION = "sportel.wsgi.application"
+ASGI_APPLICATION = "sportel.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sportel.web.context_processors.sportel",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASE_URL = env("SPORTEL_DATABASE_URL", f"sqlite:///{DATA_DIR / 'sportel.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions take the write lock up front, so two writers queue instead of
+    # failing with "database is locked" when both upgrade from a read; WAL lets readers go on.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = int(env("SPORTEL_DB_CONN_MAX_AGE", "60"))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: live-server browser tests and concurrency tests use several connections.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env("SPORTEL_TEST_DATABASE_NAME", str(DATA_DIR / "test.sqlite3"))
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (Redis when configured, local memory otherwise) ----------------------------------
+REDIS_URL = env("SPORTEL_REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Accounts, sessions, 2FA, login throttling ----------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "sportel.accounts.backends.LoginBackend",
+]
+OIDC_ENABLED = bool(env("SPORTEL_OIDC_CLIENT_ID"))
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("sportel.accounts.oidc.EIDBackend")
+    OIDC_RP_CLIENT_ID = env("SPORTEL_OIDC_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = env("SPORTEL_OIDC_CLIENT_SECRET", "")
+    OIDC_RP_SIGN_ALGO = env("SPORTEL_OIDC_SIGN_ALGO", "RS256")
+    OIDC_RP_SCOPES = env("SPORTEL_OIDC_SCOPES", "openid profile email")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env("SPORTEL_OIDC_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = env("SPORTEL_OIDC_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env("SPORTEL_OIDC_USERINFO_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = env("SPORTEL_OIDC_JWKS_ENDPOINT")
+    OIDC_NID_CLAIM = env("SPORTEL_OIDC_NID_CLAIM", "nid")
+    OIDC_USE_PKCE = True
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:after-login"
+LOGOUT_REDIRECT_URL = "web:home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = int(env("SPORTEL_SESSION_SECONDS", str(8 * 3600)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+AXES_FAILURE_LIMIT = int(env("SPORTEL_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(env("SPORTEL_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "sportel.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Sportel"
+
+# --- Security headers ------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("SPORTEL_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(env("SPORTEL_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Languages and time ---------------------------------------------------------------------
+LANGUAGE_CODE = "sq"
+LANGUAGES = [("sq", _("Albanian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Tirane"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and uploaded files --------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+if env("SPORTEL_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("SPORTEL_S3_BUCKET"),
+            "endpoint_url": env("SPORTEL_S3_ENDPOINT_URL"),
+            "region_name": env("SPORTEL_S3_REGION"),
+            "access_key": env("SPORTEL_S3_ACCESS_KEY_ID"),
+            "secret_key": env("SPORTEL_S3_SECRET_ACCESS_KEY"),
+            "default_acl": "private",
+            "querystring_auth": True,
+        },
+    }
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+SPORTEL_MAX_UPLOAD_BYTES = int(env("SPORTEL_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+
+# --- Email and SMS ----------------------------------------------------------------------------
+EMAIL_BACKEND = env(
+    "SPORTEL_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env("SPORTEL_EMAIL_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = DATA_DIR / "outbox" / "email"
+EMAIL_HOST = env("SPORTEL_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("SPORTEL_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("SPORTEL_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env("SPORTEL_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SPORTEL_EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env("SPORTEL_EMAIL_FROM", "Sportel <no-reply@sportel.localhost>")
+SPORTEL_SMS_PROVIDER = env("SPORTEL_SMS_PROVIDER", "file")
+SPORTEL_SMS_FILE_PATH = DATA_DIR / "outbox" / "sms"
+SPORTEL_PUBLIC_URL = env("SPORTEL_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# --- Background work: Django's tasks API, database backend --------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "notifications", "documents"],
+    }
+}
+SPORTEL_TASK_STALE_SECONDS = int(env("SPORTEL_TASK_STALE_SECONDS", "300"))
+
+# --- Observability -------------------------------------------------------------------------
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"no_personal_data": {"()": "sportel.core.logging.RedactPersonalData"}},
+    "formatters": {"json": {"()": "sportel.core.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["no_personal_data"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env("SPORTEL_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

@@ -1,0 +1,35 @@
+"""URLs. Operational and standard APIs sit outside the language prefix; pages are Albanian at
+``/`` and English under ``/en/``. Municipal pages live under ``/<municipality_slug>/``."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from sportel.api import api
+from sportel.core import views as core_views
+from sportel.web import urls as web_urls
+
+handler400 = "sportel.web.errors.bad_request"
+handler403 = "sportel.web.errors.permission_denied"
+handler404 = "sportel.web.errors.page_not_found"
+handler500 = "sportel.web.errors.server_error"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", core_views.metrics_view, name="metrics"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("oidc/", include("mozilla_django_oidc.urls")),
+]
+
+# Municipal pages: each module adds ``path("<slug:municipality_slug>/<module>/", include(...))``.
+municipal = [
+    path("<slug:municipality_slug>/", include(web_urls.municipal_urlpatterns)),
+]
+
+urlpatterns += i18n_patterns(
+    path("", include(web_urls)),
+    path("account/", include("sportel.accounts.urls")),
+    *municipal,
+    prefix_default_language=False,
+)
