@@ -205,7 +205,7 @@ if PRODUCTION:
 # --- Languages and time ---------------------------------------------------------------------
 LANGUAGE_CODE = "sq"
 LANGUAGES = [("sq", _("Albanian")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS: list[str] = []  # each app owns its catalogue: <app>/locale/
 TIME_ZONE = "Europe/Tirane"
 USE_I18N = True
 USE_TZ = True
