@@ -240,3 +240,90 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain}@{self.seq}"
+
+
+# --- Notifications outbox ------------------------------------------------------------------
+
+
+class Notification(models.Model):
+    """One message to one recipient on one channel: the outbox row the worker delivers.
+
+    It is written in the caller's transaction, so a notification exists exactly when the work
+    that caused it committed. Delivery attempts are appended as NotificationAttempt rows; a
+    permanent failure stays here as ``failed`` with the last error, never dropped.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("email")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("municipality"),
+        help_text=_("Empty for platform-wide messages (e.g. account confirmation)."),
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    template = models.CharField(_("template"), max_length=100)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("body"))
+    status = models.CharField(
+        _("status"), max_length=6, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        ordering = ["-created_at"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.template} #{self.pk} ({self.status})"
+
+
+class NotificationAttempt(models.Model):
+    """One delivery attempt, appended in the same transaction that updates the notification."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    number = models.PositiveIntegerField(_("attempt"))
+    at = models.DateTimeField(_("at"))
+    ok = models.BooleanField(_("delivered"))
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "number"], name="one_row_per_notification_attempt"
+            )
+        ]
+        ordering = ["notification", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id}#{self.number} {'ok' if self.ok else 'failed'}"

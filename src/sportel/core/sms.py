@@ -1,0 +1,94 @@
+"""SMS gateways behind one small interface, chosen by ``SPORTEL_SMS_PROVIDER``.
+
+A real gateway (an Albanian operator's HTTP API, Twilio, ...) is a class with a ``send`` method
+registered under a name::
+
+    @register("mygateway")
+    class MyGateway(SmsProvider):
+        def send(self, *, to: str, body: str) -> str:
+            ...  # call the gateway; raise SmsError to have the attempt retried
+            return gateway_message_id
+
+Development uses ``file`` (one file per message under SPORTEL_DATA_DIR/outbox/sms) or
+``console`` (printed to stdout).
+"""
+
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from django.conf import settings
+from django.utils import timezone
+
+
+class SmsError(Exception):
+    """The gateway did not take the message; the delivery is retried with backoff."""
+
+
+class SmsProvider:
+    """What a gateway implements: deliver one text to one phone number, return its message id."""
+
+    def send(self, *, to: str, body: str) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+_providers: dict[str, type[SmsProvider]] = {}
+P = TypeVar("P", bound=type[SmsProvider])
+
+
+def register(name: str) -> Callable[[P], P]:
+    def decorate(cls: P) -> P:
+        _providers[name] = cls
+        return cls
+
+    return decorate
+
+
+def providers() -> list[str]:
+    return sorted(_providers)
+
+
+def get_provider(name: str | None = None) -> SmsProvider:
+    """The configured gateway: a registered name, or the dotted path of an SmsProvider class."""
+    name = name or settings.SPORTEL_SMS_PROVIDER
+    if name not in _providers and "." in name:
+        from django.utils.module_loading import import_string
+
+        return import_string(name)()
+    try:
+        return _providers[name]()
+    except KeyError:
+        raise SmsError(
+            f"Unknown SMS provider {name!r}; registered: {', '.join(providers())}"
+        ) from None
+
+
+def _message_text(to: str, body: str, message_id: str) -> str:
+    return f"To: {to}\nDate: {timezone.now().isoformat()}\nMessage-Id: {message_id}\n\n{body}\n"
+
+
+@register("console")
+class ConsoleProvider(SmsProvider):
+    def send(self, *, to: str, body: str) -> str:
+        message_id = uuid.uuid4().hex
+        sys.stdout.write(_message_text(to, body, message_id) + "-" * 40 + "\n")
+        sys.stdout.flush()
+        return message_id
+
+
+@register("file")
+class FileProvider(SmsProvider):
+    """One ``.sms`` file per message, written atomically (tmp file + rename)."""
+
+    def send(self, *, to: str, body: str) -> str:
+        directory = Path(settings.SPORTEL_SMS_FILE_PATH)
+        directory.mkdir(parents=True, exist_ok=True)
+        message_id = uuid.uuid4().hex
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        target = directory / f"{stamp}-{message_id}.sms"
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(_message_text(to, body, message_id), encoding="utf-8")
+        tmp.rename(target)
+        return message_id
