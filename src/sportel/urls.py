@@ -25,6 +25,7 @@ urlpatterns = [
 # Municipal pages: each module adds ``path("<slug:municipality_slug>/<module>/", include(...))``.
 municipal = [
     path("<slug:municipality_slug>/", include(web_urls.municipal_urlpatterns)),
+    path("<slug:municipality_slug>/staff/", include("sportel.accounts.staff_urls")),
 ]
 
 urlpatterns += i18n_patterns(
