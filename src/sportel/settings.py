@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "sportel.core.middleware.RequestMetricsMiddleware",
+    "sportel.core.logging.RequestLogMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sportel.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

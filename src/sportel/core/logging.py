@@ -7,6 +7,7 @@ before they are written, so a careless ``logger.info(f"... {person.nid}")`` does
 import json
 import logging
 import re
+import time
 
 PATTERNS = [
     (re.compile(r"\b[A-T0-9][0-9]{8}[A-Z]\b"), "[nid]"),
@@ -36,9 +37,68 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key in ("event", "municipality", "route", "status", "duration_ms", "task"):
+        for key in (
+            "event",
+            "municipality",
+            "method",
+            "route",
+            "status",
+            "duration_ms",
+            "user_id",
+            "task",
+        ):
             if hasattr(record, key):
                 payload[key] = getattr(record, key)
         if record.exc_info:
             payload["exception"] = scrub(self.formatException(record.exc_info))
         return json.dumps(payload, ensure_ascii=False)
+
+
+request_logger = logging.getLogger("sportel.request")
+
+
+def _loaded_user(request):
+    """The user if the request already loaded it; logging alone must not cost a session query."""
+    from django.utils.functional import empty
+
+    user = getattr(request, "user", None)
+    if user is None or getattr(user, "_wrapped", None) is empty:
+        return None
+    return user
+
+
+class RequestLogMiddleware:
+    """One INFO line per request: method, route pattern, status, duration, municipality and the
+    numeric user id. Never the raw path or query string: they can carry names, NIDs or tokens.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = match.route if match is not None else "unmatched"
+        if route in ("healthz", "metrics"):
+            return response  # scraped every few seconds: counted in /metrics, not logged
+        user = _loaded_user(request)
+        municipality = getattr(request, "municipality", None)
+        status = response.status_code
+        request_logger.log(
+            logging.ERROR if status >= 500 else logging.INFO,
+            "%s %s %s",
+            request.method,
+            route or "/",
+            status,
+            extra={
+                "event": "request",
+                "method": request.method,
+                "route": route or "/",
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "municipality": municipality.slug if municipality is not None else None,
+            },
+        )
+        return response

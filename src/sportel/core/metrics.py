@@ -60,3 +60,80 @@ def gauge(name: str, documentation: str, labels: list[str], rows) -> GaugeMetric
     for *label_values, value in rows:
         family.add_metric([str(v) for v in label_values], value)
     return family
+
+
+# --- State read from the database at scrape time --------------------------------------------
+# Every statuses x queue/channel pair is reported, zeros included, so alerts and graphs never
+# see a series vanish.
+
+
+def _safe(collector):
+    """A collector that fails (database down) drops its own metrics, never the whole scrape."""
+
+    def run():
+        try:
+            yield from collector()
+        except Exception:  # the database is down or migrating: /healthz reports it
+            import logging
+
+            logging.getLogger(__name__).warning("metrics collector %s failed", collector.__name__)
+
+    run.__name__ = collector.__name__
+    return run
+
+
+@register_db_collector
+@_safe
+def task_metrics():
+    from django.conf import settings
+    from django.db.models import Count, Min
+    from django.utils import timezone
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    queues = {q for backend in settings.TASKS.values() for q in backend.get("QUEUES", [])}
+    counts = {
+        (row["queue_name"], row["status"]): row["n"]
+        for row in DBTaskResult.objects.values("queue_name", "status").annotate(n=Count("id"))
+    }
+    queues |= {queue for queue, _ in counts}
+    yield gauge(
+        "sportel_tasks",
+        "Background tasks stored in the database, by queue and status",
+        ["queue", "status"],
+        [
+            (queue, status, counts.get((queue, status), 0))
+            for queue in sorted(queues)
+            for status in TaskResultStatus.values
+        ],
+    )
+    oldest = DBTaskResult.objects.ready().aggregate(oldest=Min("enqueued_at"))["oldest"]
+    yield gauge(
+        "sportel_tasks_oldest_ready_age_seconds",
+        "Age of the oldest task waiting for a worker (0 when none): alert when workers fall behind",
+        [],
+        [((timezone.now() - oldest).total_seconds() if oldest else 0.0,)],
+    )
+
+
+@register_db_collector
+@_safe
+def notification_metrics():
+    from django.db.models import Count
+
+    from .models import Notification
+
+    counts = {
+        (row["channel"], row["status"]): row["n"]
+        for row in Notification.objects.values("channel", "status").annotate(n=Count("id"))
+    }
+    yield gauge(
+        "sportel_notifications",
+        "Notifications in the outbox, by channel and status",
+        ["channel", "status"],
+        [
+            (channel, status, counts.get((channel, status), 0))
+            for channel in Notification.Channel.values
+            for status in Notification.Status.values
+        ],
+    )

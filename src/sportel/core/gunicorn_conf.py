@@ -1,0 +1,25 @@
+"""Gunicorn hooks for ``sportel serve`` (the command line sets workers, threads and bind).
+
+Prometheus counters live in per-process files under PROMETHEUS_MULTIPROC_DIR, which
+``sportel serve`` points at SPORTEL_DATA_DIR/prometheus/<bind>; /metrics adds them up across
+workers. The directory is emptied when the server starts, and a dead worker's live gauges are
+dropped.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+
+def on_starting(server):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        Path(directory).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
