@@ -114,6 +114,9 @@ TEMPLATES = [
     }
 ]
 
+# Every form renders GOV.UK-style from {{ form }}: labels, hints, errors next to the field.
+FORM_RENDERER = "sportel.web.forms.GovukFormRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env("SPORTEL_DATABASE_URL", f"sqlite:///{DATA_DIR / 'sportel.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}

@@ -1,27 +1,30 @@
-"""Error pages in the visitor's language, with the site's layout (never Django's debug page)."""
+"""Error pages in the visitor's language, with the site's layout (never Django's debug page).
 
+LocaleMiddleware has already chosen the language from the URL (``/en/...`` is English), so a
+404 at ``/en/nonexistent`` is English and one at ``/nonexistent`` Albanian.
+"""
+
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 
-
-def _page(request, status: int, template: str):
-    return render(request, template, status=status)
+from .context_processors import layout_context
 
 
 def bad_request(request, exception=None):
-    return _page(request, 400, "errors/400.html")
+    return render(request, "errors/400.html", status=400)
 
 
 def permission_denied(request, exception=None):
-    return _page(request, 403, "errors/403.html")
+    return render(request, "errors/403.html", status=403)
 
 
 def page_not_found(request, exception=None):
-    return _page(request, 404, "errors/404.html")
+    return render(request, "errors/404.html", status=404)
 
 
 def server_error(request):
-    # No context processors that touch the database: the database may be why we are here.
-    from django.http import HttpResponseServerError
-    from django.template import loader
-
-    return HttpResponseServerError(loader.get_template("errors/500.html").render({}))
+    # Rendered without the request so no context processor runs: the database (sessions, the
+    # user, the tenant) may be why we are here. The layout's own context needs no database.
+    context = layout_context(request.get_full_path())
+    return HttpResponseServerError(loader.get_template("errors/500.html").render(context))

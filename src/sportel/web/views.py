@@ -1,15 +1,30 @@
 from django.shortcuts import render
 
-from sportel.core.selectors import active_municipalities, units_of
+from sportel.core.selectors import units_of
+
+from .links import municipal_links_for
+from .selectors import municipalities_for_directory
 
 
 def home(request):
-    return render(request, "web/home.html", {"municipalities": active_municipalities()})
+    """What Sportel is, and every municipality by county (filtered by ``?q=`` without JS)."""
+    query = request.GET.get("q", "").strip()[:100]
+    return render(
+        request,
+        "web/home.html",
+        {"municipalities": municipalities_for_directory(query), "query": query},
+    )
 
 
 def municipality_home(request, municipality_slug: str):
+    """A municipality's front door: its administrative units and the modules' entry points."""
+    municipality = request.municipality
     return render(
         request,
         "web/municipality_home.html",
-        {"units": units_of(request.municipality)},
+        {"units": units_of(municipality), "municipal_links": municipal_links_for(municipality)},
     )
+
+
+def accessibility(request):
+    return render(request, "web/accessibility.html")
