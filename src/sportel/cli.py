@@ -5,6 +5,12 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["generate-secret-key"]:
+        # Before settings load: production refuses to start until it has the key this prints.
+        from sportel.core.secrets import new_secret_key
+
+        print(new_secret_key())
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sportel.settings")
     from django.core.management import execute_from_command_line
 

@@ -1,10 +1,6 @@
-import string
-
 from django.core.management.base import BaseCommand
-from django.utils.crypto import get_random_string
 
-# Letters, digits, - and _: safe unquoted in shells, systemd EnvironmentFile and .env files.
-ALPHABET = string.ascii_letters + string.digits + "-_"
+from sportel.core.secrets import new_secret_key
 
 
 class Command(BaseCommand):
@@ -12,4 +8,4 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def handle(self, *args, **options):
-        self.stdout.write(get_random_string(64, ALPHABET))
+        self.stdout.write(new_secret_key())

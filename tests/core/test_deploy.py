@@ -1,0 +1,76 @@
+"""Production mode: `sportel check --deploy` is clean with real settings, and start-up refuses
+a missing or development secret key with a message that says what to do."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.core.test_tasks import REPO
+
+SPORTEL = str(Path(sys.executable).parent / "sportel")
+
+
+def sportel(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SPORTEL_")}
+    return subprocess.run(
+        [SPORTEL, *args],
+        env={
+            **clean,
+            "SPORTEL_DATA_DIR": str(tmp_path),
+            "PYTHONPATH": str(REPO / "src"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def production(key: str | None, hosts: str = "sportel.shkoder.gov.al") -> dict[str, str]:
+    env = {"SPORTEL_ENV": "production", "SPORTEL_ALLOWED_HOSTS": hosts}
+    if key is not None:
+        env["SPORTEL_SECRET_KEY"] = key
+    return env
+
+
+def test_generate_secret_key_works_before_production_has_a_key(tmp_path):
+    first = sportel("generate-secret-key", tmp_path=tmp_path, **production(None))
+    second = sportel("generate-secret-key", tmp_path=tmp_path, **production(None))
+    assert first.returncode == 0, first.stderr
+    key = first.stdout.strip()
+    assert len(key) == 64 and key != second.stdout.strip()
+    assert key.replace("-", "").replace("_", "").isalnum()  # safe unquoted in env files
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    key = sportel("generate-secret-key", tmp_path=tmp_path).stdout.strip()
+    result = sportel(
+        "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **production(key)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "key",
+    [None, "", "sportel-development-secret-key-not-for-production", "short-key"],
+    ids=["missing", "empty", "development", "too-short"],
+)
+def test_production_refuses_to_start_without_a_real_secret(tmp_path, key):
+    result = sportel("check", tmp_path=tmp_path, **production(key))
+    assert result.returncode != 0
+    assert (
+        "SPORTEL_SECRET_KEY must be set to a random value of at least 50 characters in "
+        "production (generate one with: sportel generate-secret-key)."
+    ) in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
+    key = sportel("generate-secret-key", tmp_path=tmp_path).stdout.strip()
+    result = sportel("check", tmp_path=tmp_path, **production(key, hosts=""))
+    assert result.returncode != 0
+    assert "SPORTEL_ALLOWED_HOSTS must list the site's host names." in result.stderr
