@@ -525,3 +525,40 @@ def test_every_rendered_input_has_a_label(language):
     for control in parser.controls:
         assert control.get("id") in parser.label_for or control.get("id") in parser.wrapped, control
     assert "Numri personal" in html if language == "sq" else "NID" in html
+
+
+def test_a_hint_from_the_schema_is_text_never_markup():
+    schema = {
+        "type": "object",
+        "properties": {"x": {"type": "string", "x-help": {"sq": "<script>alert(1)</script> & më"}}},
+    }
+    html = Template("{{ form }}").render(Context({"form": form_class_for(schema)()}))
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; më" in html
+
+
+def test_an_empty_form_starts_from_the_schemas_defaults():
+    schema = {
+        "type": "object",
+        "properties": {
+            "copies": {"type": "integer", "default": 1},
+            "language": {"type": "string", "enum": ["sq", "en"], "default": "sq"},
+        },
+    }
+    html = Template("{{ form }}").render(Context({"form": form_class_for(schema)()}))
+    assert 'name="copies" value="1"' in html
+    assert 'value="sq" id="id_language_0" checked' in html.replace("\n", " ")
+
+
+@pytest.mark.parametrize("value", ["1e999999", "1" * 31, "0." + "0" * 30 + "1", "Infinity"])
+def test_absurd_numbers_are_refused_before_anything_expensive(value):
+    assert "area" in errors_of(post(area=value))
+
+
+def test_properties_may_be_named_like_form_attributes():
+    names = ["schema", "language", "identifier_fields", "data", "fields", "errors", "clean"]
+    schema = {"type": "object", "properties": {n: {"type": "string"} for n in names}}
+    f = form_class_for(schema)(data={n: n.upper() for n in names})
+    assert list(f.fields) == names
+    assert f.is_valid(), f.errors
+    assert to_json(f) == {n: n.upper() for n in names}

@@ -21,7 +21,8 @@ order they are written). Any other Draft 2020-12 keyword at the top level (``if`
 Each property:
 
 =====================  =================================================================
-``type``               ``string``, ``integer``, ``number`` (a Decimal, never a float) or
+``type``               ``string``, ``integer``, ``number`` (a Decimal, never a float, at
+                       most 30 significant digits) or
                        ``boolean`` (a checkbox; with ``"const": true`` it must be ticked,
                        e.g. a declaration).
 ``format``             strings only: ``email``, ``date`` (ISO ``YYYY-MM-DD``; the form also
@@ -41,6 +42,7 @@ Each property:
 ``x-help``             language; they fall back to ``title`` / ``description``, then to the
                        other language, then (label only) to the property name.
 ``x-widget``           ``textarea`` for a multi-line string.
+``default``            the value an empty form starts with.
 =====================  =================================================================
 
 Identifiers (``nid``, ``nipt``) are checked with :mod:`sportel.core.identifiers`: a wrong
@@ -74,6 +76,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.html import conditional_escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator, FormatChecker
@@ -88,6 +91,7 @@ CONFIRM_SUFFIX = "__confirm"
 RADIO_LIMIT = 5  # up to this many choices show as radios (all visible), more as a select list
 TYPES = ("string", "integer", "number", "boolean")
 FORMATS = ("email", "date", "nid", "nipt", "phone")
+MAX_DIGITS = 30  # a number field's significant digits, decimals included
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"]
 
 # After removing spaces, dots, dashes and brackets: international (+ or 00) or national (0...).
@@ -357,8 +361,11 @@ def _build_field(name: str, prop: Mapping[str, Any], *, required: bool, language
     common: dict[str, Any] = {
         "required": required,
         "label": _text(prop, "x-title", "title", language) or name.replace("_", " ").capitalize(),
-        "help_text": _text(prop, "x-help", "description", language) or "",
+        # Django renders help_text unescaped (|safe); a schema's hint is text, never markup.
+        "help_text": conditional_escape(_text(prop, "x-help", "description", language) or ""),
     }
+    if "default" in prop:
+        common["initial"] = prop["default"]
     kind = prop["type"]
     if "enum" in prop:
         return _enum_field(prop, common, language)
@@ -374,7 +381,8 @@ def _build_field(name: str, prop: Mapping[str, Any], *, required: bool, language
             for key, schema_key in (("min_value", "minimum"), ("max_value", "maximum"))
             if schema_key in prop
         }
-        return forms.DecimalField(**common, **limits)
+        # MAX_DIGITS keeps "1e999999" from becoming a million-digit number further on.
+        return forms.DecimalField(**common, **limits, max_digits=MAX_DIGITS)
     # boolean: unticked means False, which satisfies "required"; only const true must be ticked.
     common["required"] = prop.get("const") is True
     return forms.BooleanField(**common)
@@ -513,16 +521,15 @@ def _cached_form_class(schema_json: str, language: str) -> type[SchemaForm]:
         name: _build_field(name, properties[name], required=name in required, language=language)
         for name in _field_order(schema)
     }
-    attrs = {
-        **fields,
-        "schema": schema,
-        "language": language,
-        "identifier_fields": tuple(
-            name for name, field in fields.items() if isinstance(field, IdentifierField)
-        ),
-        "__module__": __name__,
-    }
-    return type("JsonSchemaForm", (SchemaForm,), attrs)
+    form_class = type("JsonSchemaForm", (SchemaForm,), {**fields, "__module__": __name__})
+    # Set after the class exists: the metaclass has taken the fields out of the class namespace
+    # by then, so a property called "schema" or "language" stays a field.
+    form_class.schema = schema
+    form_class.language = language
+    form_class.identifier_fields = tuple(
+        name for name, field in fields.items() if isinstance(field, IdentifierField)
+    )
+    return form_class
 
 
 def validate(schema: dict, data: dict, *, language: str = "sq") -> dict[str, list[str]]:
