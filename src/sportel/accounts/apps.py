@@ -6,3 +6,12 @@ class AccountsConfig(AppConfig):
     name = "sportel.accounts"
     label = "accounts"
     verbose_name = _("Accounts and roles")
+
+    def ready(self):
+        from django.contrib import admin
+        from django_otp.admin import OTPAdminSite
+
+        from . import signals  # noqa: F401 -- connects the audit receivers
+
+        # The admin is for platform operators, who must pass TOTP like staff.
+        admin.site.__class__ = OTPAdminSite

@@ -106,3 +106,42 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} @ {self.municipality}"
+
+
+class PhoneConfirmation(models.Model):
+    """A 6-digit code sent by SMS to confirm a phone number; only its hash is stored.
+
+    Codes expire, allow a few wrong guesses, and a new code replaces every earlier one.
+    Email addresses are confirmed with a signed link instead, which needs no row.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_confirmations")
+    phone = models.CharField(_("phone"), max_length=32)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+        verbose_name = _("phone confirmation")
+        verbose_name_plural = _("phone confirmations")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ConfirmationSent(models.Model):
+    """When a confirmation (link or code) was sent: the record resend limits count."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="confirmations_sent")
+    channel = models.CharField(max_length=5, choices=[("email", "email"), ("sms", "SMS")])
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.channel} {self.at:%Y-%m-%d %H:%M}"

@@ -19,3 +19,10 @@ def login_identifier(value: str) -> str:
 
 def is_phone(value: str) -> bool:
     return bool(re.fullmatch(r"\+\d{8,15}", login_identifier(value)))
+
+
+def axes_username(request, credentials=None) -> str:
+    """django-axes counts failures per login: "Arta@X.al" and "arta@x.al" are one account."""
+    if credentials and credentials.get("username"):
+        return login_identifier(credentials["username"])
+    return login_identifier(request.POST.get("username", "") if request is not None else "")

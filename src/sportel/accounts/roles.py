@@ -29,6 +29,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Administrators configure the municipality (units, staff roles, later services and tariffs).
     "municipality.configure": frozenset({Role.ADMINISTRATOR}),
     "staff.manage": frozenset({Role.ADMINISTRATOR}),
+    # Services (issue 3). The queue and case files hold personal data: the people who work
+    # cases, and managers who answer for deadlines; every case file read is audited.
+    "cases.read": frozenset({Role.CLERK, Role.SPECIALIST, Role.MANAGER}),
+    # The counter files applications for walk-ins, answers for them and takes fees in cash.
+    "cases.counter": frozenset({Role.CLERK}),
+    # Specialists share work among themselves; managers rebalance the queue.
+    "cases.assign": frozenset({Role.SPECIALIST, Role.MANAGER}),
+    # Only back-office specialists work and decide cases.
+    "cases.process": frozenset({Role.SPECIALIST}),
+    # Anyone who touches a case may leave a note for colleagues or the applicant.
+    "cases.note": frozenset({Role.CLERK, Role.SPECIALIST, Role.MANAGER}),
+    # Administrators add and version service types, life events and assignment rules.
+    "services.configure": frozenset({Role.ADMINISTRATOR}),
 }
 
 

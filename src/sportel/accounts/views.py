@@ -1,17 +1,59 @@
-from django import forms
-from django.contrib import auth
+"""Account pages: sign-up and confirmation, login and 2FA, profile, NID, password, data accesses,
+and the staff home. Thin: parse, call a service or selector, render."""
+
+import base64
+import contextlib
+
+from django.conf import settings
+from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
+from . import selectors, services
+from .decorators import staff_required
+from .forms import (
+    LoginForm,
+    NidForm,
+    OtpForm,
+    PhoneCodeForm,
+    ProfileForm,
+    ResendForm,
+    SignUpForm,
+)
+from .normalize import login_identifier
+from .staff import links_for
+
+PENDING_LOGIN = "accounts_pending_login"
+
+
+def oidc_enabled() -> bool:
+    return "sportel.accounts.oidc.EIDBackend" in settings.AUTHENTICATION_BACKENDS
+
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        context["unconfirmed"] = any(
+            error.code == "unconfirmed" for error in form.errors.as_data().get("__all__", [])
+        )
+        context["oidc_enabled"] = oidc_enabled()
+        return context
 
 
 @require_POST
@@ -22,40 +64,270 @@ def logout_view(request):
 
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return default
 
 
-def after_login(request):
-    """Staff go through the second factor; citizens go to their account."""
-    if not request.user.is_authenticated:
-        return redirect("accounts:login")
-    if request.user.needs_second_factor and not request.user.is_verified():
-        return redirect("accounts:otp")
-    return redirect("web:home")
+def _in_language(language: str, url_name: str, **kwargs) -> str:
+    with override(language):
+        return reverse(url_name, kwargs=kwargs or None)
 
 
-class OtpForm(forms.Form):
-    token = forms.CharField(
-        label=_("Code from your authenticator app"),
-        max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+def _with_language_cookie(response, language: str):
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax", secure=settings.PRODUCTION
     )
+    return response
+
+
+def after_login(request):
+    """Staff pass the second factor, then land on their municipality's staff home (the first
+    by name when they serve several); citizens land on their account page. Every page is in the
+    user's own language from here on."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:login")
+    language = user.language
+    if user.needs_second_factor and not user.is_verified():
+        target = _in_language(language, "accounts:otp")
+    else:
+        municipality = selectors.staff_municipalities(user).order_by("name").first()
+        if municipality is not None:
+            target = _in_language(language, "staff:home", municipality_slug=municipality.slug)
+        elif user.is_platform_operator:
+            target = reverse("admin:index")
+        else:
+            target = _in_language(language, "accounts:account")
+    return _with_language_cookie(HttpResponseRedirect(target), language)
+
+
+def _qr_data_uri(text: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
 
 
 def otp_verify(request):
-    if not request.user.is_authenticated:
+    """The second factor: enrolment (QR code) when there is no confirmed device, else a code."""
+    user = request.user
+    if not user.is_authenticated:
         return redirect("accounts:login")
+    if not user.needs_second_factor or user.is_verified():
+        return redirect(_safe_next(request, reverse("accounts:after-login")))
+    enrolling = not user.totpdevice_set.filter(confirmed=True).exists()
+    device = services.enrolment_device(user) if enrolling else None
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"])
-        if device is not None:
-            otp_login(request, device)
-            return redirect(_safe_next(request, "web:home"))
+        token = form.cleaned_data["token"].strip()
+        if enrolling:
+            verified = device if services.confirm_enrolment(user, device, token) else None
+        else:
+            verified = match_token(user, token)
+        if verified is not None:
+            otp_login(request, verified)
+            return redirect(_safe_next(request, reverse("accounts:after-login")))
         form.add_error("token", _("This code is not valid. Enter the current code from your app."))
-    return render(request, "accounts/otp.html", {"form": form})
+    context = {"form": form, "enrolling": enrolling, "next": _safe_next(request, "")}
+    if enrolling:
+        context["qr_code"] = _qr_data_uri(device.config_url)
+        context["secret"] = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(request, "accounts/otp.html", context)
 
 
-def locked_out(request, credentials, *args, **kwargs):
+def locked_out(request, credentials=None, *args, **kwargs):
     return render(request, "accounts/locked_out.html", status=429)
+
+
+# --- Sign-up and confirmation ---------------------------------------------------------------
+
+
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/")
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:account")
+    form = SignUpForm(request.POST or None, initial={"language": request.LANGUAGE_CODE or "sq"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.sign_up(
+                contact=data["contact"],
+                password=data["password1"],
+                full_name=data["full_name"],
+                language=data["language"],
+                base_url=_base_url(request),
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            request.session[PENDING_LOGIN] = user.username
+            return redirect("accounts:signup-sent")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    login = request.session.get(PENDING_LOGIN, "")
+    if login.startswith("+"):
+        return redirect("accounts:confirm-phone")
+    return render(request, "accounts/signup_sent.html", {"login": login})
+
+
+def confirm_email(request, token: str):
+    try:
+        services.confirm_email(token)
+    except services.ConfirmationError as error:
+        return render(
+            request,
+            "accounts/confirm_failed.html",
+            {"message": str(error), "form": ResendForm()},
+            status=400,
+        )
+    request.session.pop(PENDING_LOGIN, None)
+    return render(request, "accounts/confirmed.html")
+
+
+def confirm_phone(request):
+    form = PhoneCodeForm(
+        request.POST or None, initial={"login": request.session.get(PENDING_LOGIN, "")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_phone(login=form.cleaned_data["login"], code=form.cleaned_data["code"])
+        except services.ConfirmationError as error:
+            form.add_error("code", str(error))
+        else:
+            request.session.pop(PENDING_LOGIN, None)
+            return render(request, "accounts/confirmed.html")
+    return render(request, "accounts/confirm_phone.html", {"form": form})
+
+
+def resend(request):
+    form = ResendForm(request.POST or None, initial={"login": request.GET.get("login", "")})
+    if request.method == "POST" and form.is_valid():
+        login = login_identifier(form.cleaned_data["login"])
+        # Rate limited or not, the same answer: the page must not tell whether the account exists.
+        with contextlib.suppress(services.RateLimited):
+            services.resend_confirmation(login, base_url=_base_url(request))
+        request.session[PENDING_LOGIN] = login
+        messages.info(
+            request,
+            _(
+                "If an unconfirmed account uses this email or phone number, we have sent a new "
+                "link or code. You can ask for a new one up to 3 times an hour."
+            ),
+        )
+        if login.startswith("+"):
+            return redirect("accounts:confirm-phone")
+        return redirect("accounts:signup-sent")
+    return render(request, "accounts/resend.html", {"form": form})
+
+
+# --- Account pages --------------------------------------------------------------------------
+
+
+@login_required
+def account(request):
+    user = request.user
+    municipalities = list(selectors.staff_municipalities(user).order_by("name"))
+    return render(
+        request,
+        "accounts/account.html",
+        {"account": user, "staff_municipalities": municipalities},
+    )
+
+
+@login_required
+def profile(request):
+    user = request.user
+    login_is_phone = services.is_phone_login(user)
+    initial = {
+        "full_name": user.full_name,
+        "email": user.email,
+        "phone": user.phone,
+        "language": user.language,
+    }
+    form = ProfileForm(request.POST or None, initial=initial, login_is_phone=login_is_phone)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_profile(
+                user,
+                full_name=data["full_name"],
+                language=data["language"],
+                email=data.get("email", user.email) or "",
+                phone=data.get("phone", user.phone) or "",
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            with override(user.language):
+                messages.success(request, _("Your details are saved."))
+            target = _in_language(user.language, "accounts:account")
+            return _with_language_cookie(HttpResponseRedirect(target), user.language)
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def link_nid(request):
+    user = request.user
+    form = NidForm(request.POST or None, initial={"nid": user.nid})
+    warning = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.link_nid(
+                user,
+                form.cleaned_data["nid"],
+                accept_check_letter=form.cleaned_data["accept_check_letter"],
+            )
+        except ValidationError as error:
+            for err in error.error_dict.get("nid", []):
+                if err.code == "check_letter":
+                    warning = err.messages[0]
+                else:
+                    form.add_error("nid", err.messages)
+        else:
+            messages.success(request, _("Your personal number is linked to your account."))
+            return redirect("accounts:account")
+    return render(request, "accounts/nid.html", {"form": form, "warning": warning})
+
+
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.change_password(request.user, new_password=form.cleaned_data["new_password1"])
+        auth.update_session_auth_hash(request, request.user)
+        messages.success(request, _("Your password is changed."))
+        return redirect("accounts:account")
+    return render(request, "accounts/password.html", {"form": form})
+
+
+@login_required
+def accesses(request):
+    return render(
+        request,
+        "accounts/accesses.html",
+        {"entries": selectors.data_accesses(request.user)},
+    )
+
+
+@staff_required("staff.home")
+def staff_home(request, municipality_slug: str):
+    return render(
+        request,
+        "accounts/staff_home.html",
+        {
+            "roles": selectors.role_labels(request.staff_roles),
+            "links": links_for(request.staff_roles, municipality_slug),
+            "other_municipalities": selectors.staff_municipalities(request.user)
+            .exclude(pk=request.municipality.pk)
+            .order_by("name"),
+        },
+    )

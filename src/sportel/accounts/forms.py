@@ -1,0 +1,132 @@
+"""Forms for the account pages. They parse and check input; services do the writes."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from sportel.core.models import Language
+
+CONTACT_HELP = _("Your email address, or your mobile number (for example 069 123 4567).")
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Email or phone number"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {
+        "invalid_login": _(
+            "The email or phone number and password do not match an account. "
+            "Check them and try again."
+        ),
+        "inactive": _("This account is closed."),
+        "unconfirmed": _(
+            "You have not confirmed this account yet. Use the link or code we sent you, "
+            "or ask for a new one."
+        ),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.confirmed_at is None:
+            raise ValidationError(self.error_messages["unconfirmed"], code="unconfirmed")
+
+
+class SignUpForm(forms.Form):
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    contact = forms.CharField(
+        label=_("Email or phone number"),
+        max_length=254,
+        help_text=CONTACT_HELP,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        help_text=_("At least 10 characters; not only numbers, and not a common password."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+    )
+    language = forms.ChoiceField(
+        label=_("Language for messages and pages"),
+        choices=Language.choices,
+        widget=forms.RadioSelect,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords are not the same."))
+        return data
+
+
+class PhoneCodeForm(forms.Form):
+    login = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "tel"}),
+    )
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ResendForm(forms.Form):
+    login = forms.CharField(
+        label=_("Email or phone number"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label=_("Email"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=Language.choices, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, login_is_phone: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The login itself is not edited here: it is shown on the account page.
+        del self.fields["phone" if login_is_phone else "email"]
+
+
+class NidForm(forms.Form):
+    nid = forms.CharField(
+        label=_("Personal number (NID)"),
+        max_length=14,
+        help_text=_("The 10 characters on your identity card, for example J00101001C."),
+    )
+    accept_check_letter = forms.BooleanField(
+        label=_("I have checked: this is the number on my identity card"),
+        required=False,
+    )
+
+
+class OtpForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -1,0 +1,44 @@
+"""Links on the staff home. Each module registers its staff pages here, with the permission
+that opens them, so a clerk sees only the links their roles allow."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+
+from .roles import roles_with
+
+
+@dataclass(frozen=True)
+class StaffLink:
+    label: str | Promise
+    url_name: str  # reversed with municipality_slug
+    permission: str
+    description: str | Promise = ""
+
+
+STAFF_LINKS: list[StaffLink] = []
+
+
+def register_staff_link(
+    label: str | Promise, url_name: str, permission: str, description: str | Promise = ""
+) -> None:
+    """Add a link to the staff home, e.g. from a module's ``AppConfig.ready()``."""
+    roles_with(permission)  # fails early on an unknown permission
+    link = StaffLink(label, url_name, permission, description)
+    if link not in STAFF_LINKS:
+        STAFF_LINKS.append(link)
+
+
+def links_for(roles: set[str], municipality_slug: str) -> list[dict]:
+    links = []
+    for link in STAFF_LINKS:
+        if roles & {role.value for role in roles_with(link.permission)}:
+            links.append(
+                {
+                    "label": link.label,
+                    "description": link.description,
+                    "url": reverse(link.url_name, kwargs={"municipality_slug": municipality_slug}),
+                }
+            )
+    return links
