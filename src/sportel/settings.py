@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "sportel.core",
     "sportel.accounts",
     "sportel.web",
+    "sportel.documents",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,0 +1,15 @@
+"""Demo: each demo municipality gets a development seal (``sportel keys init``) if it has none."""
+
+from sportel.demo import DEMO_MUNICIPALITIES, seeder
+
+
+@seeder
+def seed_documents() -> None:
+    from sportel.core.models import Municipality
+
+    from .keys import init_development_seal, log_private_key, seal_source
+
+    for municipality in Municipality.objects.filter(slug__in=DEMO_MUNICIPALITIES):
+        if not seal_source(municipality.slug).path.exists():
+            init_development_seal(municipality.slug, municipality.name)
+    log_private_key()

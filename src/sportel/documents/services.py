@@ -1,0 +1,514 @@
+"""Issuing, revoking and re-issuing sealed documents: the one door for writes to the registry.
+
+An issuance is render → seal → store the file → register and log, in that order, and either all
+of it happens or none of it: the slow part (render and seal, ~10 ms) runs before the
+transaction, so the transparency log's head row is locked only for the few inserts that
+register the document; if the registration fails the stored file is deleted again. A missing
+or unusable seal key stops the issuance before anything is written
+(:class:`~sportel.documents.keys.SealKeyError`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import time
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from sportel.core import audit
+
+from . import metrics, translog
+from .codes import display, new_code
+from .keys import SealKeyError
+from .models import (
+    DocumentEvent,
+    DocumentStatus,
+    IssuedDocument,
+    SealCertificate,
+    SealingFailure,
+)
+
+__all__ = [
+    "SealKeyError",
+    "holder_pseudonym",
+    "issue_document",
+    "reissue_document",
+    "revoke_document",
+]
+
+LANGUAGES = ("sq", "en")
+_TYPE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+_cert_ids: dict[str, int] = {}
+
+
+def holder_pseudonym(municipality, person) -> str:
+    """HMAC of the holder's NID with a server secret: links a person's documents, reveals nobody."""
+    if person is None:
+        return ""
+    value = f"nid:{person.nid}" if person.nid else f"person:{municipality.pk}:{person.pk}"
+    return salted_hmac("sportel.documents.holder", value, algorithm="sha256").hexdigest()
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    return actor.get_username()
+
+
+def _clean(document_type: str, title: dict, fields, language: str) -> list[tuple[str, str]]:
+    errors = {}
+    if not isinstance(document_type, str) or not _TYPE.match(document_type):
+        errors["document_type"] = _("Use lower-case letters, digits, dots or dashes.")
+    if not isinstance(title, dict) or not str(title.get("sq") or "").strip():
+        errors["title"] = _("A title in Albanian is required.")
+    if language not in LANGUAGES:
+        errors["language"] = _("The document language must be Albanian or English.")
+    cleaned = []
+    try:
+        for label, value in fields:
+            cleaned.append((str(label), str(value)))
+    except (TypeError, ValueError):
+        errors["fields"] = _("Fields must be (label, value) pairs.")
+    if len(cleaned) > 20:
+        errors["fields"] = _("A certificate holds at most 20 fields.")
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _certificate(municipality, *, code, issued_at, title, language, holder_text, content, sample):
+    from .render import Certificate
+
+    local = timezone.localtime(issued_at)
+    with translation.override(language):
+        name = municipality.name
+        verify_url = f"{_public_url()}/verify/{code}"
+        contact = " · ".join(
+            part
+            for part in (
+                municipality.address,
+                municipality.phone,
+                municipality.email,
+                municipality.website,
+            )
+            if part
+        )
+        return Certificate(
+            language=language,
+            country=_("REPUBLIC OF ALBANIA"),
+            issuer=_("MUNICIPALITY OF %(name)s") % {"name": name.upper()},
+            issuer_code=municipality.code,
+            issuer_contact=contact or (_("Municipality of %(name)s") % {"name": name}),
+            title=title,
+            code=display(code),
+            code_label=_("Document code"),
+            issued_label=_("Issued on"),
+            issued_at=local.strftime("%d.%m.%Y %H:%M"),
+            case_label=_("Case number"),
+            case_reference=content["case_reference"],
+            holder_label=_("Issued to"),
+            holder=holder_text,
+            fields=[tuple(pair) for pair in content["fields"]],
+            body=content["body"],
+            verify_url=verify_url,
+            verify_caption=_("Scan to check this document"),
+            footer=_(
+                "This document was issued electronically and sealed with the electronic seal of "
+                "the Municipality of %(name)s; it needs no handwritten signature or stamp. Anyone "
+                "can check that it is authentic and still valid by scanning the QR code or at "
+                "%(url)s."
+            )
+            % {"name": name, "url": verify_url},
+            seal_lines=[
+                _("ELECTRONIC SEAL"),
+                _("Municipality of %(name)s") % {"name": name},
+                local.strftime("%d.%m.%Y %H:%M:%S %Z"),
+                _("Qualified electronic seal, PAdES (ETSI EN 319 142)"),
+            ],
+            sample_banner=_("SAMPLE - NOT A VALID DOCUMENT") if sample else "",
+            pdf_title=title,
+            pdf_author=_("Municipality of %(name)s") % {"name": name},
+            created=local,
+        )
+
+
+def _public_url() -> str:
+    from django.conf import settings
+
+    return settings.SPORTEL_PUBLIC_URL.rstrip("/")
+
+
+def _holder_text(holder, language: str) -> str:
+    if holder is None:
+        return ""
+    with translation.override(language):
+        if holder.nid:
+            return _("%(name)s, personal number %(nid)s") % {
+                "name": holder.full_name,
+                "nid": holder.nid,
+            }
+        return holder.full_name
+
+
+def _failure(municipality, document_type: str, stage: str, message: str) -> None:
+    metrics.FAILURES.labels(municipality.slug, stage).inc()
+    # Monitoring must never hide the original error.
+    with contextlib.suppress(Exception):
+        SealingFailure.objects.create(
+            municipality=municipality,
+            document_type=str(document_type)[:80],
+            stage=stage,
+            message=str(message)[:500],
+        )
+
+
+class _Prepared:
+    """A rendered, sealed and stored document waiting to be registered."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def _prepare(
+    municipality,
+    *,
+    document_type,
+    title,
+    fields,
+    language,
+    holder,
+    body,
+    case_reference,
+    sample,
+    holder_text=None,
+    pseudonym=None,
+) -> _Prepared:
+    from .render import render
+    from .sealing import load_seal
+
+    started = time.perf_counter()
+    try:
+        fields = _clean(document_type, title, fields, language)
+    except ValidationError:
+        _failure(municipality, document_type, "input", "invalid input")
+        raise
+    try:
+        seal = load_seal(municipality)
+    except SealKeyError as exc:
+        _failure(municipality, document_type, "key", str(exc))
+        raise
+    code = new_code()
+    issued_at = timezone.now()
+    title_text = str(title.get(language) or title.get("sq"))
+    if holder_text is None:
+        holder_text = _holder_text(holder, language)
+    content = {
+        "fields": [list(pair) for pair in fields],
+        "body": str(body or ""),
+        "case_reference": str(case_reference or "")[:64],
+        "holder": holder_text,
+        "holder_id": getattr(holder, "pk", None),
+    }
+    try:
+        pdf = render(
+            _certificate(
+                municipality,
+                code=code,
+                issued_at=issued_at,
+                title=title_text,
+                language=language,
+                holder_text=holder_text,
+                content=content,
+                sample=sample,
+            )
+        )
+        sealed = seal.seal(pdf)
+    except Exception as exc:
+        _failure(municipality, document_type, "seal", f"{type(exc).__name__}: {exc}")
+        raise
+    seal_ms = (time.perf_counter() - started) * 1000
+    metrics.LATENCY.labels("render_seal").observe(seal_ms / 1000)
+    return _Prepared(
+        municipality=municipality,
+        code=code,
+        issued_at=issued_at,
+        document_type=document_type,
+        title={k: str(v) for k, v in title.items() if k in LANGUAGES},
+        language=language,
+        case_reference=content["case_reference"],
+        pseudonym=holder_pseudonym(municipality, holder) if pseudonym is None else pseudonym,
+        holder=holder,
+        sealed=sealed,
+        sha256=hashlib.sha256(sealed).hexdigest(),
+        seal=seal,
+        sample=sample,
+        content=content,
+        seal_ms=seal_ms,
+        started=started,
+    )
+
+
+def _certificate_id(prepared) -> int:
+    seal = prepared.seal
+    cert_id = _cert_ids.get(seal.fingerprint)
+    if cert_id is None:
+        cert, _created = SealCertificate.objects.get_or_create(
+            fingerprint=seal.fingerprint,
+            defaults={
+                "municipality": prepared.municipality,
+                "subject": seal.subject[:500],
+                "der": seal.certificate_der,
+                "not_after": seal.not_after,
+            },
+        )
+        cert_id = _cert_ids[seal.fingerprint] = cert.pk
+    return cert_id
+
+
+def _register(prepared, *, actor) -> IssuedDocument:
+    """Inside the caller's transaction: registry row, log leaf, event, audit entry."""
+    municipality = prepared.municipality
+    index = translog.append(
+        {
+            "event": "issued",
+            "code": prepared.code,
+            "sha256": prepared.sha256,
+            "at": prepared.issued_at.isoformat(),
+            "issuer": municipality.slug,
+            "type": prepared.document_type,
+            "sample": prepared.sample,
+        },
+        code=prepared.code,
+    )
+    document = IssuedDocument(
+        municipality=municipality,
+        code=prepared.code,
+        document_type=prepared.document_type,
+        title=prepared.title,
+        language=prepared.language,
+        case_reference=prepared.case_reference,
+        holder_pseudonym=prepared.pseudonym,
+        issued_at=prepared.issued_at,
+        sha256=prepared.sha256,
+        size=len(prepared.sealed),
+        pdf=prepared.pdf_name,
+        seal_certificate_id=prepared.cert_id,
+        timestamped=prepared.seal.timestamped,
+        sample=prepared.sample,
+        issued_by=_actor_label(actor),
+        content=prepared.content,
+        seal_ms=prepared.seal_ms,
+        log_index=index,
+    )
+    document.save(force_insert=True)
+    DocumentEvent.objects.create(
+        municipality=municipality,
+        document=document,
+        kind=DocumentEvent.Kind.ISSUED,
+        at=prepared.issued_at,
+        actor_label=_actor_label(actor),
+        log_index=index,
+    )
+    holder = prepared.holder
+    audit.record(
+        "document.issued",
+        actor=actor,
+        municipality=municipality,
+        obj=document,
+        subject=holder if holder is not None and getattr(holder, "pk", None) else None,
+        subject_user=getattr(holder, "user", None) if holder is not None else None,
+        data={
+            "code": document.code,
+            "type": document.document_type,
+            "case": document.case_reference,
+            "sample": document.sample,
+        },
+    )
+    return document
+
+
+def _store_file(prepared) -> None:
+    from .models import _pdf_path
+
+    field = IssuedDocument._meta.get_field("pdf")
+    probe = IssuedDocument(
+        municipality=prepared.municipality, code=prepared.code, issued_at=prepared.issued_at
+    )
+    name = _pdf_path(probe, f"{prepared.code}.pdf")
+    prepared.pdf_name = field.storage.save(name, ContentFile(prepared.sealed))
+    prepared.storage = field.storage
+
+
+def _finish(prepared, work):
+    """Store the file, then run ``work`` in one transaction; remove the file if it fails."""
+    prepared.cert_id = _certificate_id(prepared)
+    _store_file(prepared)
+    try:
+        with transaction.atomic():
+            result = work()
+    except Exception as exc:
+        prepared.storage.delete(prepared.pdf_name)
+        _failure(prepared.municipality, prepared.document_type, "register", type(exc).__name__)
+        raise
+    metrics.ISSUED.labels(prepared.municipality.slug, prepared.document_type).inc()
+    metrics.LATENCY.labels("total").observe(time.perf_counter() - prepared.started)
+    return result
+
+
+def issue_document(
+    municipality,
+    *,
+    document_type: str,
+    title: dict[str, str],
+    fields: list[tuple[str, str]],
+    language: str = "sq",
+    holder=None,
+    body: str = "",
+    case_reference: str = "",
+    actor=None,
+    sample: bool = False,
+) -> IssuedDocument:
+    """Render, seal, store, register and log one document; all of it or nothing.
+
+    ``title`` is ``{"sq": ..., "en": ...}``; ``fields`` are (label, value) pairs already in
+    ``language``; ``holder`` is a core Person (its name and NID are printed; the registry keeps
+    only a pseudonym). Raises ValidationError on bad input and SealKeyError when the
+    municipality's seal cannot be used.
+    """
+    prepared = _prepare(
+        municipality,
+        document_type=document_type,
+        title=title,
+        fields=fields,
+        language=language,
+        holder=holder,
+        body=body,
+        case_reference=case_reference,
+        sample=sample,
+    )
+    return _finish(prepared, lambda: _register(prepared, actor=actor))
+
+
+def _status_leaf(document, kind: str, at) -> int:
+    return translog.append(
+        {
+            "event": kind,
+            "code": document.code,
+            "sha256": document.sha256,
+            "at": at.isoformat(),
+            "issuer": document.municipality.slug,
+        },
+        code=document.code,
+    )
+
+
+def revoke_document(document: IssuedDocument, *, reason: str, actor) -> IssuedDocument:
+    """Revoke a valid document: an appended event and log leaf, audited; never an edit of history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the revocation.")})
+    with transaction.atomic():
+        locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+        if locked.status != DocumentStatus.VALID:
+            raise ValidationError(_("Only a valid document can be revoked."), code="not_valid")
+        now = timezone.now()
+        index = _status_leaf(locked, DocumentEvent.Kind.REVOKED, now)
+        DocumentEvent.objects.create(
+            municipality=locked.municipality,
+            document=locked,
+            kind=DocumentEvent.Kind.REVOKED,
+            at=now,
+            reason=reason[:300],
+            actor_label=_actor_label(actor),
+            log_index=index,
+        )
+        locked.status = DocumentStatus.REVOKED
+        locked.status_reason = reason[:300]
+        locked.save(update_fields=["status", "status_reason"])
+        audit.record(
+            "document.revoked",
+            actor=actor,
+            municipality=locked.municipality,
+            obj=locked,
+            reason=reason[:200],
+            data={"code": locked.code},
+        )
+    return locked
+
+
+def reissue_document(
+    document: IssuedDocument,
+    *,
+    reason: str,
+    actor,
+    fields: list[tuple[str, str]] | None = None,
+    body: str | None = None,
+) -> IssuedDocument:
+    """Issue a corrected copy and mark the old one replaced by it, in one transaction."""
+    from sportel.core.models import Person
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the re-issue.")})
+    if document.status != DocumentStatus.VALID:
+        raise ValidationError(_("Only a valid document can be re-issued."), code="not_valid")
+    content = document.content or {}
+    holder = None
+    if content.get("holder_id"):
+        holder = Person.objects.filter(
+            pk=content["holder_id"], municipality=document.municipality
+        ).first()
+    prepared = _prepare(
+        document.municipality,
+        document_type=document.document_type,
+        title=document.title,
+        fields=fields if fields is not None else [tuple(p) for p in content.get("fields", [])],
+        language=document.language,
+        holder=holder,
+        body=body if body is not None else content.get("body", ""),
+        case_reference=document.case_reference,
+        sample=document.sample,
+        holder_text=content.get("holder", ""),
+        pseudonym=document.holder_pseudonym,
+    )
+
+    def work():
+        old = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+        if old.status != DocumentStatus.VALID:
+            raise ValidationError(_("Only a valid document can be re-issued."), code="not_valid")
+        new = _register(prepared, actor=actor)
+        now = timezone.now()
+        index = _status_leaf(old, DocumentEvent.Kind.REPLACED, now)
+        DocumentEvent.objects.create(
+            municipality=old.municipality,
+            document=old,
+            kind=DocumentEvent.Kind.REPLACED,
+            at=now,
+            reason=reason[:300],
+            actor_label=_actor_label(actor),
+            log_index=index,
+        )
+        old.status = DocumentStatus.REPLACED
+        old.status_reason = reason[:300]
+        old.replaced_by = new
+        old.save(update_fields=["status", "status_reason", "replaced_by"])
+        audit.record(
+            "document.replaced",
+            actor=actor,
+            municipality=old.municipality,
+            obj=old,
+            reason=reason[:200],
+            data={"code": old.code, "replaced_by": new.code},
+        )
+        return new
+
+    return _finish(prepared, work)
