@@ -86,7 +86,7 @@ def navigation_for(request) -> list[dict]:
         # The staff home of the municipality being viewed if the user works there, else the first.
         slugs = [role.municipality.slug for role in roles]
         slug = municipality.slug if municipality and municipality.slug in slugs else slugs[0]
-        staff = _first_url("accounts:staff-home", "staff-home", municipality_slug=slug)
+        staff = _first_url("staff:home", "accounts:staff-home", municipality_slug=slug)
         if staff:
             items.append({"label": _("Staff home"), "url": staff})
     logout = _first_url("accounts:logout")
