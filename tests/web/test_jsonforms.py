@@ -480,9 +480,10 @@ def test_a_schema_outside_the_conventions_is_refused(schema):
         form_class_for(schema)
 
 
-def test_an_unknown_language_is_refused():
+def test_an_unknown_language_is_refused_but_regional_variants_are_understood():
     with pytest.raises(ValueError):
         form_class_for(SCHEMA, language="it")
+    assert form_class_for(SCHEMA, language="en-gb") is form_class_for(SCHEMA, language="en")
 
 
 # --- Rendering ------------------------------------------------------------------------------------------

@@ -505,6 +505,7 @@ def form_class_for(schema: dict, *, language: str = "sq") -> type[forms.Form]:
     Raises ValueError for a schema that breaks the conventions in this module's docstring.
     Classes are cached per schema and language, so calling this per request is cheap.
     """
+    language = (language or "").split("-")[0].lower()  # "en-gb" → "en", as get_language() says
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
     # Not sort_keys: the order of "properties" is the order of the fields.
