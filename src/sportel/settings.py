@@ -213,6 +213,8 @@ LANGUAGE_CODE = "sq"
 LANGUAGES = [("sq", _("Albanian")), ("en", _("English"))]
 LOCALE_PATHS: list[str] = []  # each app owns its catalogue: <app>/locale/
 TIME_ZONE = "Europe/Tirane"
+# Dates and numbers as each language writes them (Django's sq set is incomplete): web/formats/.
+FORMAT_MODULE_PATH = ["sportel.web.formats"]
 USE_I18N = True
 USE_TZ = True
 

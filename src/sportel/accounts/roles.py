@@ -29,6 +29,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Administrators configure the municipality (units, staff roles, later services and tariffs).
     "municipality.configure": frozenset({Role.ADMINISTRATOR}),
     "staff.manage": frozenset({Role.ADMINISTRATOR}),
+    # Documents: specialists and managers answer for what the municipality issued, so they
+    # watch issuance and sealing failures; administrators too, as they install the seal.
+    "documents.monitor": frozenset({Role.SPECIALIST, Role.MANAGER, Role.ADMINISTRATOR}),
+    # Revoking or re-issuing a sealed document is a legal act on the municipality's behalf:
+    # the back office that decided the case, and its manager; never the counter.
+    "documents.revoke": frozenset({Role.SPECIALIST, Role.MANAGER}),
     # Services (issue 3). The queue and case files hold personal data: the people who work
     # cases, and managers who answer for deadlines; every case file read is audited.
     "cases.read": frozenset({Role.CLERK, Role.SPECIALIST, Role.MANAGER}),
