@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django import forms
+from django.forms.renderers import DjangoTemplates
 from django.template import Context, Template
 from django.utils import translation
 
@@ -514,9 +515,13 @@ class _Controls(HTMLParser):
             self._label_depth -= 1
 
 
+@pytest.mark.parametrize("renderer", ["site", "django"])
 @pytest.mark.parametrize("language", ["sq", "en"])
-def test_every_rendered_input_has_a_label(language):
-    f = form(post(nid=BAD_CHECK_NID, email="bad"), language=language)  # with errors + confirm box
+def test_every_rendered_input_has_a_label(language, renderer):
+    data = post(nid=BAD_CHECK_NID, email="bad")  # with errors and the confirm box
+    Form = form_class_for(SCHEMA, language=language)
+    # The site's renderer (settings.FORM_RENDERER) and Django's stock one both label everything.
+    f = Form(data) if renderer == "site" else Form(data, renderer=DjangoTemplates())
     with translation.override(language):
         html = Template("{{ form }}").render(Context({"form": f}))
     parser = _Controls()

@@ -393,6 +393,7 @@ class SchemaForm(forms.Form):
     """Base of every generated form; ``schema`` and ``language`` are set on the subclass."""
 
     schema: dict[str, Any] = {}
+    validator: Draft202012Validator
     language: str = "sq"
     identifier_fields: tuple[str, ...] = ()
 
@@ -432,8 +433,7 @@ class SchemaForm(forms.Form):
     def _validate_against_schema(self) -> None:
         """The second check: the whole schema, on the data as it will be stored."""
         instance = _schema_instance(_json_data(self))
-        validator = Draft202012Validator(self.schema, format_checker=FORMAT_CHECKER)
-        for error in validator.iter_errors(instance):
+        for error in self.validator.iter_errors(instance):
             for field, key, code in _locate(error, self.fields):
                 self.add_error(field, ValidationError(MESSAGES[key], code=code))
 
@@ -526,6 +526,7 @@ def _cached_form_class(schema_json: str, language: str) -> type[SchemaForm]:
     # Set after the class exists: the metaclass has taken the fields out of the class namespace
     # by then, so a property called "schema" or "language" stays a field.
     form_class.schema = schema
+    form_class.validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
     form_class.language = language
     form_class.identifier_fields = tuple(
         name for name, field in fields.items() if isinstance(field, IdentifierField)
