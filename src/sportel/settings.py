@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "sportel.accounts",
     "sportel.web",
     "sportel.documents",
+    "sportel.services",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

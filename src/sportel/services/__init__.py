@@ -1,0 +1,1 @@
+"""Services by life event: catalogue, applications, cases, deadlines (issue 3)."""

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ServicesConfig(AppConfig):
+    name = "sportel.services"
+    label = "services"
+    verbose_name = _("Services: catalogue, applications and cases")
+
+    def ready(self) -> None:
+        # Registers the catalogue and demo-case seeder with sportel.demo.
+        from . import catalogue  # noqa: F401

@@ -1,0 +1,225 @@
+"""Reads on the services domain. Every query is scoped by the municipality it is given.
+
+Staff reads of one case with its personal data go through ``services.read_case`` (audited);
+the queue below returns cases for listing — show the number, service, status, unit, assignee
+and dates there, not the applicant's personal data.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from sportel.core.calendar import local_today
+from sportel.core.models import AuditEntry, Municipality
+
+from . import deadlines, workflow
+from .models import Application, Bundle, Case, CaseEvent, LifeEvent, ServiceType
+from .numbering import normalize_tracking_code
+
+# --- catalogue ----------------------------------------------------------------------------------
+
+
+def active_services(municipality: Municipality) -> QuerySet[ServiceType]:
+    """The services the municipality offers, with their version in force and life events."""
+    return (
+        ServiceType.objects.filter(
+            municipality=municipality, is_active=True, current_version__isnull=False
+        )
+        .select_related("current_version")
+        .prefetch_related(Prefetch("life_events", queryset=LifeEvent.objects.order_by("order")))
+        .order_by("order", "code")
+    )
+
+
+def life_events_with_services(municipality: Municipality) -> list[LifeEvent]:
+    """Life events in order, each with ``.services`` (active, version in force) — the catalogue
+    page in one query per table (Prefetch to_attr avoids a query per life event)."""
+    services = (
+        ServiceType.objects.filter(is_active=True, current_version__isnull=False)
+        .select_related("current_version")
+        .order_by("order", "code")
+    )
+    return list(
+        LifeEvent.objects.filter(municipality=municipality)
+        .order_by("order", "code")
+        .prefetch_related(Prefetch("service_types", queryset=services, to_attr="services"))
+    )
+
+
+def service_by_code(municipality: Municipality, code: str) -> ServiceType | None:
+    return active_services(municipality).filter(code=code).first() if code else None
+
+
+def search_services(municipality: Municipality, text: str) -> QuerySet[ServiceType]:
+    """Services whose name or description (either language) contains ``text``."""
+    query = active_services(municipality)
+    for word in (text or "").split():
+        query = query.filter(
+            Q(current_version__name_sq__icontains=word)
+            | Q(current_version__name_en__icontains=word)
+            | Q(current_version__description_sq__icontains=word)
+            | Q(current_version__description_en__icontains=word)
+        )
+    return query
+
+
+# --- the applicant's side ----------------------------------------------------------------------
+
+
+def drafts_of(user, municipality: Municipality | None = None) -> QuerySet[Application]:
+    query = Application.objects.filter(created_by=user, status=Application.Status.DRAFT)
+    if municipality is not None:
+        query = query.filter(municipality=municipality)
+    return query.select_related("service_version", "municipality").order_by("-updated_at")
+
+
+def draft_of(user, municipality: Municipality, pk: int) -> Application | None:
+    return drafts_of(user, municipality).filter(pk=pk).first()
+
+
+def cases_of(user, municipality: Municipality | None = None) -> QuerySet[Case]:
+    """'My applications': cases the user filed or that were filed for them, newest first."""
+    query = Case.objects.filter(Q(applicant_user=user) | Q(applicant_person__user=user)).distinct()
+    if municipality is not None:
+        query = query.filter(municipality=municipality)
+    return query.select_related("service_version", "municipality").order_by("-submitted_at")
+
+
+def case_of(user, municipality: Municipality, number: str) -> Case | None:
+    """One of the user's own cases by number, or None (never someone else's)."""
+    return (
+        cases_of(user, municipality)
+        .select_related("application", "applicant_person", "applicant_business")
+        .filter(number=number)
+        .first()
+    )
+
+
+def case_by_tracking_code(code: str) -> Case | None:
+    """Public tracking: the case for a tracking code (show status and dates only)."""
+    code = normalize_tracking_code(code)
+    if not code:
+        return None
+    return (
+        Case.objects.filter(tracking_code=code)
+        .select_related("service_version", "municipality")
+        .first()
+    )
+
+
+def timeline(case: Case, *, public_only: bool = True) -> QuerySet[CaseEvent]:
+    """The case's history, oldest first; the applicant sees public events only."""
+    query = CaseEvent.objects.filter(case=case).select_related("actor")
+    if public_only:
+        query = query.filter(visibility=CaseEvent.Visibility.PUBLIC)
+    return query.order_by("seq")
+
+
+@dataclass
+class StatusStep:
+    code: str
+    text: str
+    reached: bool
+    current: bool
+
+
+def status_steps(case: Case, language: str | None = None) -> list[StatusStep]:
+    """The service's ordered statuses, marking those the case has reached (for a timeline)."""
+    reached = set(
+        CaseEvent.objects.filter(case=case)
+        .exclude(to_status="")
+        .values_list("to_status", flat=True)
+    )
+    version = case.service_version
+    codes = [s["code"] for s in version.statuses] or list(workflow.STATES)
+    return [
+        StatusStep(
+            code,
+            version.status_text(code, language),
+            code in reached,
+            code == case.status,
+        )
+        for code in codes
+        if code in reached or code not in (workflow.REJECTED, workflow.WITHDRAWN)
+    ]
+
+
+def case_accesses(case: Case) -> QuerySet[AuditEntry]:
+    """'Who accessed my case': staff reads and changes of this case, newest first."""
+    query = Q(object_type="services.case", object_id=str(case.pk))
+    if case.applicant_person_id:
+        query |= Q(
+            action="person.read",
+            subject_id=case.applicant_person_id,
+            reason__startswith=f"case {case.number}",
+        )
+    entries = AuditEntry.objects.filter(query)
+    if case.applicant_user_id:
+        entries = entries.exclude(actor_id=case.applicant_user_id)
+    return entries.exclude(actor__isnull=True).order_by("-at")
+
+
+def bundle_overview(bundle: Bundle) -> list[Case]:
+    """The cases one life-event bundle opened, in the order they were opened."""
+    return list(
+        Case.objects.filter(bundle=bundle, municipality_id=bundle.municipality_id)
+        .select_related("service_version")
+        .order_by("seq")
+    )
+
+
+def bundles_of(user, municipality: Municipality | None = None) -> QuerySet[Bundle]:
+    query = Bundle.objects.filter(user=user)
+    if municipality is not None:
+        query = query.filter(municipality=municipality)
+    return query.order_by("-created_at")
+
+
+# --- staff --------------------------------------------------------------------------------------
+
+
+def staff_queue(
+    municipality: Municipality,
+    *,
+    service: str | None = None,
+    status: str | None = None,
+    unit: str | None = None,
+    assignee: int | str | None = None,
+    open_only: bool = True,
+) -> QuerySet[Case]:
+    """The back-office queue: the municipality's cases by legal end (earliest first).
+
+    Filters: ``service`` (code), ``status`` (workflow state), ``unit`` (slug), ``assignee``
+    (user id, or ``"none"`` for unassigned). Cases without a legal end come last. The
+    (municipality, status, legal_end) index serves the default open-cases view; slice it.
+    """
+    query = Case.objects.filter(municipality=municipality)
+    if status:
+        query = query.filter(status=status)
+    elif open_only:
+        query = query.filter(status__in=workflow.OPEN_STATES)
+    if service:
+        query = query.filter(service_type__code=service)
+    if unit:
+        query = query.filter(unit__slug=unit)
+    if assignee == "none":
+        query = query.filter(assignee__isnull=True)
+    elif assignee:
+        query = query.filter(assignee_id=assignee)
+    return query.select_related("service_version", "unit", "assignee").order_by(
+        F("legal_end").asc(nulls_last=True), "id"
+    )
+
+
+def count_by_deadline_state(municipality: Municipality, today: dt.date | None = None) -> dict:
+    """{on_time, due_soon, overdue} over open cases (for the staff home and monitoring)."""
+    today = today or local_today()
+    counts = {deadlines.ON_TIME: 0, deadlines.DUE_SOON: 0, deadlines.OVERDUE: 0}
+    for case in (
+        staff_queue(municipality)
+        .select_related(None)
+        .only("status", "legal_end", "planned_end", "suspended_since")
+    ):
+        counts[deadlines.deadline_state(case, today)] += 1
+    return counts
