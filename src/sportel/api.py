@@ -6,6 +6,7 @@ Each module adds its router here. Errors use one shape: ``{"detail": ..., "code"
 from ninja import NinjaAPI
 
 from sportel.core.api import router as core_router
+from sportel.documents.api import router as documents_router
 
 api = NinjaAPI(
     title="Sportel API",
@@ -14,3 +15,4 @@ api = NinjaAPI(
     description="Municipal one-stop-shop services. Albanian first, English second.",
 )
 api.add_router("/", core_router)
+api.add_router("/documents", documents_router)

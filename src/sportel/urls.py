@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from sportel.api import api
 from sportel.core import views as core_views
+from sportel.documents import urls as documents_urls
 from sportel.web import urls as web_urls
 
 handler400 = "sportel.web.errors.bad_request"
@@ -24,12 +25,17 @@ urlpatterns = [
 
 # Municipal pages: each module adds ``path("<slug:municipality_slug>/<module>/", include(...))``.
 municipal = [
+    path(
+        "<slug:municipality_slug>/staff/documents/",
+        include(documents_urls.staff_urlpatterns),
+    ),
     path("<slug:municipality_slug>/", include(web_urls.municipal_urlpatterns)),
     path("<slug:municipality_slug>/staff/", include("sportel.accounts.staff_urls")),
 ]
 
 urlpatterns += i18n_patterns(
     path("", include(web_urls)),
+    path("", include(documents_urls)),
     path("account/", include("sportel.accounts.urls")),
     *municipal,
     prefix_default_language=False,
