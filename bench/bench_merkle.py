@@ -32,14 +32,19 @@ class Recording:
         return self.inner.get(level, index)
 
 
-def timed(fn, repeat):
-    """Median seconds of ``repeat`` runs of fn()."""
-    times = []
+def paired(ours, floor, repeat, per):
+    """Median seconds per operation of ours() and floor(), run alternately so that load from
+    other processes hits both alike; floor may be None."""
+    times: dict[str, list[float]] = {"ours": [], "floor": []}
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, fn in (("ours", ours), ("floor", floor)):
+            if fn is None:
+                continue
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    ours_s = statistics.median(times["ours"]) / per
+    return ours_s, (statistics.median(times["floor"]) / per if times["floor"] else None)
 
 
 def main() -> None:
@@ -73,8 +78,7 @@ def main() -> None:
                 level, index = level + 1, index >> 1
                 nodes[(level, index)] = h
 
-    append_s = timed(build, max(1, repeat // 2))
-    append_floor_s = timed(build_floor, max(1, repeat // 2))
+    append_figures = paired(build, build_floor, max(1, repeat // 2), n)
     store = build()
 
     # --- proofs on random positions ----------------------------------------------------------
@@ -132,31 +136,32 @@ def main() -> None:
                 for _ in range(folds):
                     sha(pad).digest()
 
-        return timed(floor, repeat) / len(calls)
+        return floor
 
     per = args.proofs
     figures = {
-        "append": (append_s / n, append_floor_s / n),
-        "root": (timed(roots, repeat) / per, reads_floor(merkle.root, [(s,) for s in sizes])),
-        "inclusion_proof": (
-            timed(inclusions, repeat) / per,
+        "append": append_figures,
+        "root": paired(roots, reads_floor(merkle.root, [(s,) for s in sizes]), repeat, per),
+        "inclusion_proof": paired(
+            inclusions,
             reads_floor(merkle.inclusion_proof, list(zip(indices, sizes, strict=True))),
+            repeat,
+            per,
         ),
-        "consistency_proof": (
-            timed(consistencies, repeat) / per,
+        "consistency_proof": paired(
+            consistencies,
             reads_floor(merkle.consistency_proof, list(zip(olds, sizes, strict=True))),
+            repeat,
+            per,
         ),
-        "verify_inclusion": (
-            timed(verify_inclusions, repeat) / per,
-            timed(verify_floor, repeat) / per,
-        ),
-        "verify_consistency": (timed(verify_consistencies, repeat) / per, None),
+        "verify_inclusion": paired(verify_inclusions, verify_floor, repeat, per),
+        "verify_consistency": paired(verify_consistencies, None, repeat, per),
     }
     mean_proof = statistics.mean(len(p) for p in proofs)
     command = " ".join([".venv/bin/python bench/bench_merkle.py", *sys.argv[1:]])
     out = [
         f"{n:,} leaves in a MemoryStore, {per:,} random proofs (tree sizes n/2..n), median of "
-        f"{repeat} runs; mean inclusion proof {mean_proof:.1f} hashes. {_machine()}.",
+        f"{repeat} alternating runs (ours, floor); mean inclusion proof {mean_proof:.1f} hashes. {_machine()}.",
         "",
         "| operation | µs per operation | floor µs | ratio |",
         "|---|---:|---:|---:|",
