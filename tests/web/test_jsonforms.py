@@ -568,3 +568,36 @@ def test_properties_may_be_named_like_form_attributes():
     assert list(f.fields) == names
     assert f.is_valid(), f.errors
     assert to_json(f) == {n: n.upper() for n in names}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("full_name", ["Ana", "Kola"]),
+        ("full_name", {"first": "Ana"}),
+        ("full_name", 42),
+        ("full_name", True),
+        ("declaration", "no"),
+        ("declaration", 1),
+        ("declaration", ["on"]),
+        ("floors", True),
+        ("floors", [2]),
+        ("area", {"m2": 5}),
+        ("nid__confirm", "yes please"),
+    ],
+)
+def test_validate_refuses_values_of_the_wrong_json_type(field, value):
+    data = {**VALID, "declaration": True, field: value}
+    if field == "nid__confirm":
+        data["nid"] = BAD_CHECK_NID
+    with translation.override("en"):
+        errors = validate(SCHEMA, data)
+    assert errors[field if field != "nid__confirm" else "nid__confirm"] == [
+        "This value is not valid."
+    ]
+
+
+def test_validate_takes_checkbox_strings_as_a_browser_posts_them():
+    assert validate(SCHEMA, {**VALID, "declaration": "on", "newsletter": ""}) == {}
+    assert validate(SCHEMA, {**VALID, "declaration": "true", "newsletter": "false"}) == {}
+    assert "declaration" in validate(SCHEMA, {**VALID, "declaration": "false"})

@@ -537,33 +537,67 @@ def _cached_form_class(schema_json: str, language: str) -> type[SchemaForm]:
 def validate(schema: dict, data: dict, *, language: str = "sq") -> dict[str, list[str]]:
     """Server-side validation of submitted data: field name → messages ({} when valid).
 
-    ``data`` is what a client sent (JSON values or form strings). Messages are in the active
-    language; errors not about one field are under ``"__all__"``.
+    ``data`` is what a client sent: JSON values (what :func:`to_json` returns) or the strings a
+    browser posts. A value of the wrong JSON type (a list for a name, "no" for a checkbox) is
+    an error, never coerced. Messages are in the active language; errors not about one field
+    are under ``"__all__"``.
     """
-    form = form_class_for(schema, language=language)(data=_as_form_data(data))
-    if form.is_valid():
-        return {}
-    return {
-        field: [error["message"] for error in errors]
-        for field, errors in form.errors.get_json_data().items()
-    }
-
-
-def _as_form_data(data: Mapping[str, Any]) -> dict[str, Any]:
-    """JSON values as a browser would post them (False stays False: an unticked checkbox)."""
     if not isinstance(data, Mapping):
         raise ValueError("data must be a JSON object")
+    form_class = form_class_for(schema, language=language)
+    form_data, wrong_type = _as_form_data(form_class.schema, data)
+    form = form_class(data=form_data)
+    errors = (
+        {}
+        if form.is_valid()
+        else {
+            field: [error["message"] for error in errors]
+            for field, errors in form.errors.get_json_data().items()
+        }
+    )
+    for name in wrong_type:  # its value was withheld from the form: say why, not "required"
+        errors[name] = [str(MESSAGES["invalid"])]
+    return errors
+
+
+def _scalar_of_type(kind: str, value: object) -> bool:
+    """Whether a JSON value may stand for a string, integer or number field (form strings may)."""
+    if isinstance(value, str):
+        return True
+    if kind == "string" or isinstance(value, bool):
+        return False
+    return isinstance(value, int | float | Decimal)
+
+
+_CHECKBOX_STRINGS = {"true": True, "on": True, "1": True, "false": False, "0": False, "": False}
+
+
+def _as_form_data(schema: Mapping[str, Any], data: Mapping[str, Any]):
+    """JSON values as a browser would post them, and the names whose value has the wrong type."""
+    properties = schema.get("properties") or {}
     out: dict[str, Any] = {}
+    wrong_type: list[str] = []
     for name, value in data.items():
-        if isinstance(value, bool):
-            out[name] = value
-        elif isinstance(value, int | float | Decimal):
-            out[name] = str(value)
-        elif value is None:
-            out[name] = ""
+        if name.endswith(CONFIRM_SUFFIX):
+            kind = "boolean"
+        elif name in properties:
+            kind = properties[name]["type"]
         else:
+            continue  # not part of this form: ignored, as a browser's extra field would be
+        if value is None:
+            continue
+        if kind == "boolean":
+            if isinstance(value, str) and value.strip().lower() in _CHECKBOX_STRINGS:
+                value = _CHECKBOX_STRINGS[value.strip().lower()]
+            if not isinstance(value, bool):
+                wrong_type.append(name)
+                continue
             out[name] = value
-    return out
+        elif _scalar_of_type(kind, value):
+            out[name] = str(value)
+        else:
+            wrong_type.append(name)
+    return out, wrong_type
 
 
 def to_json(form: forms.Form) -> dict[str, Any]:
