@@ -120,3 +120,22 @@ def test_compiled_catalogue_matches_its_source(po_path):
         if entry.msgid
     }
     assert actual == expected, f"{mo_path} is out of date: run `sportel compile-messages`"
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_the_english_catalogue_repeats_the_english_source(app):
+    """msgids are English, so an English msgstr that differs is almost always a guess that
+    msgmerge made (a "fuzzy" match to a similar string) and someone un-flagged."""
+    po_path = SRC / app / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    if not po_path.exists():
+        return
+    wrong = []
+    for entry in polib.pofile(str(po_path)).translated_entries():
+        if entry.msgid_plural:
+            expected = {0: entry.msgid, 1: entry.msgid_plural}
+            actual = {int(k): v for k, v in entry.msgstr_plural.items()}
+        else:
+            expected, actual = entry.msgid, entry.msgstr
+        if actual != expected:
+            wrong.append(f"{_label(_key(entry))} -> {actual!r}")
+    assert not wrong, f"{po_path.relative_to(SRC.parent.parent)}:\n  " + "\n  ".join(wrong)
