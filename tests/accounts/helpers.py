@@ -18,9 +18,14 @@ def browser_login(page, login: str, password: str, *, next_url: str = "") -> Non
     page.locator("main form button[type=submit]").first.click()
 
 
-def browser_staff_login(page, user, password: str = "a-long-test-password") -> None:
-    """Log a staff user in, passing the TOTP step with the code from their device."""
-    browser_login(page, user.username, password)
+def browser_pass_totp(page, user) -> None:
+    """On the 2FA page: type the code the user's authenticator shows now."""
     page.wait_for_url("**/account/2fa/**")
     page.locator("input[name=token]").fill(current_totp(user))
     page.locator("main form button[type=submit]").first.click()
+
+
+def browser_staff_login(page, user, password: str = "a-long-test-password") -> None:
+    """Log a staff user in, passing the TOTP step with the code from their device."""
+    browser_login(page, user.username, password)
+    browser_pass_totp(page, user)
