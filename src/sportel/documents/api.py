@@ -88,14 +88,6 @@ def document_json(document) -> dict:
     }
 
 
-@router.get("/{code}", response={200: DocumentOut, 404: Error})
-def get_document(request, code: str):
-    document = find_by_code(code)
-    if document is None:
-        return 404, {"detail": "No document was issued with this code.", "code": Outcome.UNKNOWN}
-    return 200, document_json(document)
-
-
 @router.post("/verify", response={200: VerifyOut, 400: Error, 413: Error})
 def verify_document(request, file: File[UploadedFile]):
     """Upload a PDF (multipart field ``file``): its hash against the registry and its seal."""
@@ -127,3 +119,11 @@ def verify_document(request, file: File[UploadedFile]):
         },
         "document": document_json(result.document) if result.document else None,
     }
+
+
+@router.get("/{code}", response={200: DocumentOut, 404: Error})
+def get_document(request, code: str):
+    document = find_by_code(code)
+    if document is None:
+        return 404, {"detail": "No document was issued with this code.", "code": Outcome.UNKNOWN}
+    return 200, document_json(document)

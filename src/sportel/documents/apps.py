@@ -8,4 +8,20 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents: sealed certificates, registry, transparency log")
 
     def ready(self) -> None:
+        from sportel.accounts.staff import register_staff_link
+        from sportel.web.links import register_municipal_link
+
         from . import demo, metrics  # noqa: F401 -- registers the demo seeder and the collectors
+
+        register_municipal_link(
+            "documents:verify",
+            _("Check a document"),
+            _("Is a certificate authentic and still valid? Enter its code or upload the PDF."),
+            order=50,
+        )
+        register_staff_link(
+            _("Issued documents"),
+            "documents-staff:monitor",
+            "documents.monitor",
+            _("Sealed certificates, sealing failures and latency; revoke or re-issue."),
+        )

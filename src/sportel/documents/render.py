@@ -429,11 +429,17 @@ def _page_content(c: Certificate) -> bytes:
     qr_size = 96
     qr_y = 118
     draw_qr(cv, c.verify_url, MARGIN + 4, qr_y, qr_size)
-    cv.text(MARGIN + qr_size + 18, qr_y + qr_size - 10, c.verify_caption, size=9, bold=True)
-    cv.text(MARGIN + qr_size + 18, qr_y + qr_size - 24, c.code, size=9)
-    url_lines = _chunks(c.verify_url, 150, size=7.5)
-    for i, line in enumerate(url_lines[:3]):
-        cv.text(MARGIN + qr_size + 18, qr_y + qr_size - 38 - 10 * i, line, size=7.5, rgb=MUTED)
+    text_x = MARGIN + qr_size + 18
+    text_w = SEAL_BOX[0] - text_x - 10
+    y = qr_y + qr_size - 10
+    for line in wrap(c.verify_caption, text_w, size=9, bold=True)[:2]:
+        cv.text(text_x, y, line, size=9, bold=True)
+        y -= 12
+    cv.text(text_x, y - 2, c.code, size=9)
+    y -= 16
+    for line in _chunks(c.verify_url, text_w, size=7.5)[:3]:
+        cv.text(text_x, y, line, size=7.5, rgb=MUTED)
+        y -= 10
 
     cv.line(MARGIN, 90, right, 90)
     fy = 76
@@ -445,7 +451,7 @@ def _page_content(c: Certificate) -> bytes:
     return zlib.compress(cv.bytes(), 6)
 
 
-SEAL_BOX = (A4[0] - MARGIN - 230, 112, A4[0] - MARGIN, 212)  # x1, y1, x2, y2
+SEAL_BOX = (A4[0] - MARGIN - 215, 112, A4[0] - MARGIN, 212)  # x1, y1, x2, y2
 
 
 def _seal_appearance(lines: list[str]) -> bytes:

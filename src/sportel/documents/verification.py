@@ -18,10 +18,9 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
 
 from .codes import normalise
-from .models import DocumentStatus, IssuedDocument
+from .models import DocumentStatus, IssuedDocument, SealCertificate
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +47,7 @@ class SealCheck:
     signing_time: str = ""
     timestamped: bool = False
     problem: str = ""
+    signer_sha256: str = ""  # of the certificate the CMS names, trusted or not
 
     @property
     def valid(self) -> bool:
@@ -93,8 +93,8 @@ def status_outcome(document: IssuedDocument) -> str:
 def check_seal(data: bytes) -> tuple[SealCheck, bytes | None]:
     """pyHanko's verdict on the first seal; also the bytes of the signed revision, if any."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.general import SignatureCoverageLevel
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
     from .keys import trust_roots
@@ -115,6 +115,11 @@ def check_seal(data: bytes) -> tuple[SealCheck, bytes | None]:
     check.trusted = bool(status.trusted)
     check.covers_whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     check.timestamped = status.timestamp_validity is not None
+    try:
+        signer_cert = embedded.signer_cert
+        check.signer_sha256 = hashlib.sha256(signer_cert.dump()).hexdigest()
+    except Exception:
+        check.signer_sha256 = ""
     try:
         check.signer = status.signing_cert.subject.human_friendly
     except Exception:
@@ -161,11 +166,11 @@ def verify_upload(data: bytes) -> Result:
             .filter(sha256=hashlib.sha256(signed_revision).hexdigest())
             .first()
         )
-    if original is not None or (seal.present and seal.trusted):
+    # Sealed with one of our seal certificates, but the seal no longer matches: changed after.
+    ours = (
+        bool(seal.signer_sha256)
+        and SealCertificate.objects.filter(fingerprint=seal.signer_sha256).exists()
+    )
+    if original is not None or ours or (seal.present and seal.trusted):
         return Result(Outcome.MODIFIED, original, seal, False, sha256)
     return Result(Outcome.UNKNOWN, None, seal, False, sha256)
-
-
-def public_documents():
-    """What the public may look up: every registered document (by its unguessable code)."""
-    return IssuedDocument.objects.filter(~Q(code=""))

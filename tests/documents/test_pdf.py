@@ -1,0 +1,111 @@
+"""The sealed PDF checked by tools that are not ours: poppler's pdfsig, pdffonts and pdftotext,
+with the development CA trusted in an NSS database; and pyHanko's own validator."""
+
+import io
+import re
+import subprocess
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> str:
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+    return done.stdout + done.stderr
+
+
+@pytest.fixture
+def nss_db(seal_keys, tmp_path):
+    """An NSS database trusting the development CA, as a relying party would set one up."""
+    db = tmp_path / "nss"
+    db.mkdir()
+    run("certutil", "-N", "-d", f"sql:{db}", "--empty-password")
+    run(
+        "certutil", "-A", "-d", f"sql:{db}", "-n", "sportel-dev-ca", "-t", "CT,C,C",
+        "-i", str(seal_keys / "development-ca.pem"),
+    )  # fmt: skip
+    assert "sportel-dev-ca" in run("certutil", "-L", "-d", f"sql:{db}")
+    return db
+
+
+def write(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def flip_one_byte(data: bytes) -> bytes:
+    """Change one byte inside the page's compressed content stream (inside the signed range)."""
+    start = data.index(b"stream\n", data.index(b"4 0 obj")) + len(b"stream\n")
+    position = start + 40
+    return data[:position] + bytes([data[position] ^ 0x01]) + data[position + 1 :]
+
+
+def test_pdfsig_says_the_seal_is_valid_trusted_and_covers_the_whole_document(
+    issue, nss_db, tmp_path
+):
+    path = write(tmp_path, "doc.pdf", issue().pdf.read())
+    out = run("pdfsig", "-nssdir", f"sql:{nss_db}", str(path))
+    assert "Signature is Valid." in out, out
+    assert "Total document signed" in out, out
+    assert "Certificate is Trusted." in out, out
+    assert "ETSI.CAdES.detached" in out  # PAdES, not the legacy adbe.pkcs7 subfilter
+
+
+def test_one_changed_byte_is_reported_by_pdfsig_and_pyhanko(issue, nss_db, tmp_path):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from sportel.documents.keys import trust_roots
+
+    damaged = flip_one_byte(issue().pdf.read())
+    out = run("pdfsig", "-nssdir", f"sql:{nss_db}", str(write(tmp_path, "bad.pdf", damaged)))
+    assert "Digest Mismatch" in out, out
+    assert "Signature is Valid." not in out
+    status = validate_pdf_signature(
+        PdfFileReader(io.BytesIO(damaged), strict=False).embedded_signatures[0],
+        ValidationContext(trust_roots=trust_roots(), allow_fetching=False),
+    )
+    assert not status.intact
+    assert not status.bottom_line
+
+
+def test_every_font_is_embedded_and_albanian_letters_survive(issue, tmp_path):
+    path = write(tmp_path, "doc.pdf", issue().pdf.read())
+    fonts = run("pdffonts", str(path)).splitlines()[2:]
+    assert fonts, "no fonts listed"
+    for line in fonts:
+        assert re.search(r"\s(yes)\s+(yes|no)\s+(yes)\s", line), f"not embedded: {line}"
+    text = run("pdftotext", "-enc", "UTF-8", str(path), "-")
+    assert "VËRTETIM BANIMI" in text
+    assert "Rruga Çajupi 5, Shkodër" in text
+    assert "Arta Krasniqi" in text
+
+
+def test_sealed_pdf_declares_pdfa_2b_and_keeps_its_output_intent(issue):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(issue().pdf.read()), strict=False)
+    xmp = reader.root["/Metadata"].get_object().data.decode()
+    assert re.search(r'pdfaid:part(="|>)2', xmp), xmp
+    assert re.search(r'pdfaid:conformance(="|>)B', xmp), xmp
+    intent = reader.root["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFA1"
+    assert intent["/DestOutputProfile"].get_object()["/N"] == 3
+    assert "/Info" not in reader.trailer  # PDF/A metadata lives in XMP only
+    assert len(reader.embedded_signatures) == 1
+
+
+def test_samples_say_sample_on_the_page(issue, tmp_path):
+    path = write(tmp_path, "sample.pdf", issue(sample=True, language="en").pdf.read())
+    text = run("pdftotext", "-enc", "UTF-8", str(path), "-")
+    assert "SAMPLE" in text
+
+
+def test_english_documents_are_rendered_in_english(issue, tmp_path):
+    path = write(tmp_path, "en.pdf", issue(language="en").pdf.read())
+    text = run("pdftotext", "-enc", "UTF-8", str(path), "-")
+    assert "CERTIFICATE OF RESIDENCE" in text
+    assert "Document code" in text
