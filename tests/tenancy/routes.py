@@ -20,3 +20,12 @@ from .harness import Probe, tenant_route
 def municipality_home(municipality, ctx):
     # Public page: included so the harness itself is exercised from the first module on.
     return Probe(url=reverse("municipality-home", kwargs={"municipality_slug": municipality.slug}))
+
+
+@tenant_route("accounts: staff home", url_names=("staff:home",), owner_role=Role.CLERK)
+def staff_home(municipality, ctx):
+    # The page names the municipality; an outsider's 403 must not.
+    return Probe(
+        url=reverse("staff:home", kwargs={"municipality_slug": municipality.slug}),
+        marker="staff-municipality",
+    )
