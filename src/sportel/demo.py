@@ -38,7 +38,8 @@ def seeder(func: Callable[[], None]) -> Callable[[], None]:
 def seed_core() -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from sportel.accounts.models import StaffRole, User
+    from sportel.accounts.models import User
+    from sportel.accounts.services import grant_role
     from sportel.core.models import Municipality
     from sportel.core.services import register_person
     from sportel.core.tenancy import load_municipalities
@@ -60,9 +61,8 @@ def seed_core() -> None:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         if role:
-            StaffRole.objects.get_or_create(
-                user=user, municipality=Municipality.objects.get(slug=slug), role=role
-            )
+            # Through the service, so demo role grants are in the audit log like real ones.
+            grant_role(user, Municipality.objects.get(slug=slug), role)
         if role or operator:
             TOTPDevice.objects.get_or_create(user=user, name="demo", defaults={"confirmed": True})
         if role is None and not operator:
