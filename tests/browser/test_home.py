@@ -1,7 +1,44 @@
-def test_home_lists_municipalities_and_is_accessible(page, shkoder, accessible):
-    page.goto("/")
+"""Home and municipality home in a real browser: usable without JavaScript, accessible."""
+
+import pytest
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_home_lists_municipalities_and_is_accessible(page, shkoder, accessible, prefix):
+    page.goto(f"{prefix}/")
     assert page.locator("h1").first.is_visible()
-    page.get_by_role("link", name="Shkodër").click()
-    assert "/shkoder/" in page.url
+    accessible(page)
+    page.get_by_role("link", name="Shkodër", exact=True).click()
+    assert page.url.endswith(f"{prefix}/shkoder/")
     assert page.get_by_text("Velipojë").is_visible()
     accessible(page)
+
+
+def test_the_search_works_without_javascript(browser, live_server, shkoder):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/en/")
+        page.get_by_label("Search by municipality, town or village").fill("Velipojë")
+        page.get_by_role("button", name="Search").click()
+        assert "q=Velipoj" in page.url
+        links = page.locator(".sportel-county a")
+        assert links.all_inner_texts() == ["Shkodër"]
+        assert page.get_by_role("status").inner_text().startswith("1 municipality matches")
+    finally:
+        context.close()
+
+
+def test_govuk_frontend_starts_from_its_module_file_under_the_csp(page, shkoder):
+    problems = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/shkoder/")
+    page.wait_for_function("document.body.classList.contains('govuk-frontend-supported')")
+    # The service navigation collapses behind its "Menu" button on a phone once JS runs.
+    toggle = page.locator(".govuk-service-navigation__toggle")
+    assert toggle.is_visible()
+    toggle.click()
+    assert page.get_by_role("link", name="Hyni").is_visible()
+    assert problems == []

@@ -198,6 +198,25 @@ def test_a_bad_request_is_a_400_with_the_layout(rf, db):
     assert b"Something was wrong with the request" in response.content
 
 
+def test_flash_messages_are_govuk_notification_banners(client, db, failing_urls):
+    doc = page(client.get("/en/test/messages/"))
+    banners = doc.xpath(
+        "//main/div[contains(concat(' ', @class, ' '), ' govuk-notification-banner ')]"
+    )
+    assert [b.xpath("string(.//h2)") for b in banners] == [
+        "Success",
+        "Important",
+        "There is a problem",
+    ]
+    assert [b.get("role") for b in banners] == ["alert", "region", "alert"]
+    assert "govuk-notification-banner--success" in banners[0].get("class")
+    assert "sportel-notification-banner--error" in banners[2].get("class")
+    for banner in banners:
+        title = banner.get("aria-labelledby")
+        assert banner.xpath(f".//h2[@id='{title}']")
+    assert banners[0].xpath("string(.//p)") == "Your application was sent."
+
+
 # --- Dates and numbers in the user's language --------------------------------------------------
 
 NOON = datetime.datetime(2026, 11, 28, 15, 5)

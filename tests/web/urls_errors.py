@@ -1,7 +1,9 @@
-"""Sportel's URLs plus two pages that fail on purpose, for the error-page tests."""
+"""Sportel's URLs plus test-only pages: two that fail on purpose, one that flashes messages."""
 
 from django.conf.urls.i18n import i18n_patterns
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from django.urls import path
 
 from sportel.urls import (  # noqa: F401 -- the error handlers are looked up in this module
@@ -21,12 +23,20 @@ def broken(request):
     raise RuntimeError("a bug")
 
 
+def flashes(request):
+    messages.success(request, "Your application was sent.")
+    messages.info(request, "Offices close early on Friday.")
+    messages.error(request, "The payment did not go through.")
+    return render(request, "web/accessibility.html")
+
+
 *outside_languages, localized = sportel_urlpatterns
 urlpatterns = [
     *outside_languages,
     *i18n_patterns(
         path("test/forbidden/", forbidden),
         path("test/broken/", broken),
+        path("test/messages/", flashes),
         *localized.url_patterns,
         prefix_default_language=False,
     ),
