@@ -203,3 +203,36 @@ def test_the_sms_provider_registry_knows_console_and_file(capsys, settings, tmp_
     assert "Tungjatjeta" in capsys.readouterr().out
     with pytest.raises(sms.SmsError, match="Unknown SMS provider"):
         sms.get_provider("nope")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_operator_can_retry_a_failed_notification_from_the_admin(settings, verified_client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from sportel.accounts.models import User
+
+    settings.SPORTEL_SMS_PROVIDER = "always-down"
+    row = send_notification(template="test", context={}, language="sq", to_phone="+355691112299")
+    Notification.objects.filter(pk=row.pk).update(
+        status="failed", attempts=notifications.MAX_ATTEMPTS, next_attempt_at=None
+    )
+    operator = User.objects.create_superuser(
+        "operator@test.sportel.al", password="x" * 12, is_platform_operator=True
+    )
+    TOTPDevice.objects.create(user=operator, name="test", confirmed=True)
+    client = verified_client(operator)
+    settings.SPORTEL_SMS_PROVIDER = "file"
+
+    page = client.get(f"/admin/core/notification/{row.pk}/change/")
+    assert page.status_code == 200 and b"+355691112299" in page.content
+    response = client.post(
+        "/admin/core/notification/",
+        {"action": "retry", "_selected_action": [row.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("queued", 0)
+    assert sorted(run_queued_deliveries()) == ["sent", "skipped"]  # the old task and the retry
+    row.refresh_from_db()
+    assert row.status == "sent"

@@ -228,3 +228,30 @@ def requeue_stalled(*, grace_seconds: int | None = None) -> int:
             enqueue_delivery(pk)
             requeued += 1
     return requeued
+
+
+def retry_failed(notification_ids, *, actor=None) -> int:
+    """Give failed notifications a new round of attempts (after fixing the gateway or address)."""
+    from . import audit
+
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update().filter(
+                pk__in=list(notification_ids), status=Notification.Status.FAILED
+            )
+        )
+        now = timezone.now()
+        for row in rows:
+            # Attempts so far stay counted in the log; the budget starts again from here.
+            Notification.objects.filter(pk=row.pk).update(
+                status=Notification.Status.QUEUED, attempts=0, next_attempt_at=now
+            )
+            audit.record(
+                "notification.retry",
+                actor=actor,
+                municipality=row.municipality,
+                obj=row,
+                data={"previous_attempts": row.attempts},
+            )
+            transaction.on_commit(lambda pk=row.pk: enqueue_delivery(pk))
+    return len(rows)
