@@ -17,6 +17,18 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped in CI, which is not allowed: {report.longrepr}"
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in Albanian, the default. A test-client request to /en/... leaves English
+    active in the thread (LocaleMiddleware activates a language and never deactivates it)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def shkoder(db):
     from sportel.core.models import Municipality
