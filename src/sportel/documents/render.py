@@ -64,6 +64,7 @@ class Font:
         for cp, name in tt.getBestCmap().items():
             self.glyph[cp] = order[name]
             self.advance[cp] = hmtx[name][0] * 1000 / upm
+        self.charset = frozenset(chr(cp) for cp in self.glyph)
         self.base_name = tt["name"].getDebugName(6) or f"DejaVuSans-{key}"
         head, hhea, os2, post = tt["head"], tt["hhea"], tt["OS/2"], tt["post"]
         scale = 1000 / upm
@@ -119,8 +120,11 @@ def fonts() -> dict[str, Font]:
 
 def printable(text: str, font: Font) -> str:
     """Text the embedded font can draw: letters outside it lose their accents, or become '?'."""
+    text = str(text)
+    if font.charset.issuperset(text):
+        return text
     out = []
-    for ch in str(text):
+    for ch in text:
         if font.has(ch):
             out.append(ch)
             continue
@@ -248,18 +252,22 @@ class Canvas:
 
 
 def wrap(text: str, width: float, *, size: float, bold: bool = False) -> list[str]:
+    """Greedy line breaking on spaces, measuring each word once."""
     font = fonts()["B" if bold else "R"]
+    space = font.width(" ", size)
     lines: list[str] = []
-    for paragraph in str(text).splitlines() or [""]:
-        current = ""
+    for paragraph in printable(text, font).splitlines() or [""]:
+        current: list[str] = []
+        used = 0.0
         for word in paragraph.split():
-            candidate = f"{current} {word}".strip()
-            if current and font.width(printable(candidate, font), size) > width:
-                lines.append(current)
-                current = word
+            w = font.width(word, size)
+            if current and used + space + w > width:
+                lines.append(" ".join(current))
+                current, used = [word], w
             else:
-                current = candidate
-        lines.append(current)
+                used += (space if current else 0) + w
+                current.append(word)
+        lines.append(" ".join(current))
     return lines
 
 
