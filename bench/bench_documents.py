@@ -114,7 +114,7 @@ def rendered_pdf() -> bytes:
     from sportel.documents.render import render
     from sportel.documents.services import _certificate
 
-    municipality, holder = _context()
+    municipality, _holder = _context()
     content = {
         "fields": [list(f) for f in FIELDS],
         "body": "Vërtetohet se shtetasja e mësipërme banon në adresën e treguar.",
