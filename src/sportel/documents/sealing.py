@@ -39,6 +39,9 @@ class Seal:
     timestamped: bool
 
     def seal(self, pdf: bytes) -> bytes:
+        return outside_event_loop(self._seal, pdf)
+
+    def _seal(self, pdf: bytes) -> bytes:
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
@@ -46,6 +49,24 @@ class Seal:
         return out.getvalue()
 
     _reserved: int = 8192
+
+
+def outside_event_loop(func, *args):
+    """Call ``func``, which uses pyHanko's synchronous API (``asyncio.run`` inside).
+
+    In a thread that already runs an event loop (an ASGI server, a Playwright test) that would
+    fail, so there the call goes to a short-lived worker thread.
+    """
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return func(*args)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(func, *args).result()
 
 
 def _tsa():

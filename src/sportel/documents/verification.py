@@ -146,8 +146,10 @@ def verify_upload(data: bytes) -> Result:
         .filter(sha256=sha256)
         .first()
     )
+    from .sealing import outside_event_loop
+
     try:
-        seal, signed_revision = check_seal(data)
+        seal, signed_revision = outside_event_loop(check_seal, data)
     except Exception as exc:
         log.info("uploaded PDF could not be checked: %s", type(exc).__name__)
         if document is not None:

@@ -1,0 +1,58 @@
+"""Checking a document in a real browser: by code and by upload, in both languages, accessible."""
+
+import pytest
+
+from tests.documents.conftest import citizen, issue, seal_keys  # noqa: F401 -- fixtures
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_verify_by_code_and_by_upload(page, accessible, issue, tmp_path, prefix):  # noqa: F811
+    document = issue()
+    page.goto(f"{prefix}/verify/")
+    accessible(page)
+    page.locator("#id_code").fill(document.display_code.lower())
+    page.locator("#check-code").click()
+    assert page.url.endswith(f"{prefix}/verify/{document.code}")
+    assert page.locator("#outcome").get_attribute("data-outcome") == "authentic"
+    assert document.display_code in page.locator("#document-code").inner_text()
+    accessible(page)
+
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(document.pdf.read())
+    page.locator("#id_document").set_input_files(str(pdf))
+    page.locator("#check-file").click()
+    assert page.locator("#outcome").get_attribute("data-outcome") == "authentic"
+    expected = "Authentic and valid" if prefix else "I vërtetë dhe i vlefshëm"
+    assert expected in page.locator("#outcome").inner_text()
+    accessible(page)
+
+
+def test_a_forged_upload_and_an_unknown_code_say_not_issued_by_us(
+    page,
+    accessible,
+    seal_keys,
+    tmp_path,
+):
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(
+        b"%PDF-1.7\n%forged\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF"
+    )
+    page.goto("/en/verify/")
+    page.locator("#id_document").set_input_files(str(fake))
+    page.locator("#check-file").click()
+    assert page.locator("#outcome").get_attribute("data-outcome") in ("unknown", "malformed")
+    accessible(page)
+    page.goto("/en/verify/7K3MQ9TX2HBDR4ZC")
+    assert page.locator("#outcome").get_attribute("data-outcome") == "unknown"
+    accessible(page)
+
+
+def test_transparency_page_is_accessible(page, accessible, issue):  # noqa: F811
+    from sportel.documents.translog import publish_sth
+
+    issue()
+    publish_sth()
+    for prefix in ("", "/en"):
+        page.goto(f"{prefix}/transparency/")
+        assert page.locator("#log-size").inner_text() == "1"
+        accessible(page)
