@@ -1,12 +1,14 @@
 """Checking a document in a real browser: by code and by upload, in both languages, accessible."""
 
+# ruff: noqa: F811 -- the documents fixtures are imported by name and used as arguments
+
 import pytest
 
 from tests.documents.conftest import citizen, issue, seal_keys  # noqa: F401 -- fixtures
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
-def test_verify_by_code_and_by_upload(page, accessible, issue, tmp_path, prefix):  # noqa: F811
+def test_verify_by_code_and_by_upload(page, accessible, issue, tmp_path, prefix):
     document = issue()
     page.goto(f"{prefix}/verify/")
     accessible(page)
@@ -47,7 +49,7 @@ def test_a_forged_upload_and_an_unknown_code_say_not_issued_by_us(
     accessible(page)
 
 
-def test_transparency_page_is_accessible(page, accessible, issue):  # noqa: F811
+def test_transparency_page_is_accessible(page, accessible, issue):
     from sportel.documents.translog import publish_sth
 
     issue()
