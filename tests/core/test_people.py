@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from sportel.core.models import Person
 from sportel.core.services import register_business, register_person
@@ -17,8 +18,11 @@ def test_the_same_nid_registers_once_per_municipality(shkoder, lezhe):
     assert elsewhere.created
 
 
-def test_malformed_nid_is_refused_with_a_reason(shkoder):
+def test_malformed_nid_is_refused_with_a_reason_in_both_languages(shkoder):
     with pytest.raises(ValidationError) as err:
+        register_person(shkoder, nid="12345", first_name="A", last_name="B")
+    assert "10 karaktere" in str(err.value)
+    with translation.override("en"), pytest.raises(ValidationError) as err:
         register_person(shkoder, nid="12345", first_name="A", last_name="B")
     assert "10 characters" in str(err.value)
     assert not Person.objects.exists()
