@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 
 from sportel.core.api import router as core_router
 from sportel.documents.api import router as documents_router
+from sportel.services.api import router as services_router
 
 api = NinjaAPI(
     title="Sportel API",
@@ -16,3 +17,4 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/documents", documents_router)
+api.add_router("/", services_router)

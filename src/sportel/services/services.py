@@ -109,6 +109,7 @@ def _refresh_caller(original: Case, locked: Case) -> Case:
     original.__dict__.update(
         {k: v for k, v in locked.__dict__.items() if not k.startswith("_state")}
     )
+    original._state.fields_cache = dict(locked._state.fields_cache)
     return original
 
 
@@ -192,7 +193,12 @@ def _notify(case: Case, status: str) -> None:
         email, phone = business.email, business.phone
     if not (email or phone):
         return  # a walk-in without contact details follows the case at the counter
-    language = case.language
+    # The same choice send_notification makes for the template: the person's language first.
+    language = (
+        (person.preferred_language if person else "")
+        or (user.language if user else "")
+        or case.language
+    )
     with translation.override(language):
         context = {
             "number": case.number,
@@ -560,7 +566,7 @@ def submit_application(
     - Instant services are then decided and their document issued in the same call.
     """
     version = _version_for(municipality, service)
-    language = (language or translation.get_language() or "sq")[:2]
+    form_language = (translation.get_language() or "sq")[:2]
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     if channel not in version.channels:
@@ -610,7 +616,10 @@ def submit_application(
             raise ValidationError(_("This application has already been submitted."))
         data = {**(draft.data or {}), **(data or {})}
     data = _known_fields(version, data or {})
-    validate_form(version, data, language=language)
+    validate_form(version, data, language=form_language)
+    if language not in ("sq", "en"):
+        language = getattr(actor, "language", "") if channel != Channel.COUNTER else ""
+    language = language or form_language
     checked_uploads = [check_upload(upload) for upload in uploads]
     if len(checked_uploads) + (draft.attachments.count() if draft else 0) > MAX_ATTACHMENTS:
         raise ValidationError(
@@ -685,8 +694,6 @@ def _open_case(
         applicant_user = person.user
         if walk_in.get("language") in ("sq", "en"):
             language = walk_in["language"]
-        elif person.preferred_language:
-            language = person.preferred_language
     else:
         person = person_for_user(municipality, actor, actor=actor)
         applicant_user = actor
