@@ -145,6 +145,38 @@ def test_a_missing_page_is_a_404_in_the_language_of_its_address(
 
 @pytest.mark.parametrize(
     ("path", "language", "heading"),
+    [("/nonexistent", "sq", "Faqja nuk u gjet"), ("/en/nonexistent", "en", "Page not found")],
+)
+def test_an_address_without_its_slash_ends_on_the_404_in_its_language(
+    client, db, settings, path, language, heading
+):
+    settings.DEBUG = False
+    response = client.get(path, follow=True)
+    assert response.status_code == 404
+    assert page(response).get("lang") == language
+    assert page(response).xpath("string(//h1)") == heading
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "heading"),
+    [
+        ("/shkoder/staff/", "sq", "Nuk mund ta shihni këtë faqe"),
+        ("/en/shkoder/staff/", "en", "You cannot see this page"),
+    ],
+)
+def test_staff_of_another_municipality_get_the_403_page_in_their_language(
+    settings, lezhe, shkoder, make_staff, verified_client, path, language, heading
+):
+    settings.DEBUG = False
+    client = verified_client(make_staff(lezhe, "clerk"))
+    response = client.get(path)
+    assert response.status_code == 403
+    assert page(response).get("lang") == language
+    assert page(response).xpath("string(//h1)") == heading
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "heading"),
     [
         ("/test/forbidden/", "sq", "Nuk mund ta shihni këtë faqe"),
         ("/en/test/forbidden/", "en", "You cannot see this page"),
