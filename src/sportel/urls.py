@@ -8,6 +8,7 @@ from django.urls import include, path
 from sportel.api import api
 from sportel.core import views as core_views
 from sportel.documents import urls as documents_urls
+from sportel.services import urls as services_urls
 from sportel.web import urls as web_urls
 
 handler400 = "sportel.web.errors.bad_request"
@@ -31,11 +32,16 @@ municipal = [
     ),
     path("<slug:municipality_slug>/", include(web_urls.municipal_urlpatterns)),
     path("<slug:municipality_slug>/staff/", include("sportel.accounts.staff_urls")),
+    path("<slug:municipality_slug>/staff/", include("sportel.services.staff_urls")),
+    path("<slug:municipality_slug>/services/", include("sportel.services.urls")),
+    path("<slug:municipality_slug>/kiosk/", include(services_urls.kiosk_urlpatterns)),
+    path("<slug:municipality_slug>/track/", include(services_urls.track_urlpatterns)),
 ]
 
 urlpatterns += i18n_patterns(
     path("", include(web_urls)),
     path("", include(documents_urls)),
+    *services_urls.public_urlpatterns,
     path("account/", include("sportel.accounts.urls")),
     *municipal,
     prefix_default_language=False,

@@ -80,7 +80,9 @@ def test_service_page_shows_fee_deadline_channels_and_documents_before_starting(
     assert "10 ditë pune" in info  # law 119/2014
 
 
-def test_other_municipality_has_its_own_catalogue_and_unknown_services_404(catalogue, client):
+def test_other_municipality_has_its_own_catalogue_and_unknown_services_404(
+    lezhe_catalogue, client
+):
     assert (
         client.get(url("services:service", "lezhe", code="residence-certificate")).status_code
         == 200
@@ -97,7 +99,7 @@ def test_citizen_applies_in_steps_with_a_draft_and_gets_a_receipt(citizen):
     # Errors next to the field, in Albanian by default.
     response = client.post(start, {"continue": "1"})
     assert response.status_code == 200
-    assert "Kjo fushë është e detyrueshme" in response.content.decode()
+    assert "Kjo fushë është e domosdoshme" in response.content.decode()
     assert not Application.objects.exists()
     # Save a draft with only part of the answers, come back later.
     response = client.post(
@@ -187,7 +189,7 @@ def test_instant_certificate_is_issued_on_submission_with_a_link_to_the_sealed_p
 
 
 def test_a_citizen_without_a_personal_number_is_told_before_the_form(catalogue):
-    user = CitizenFactory(nid=None, nid_verified=False)
+    user = CitizenFactory(nid="", nid_verified=False)
     client = logged_in(user)
     page = client.get(url("services:service", code="residence-certificate")).content.decode()
     assert sq_reverse("accounts:nid") in page
@@ -395,7 +397,8 @@ def test_queue_sorts_by_legal_end_filters_and_tags(shkoder, citizen, specialist,
     eco = submit(shkoder, citizen, "economic-assistance")
     client = verified_client(specialist)
     page = client.get(url("services-staff:queue")).content.decode()
-    first, second = sorted([info, eco], key=lambda c: (c.legal_end, c.pk))
+    # Cases without a legal end come last.
+    first, second = sorted([info, eco], key=lambda c: (c.legal_end is None, c.legal_end, c.pk))
     assert page.index(first.number) < page.index(second.number)
     assert "Në kohë" in page or "govuk-tag--green" in page
     filtered = client.get(url("services-staff:queue"), {"service": "economic-assistance"})

@@ -362,7 +362,9 @@ def draft_review(request, channel, draft):
         return redirect(_url(channel, "draft-details", slug, pk=draft.pk) + "?check=1")
     kind = version.applicant_kind
     business_form = BusinessForm(
-        request.POST or None, required=kind == ApplicantKind.BUSINESS, prefix="business"
+        request.POST if request.method == "POST" else None,
+        required=kind == ApplicantKind.BUSINESS,
+        prefix="business",
     )
     if request.method == "POST" and business_form.is_valid():
         try:
