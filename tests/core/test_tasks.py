@@ -107,7 +107,7 @@ def workers(transactional_db, tmp_path):
     pool.stop_all()
 
 
-def wait_until(predicate, what: str, workers: Workers, seconds: float = 30):
+def wait_until(predicate, what: str, workers: Workers, seconds: float = 90):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
