@@ -381,8 +381,8 @@ def _page_content(c: Certificate) -> bytes:
     if c.sample_banner:
         # Under everything else, in a pale colour: readable text stays readable above it.
         font = fonts()["B"]
-        size = min(60.0, 560 / max(font.width(printable(c.sample_banner, font), 1), 1))
-        cv.raw("q 0.8660 0.5 -0.5 0.8660 110 250 cm")
+        size = min(60.0, 500 / max(font.width(printable(c.sample_banner, font), 1), 1))
+        cv.raw("q 0.8660 0.5 -0.5 0.8660 105 240 cm")
         cv.text(0, 0, c.sample_banner, size=size, bold=True, rgb=SAMPLE_INK)
         cv.raw("Q")
 
