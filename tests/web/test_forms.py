@@ -197,3 +197,30 @@ def test_a_model_form_renders_through_the_same_templates(db):
 def test_a_hidden_field_gets_no_visible_field_markup(attr):
     doc = render("{{ form }}", form=invalid_form())
     assert doc.xpath("//input[@name='token']")[0].get(attr) is None
+
+
+def test_as_div_and_as_p_render_like_the_form_itself():
+    form = invalid_form()
+    for method in ("as_div", "as_p"):
+        doc = render("{{ form." + method + " }}", form=form)
+        assert doc.xpath("//div[contains(@class, 'govuk-form-group--error')]"), method
+        form._error_summary_shown = False
+
+
+def test_a_hand_written_label_or_legend_is_a_govuk_one():
+    form = ApplicationForm()
+    label = html.fromstring(str(form["full_name"].label_tag()))
+    assert label.get("class") == "govuk-label"
+    assert label.text_content() == "Full name", "no trailing colon"
+    legend = html.fromstring(str(form["channel"].legend_tag()))
+    assert legend.tag == "legend" and legend.get("class") == "govuk-fieldset__legend"
+
+
+def test_the_admin_keeps_its_own_date_widget(db):
+    from django.contrib.admin.widgets import AdminDateWidget
+
+    class AdminLike(forms.Form):
+        day = forms.DateField(widget=AdminDateWidget)
+
+    doc = render("{{ form.day }}", form=AdminLike())
+    assert doc.xpath("//input[@name='day']")[0].get("type") == "text"

@@ -27,6 +27,10 @@ from django.forms.widgets import Input
 
 # Django's widget templates we replace with GOV.UK markup (the rest only need a CSS class).
 WIDGET_TEMPLATES = {
+    # form.as_div / form.as_p render like {{ form }} (as_table and as_ul keep Django's markup:
+    # their callers wrap them in <table> / <ul>).
+    "django/forms/div.html": "web/forms/form.html",
+    "django/forms/p.html": "web/forms/form.html",
     "django/forms/widgets/radio.html": "web/forms/widgets/radio.html",
     "django/forms/widgets/checkbox_select.html": "web/forms/widgets/checkbox_select.html",
     "django/forms/widgets/clearable_file_input.html": "web/forms/widgets/file.html",
@@ -85,6 +89,14 @@ class GovukBoundField(BoundField):
     @property
     def is_checkbox(self) -> bool:
         return isinstance(self.field.widget, forms.CheckboxInput)
+
+    def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None):
+        """``{{ field.label_tag }}`` as a GOV.UK label (no trailing colon)."""
+        attrs = dict(attrs or {})
+        css = "govuk-fieldset__legend" if tag == "legend" else "govuk-label"
+        attrs["class"] = f"{css} {attrs.get('class', '')}".strip()
+        suffix = "" if label_suffix is None else label_suffix
+        return super().label_tag(contents, attrs, label_suffix=suffix, tag=tag)
 
     def as_widget(self, widget=None, attrs=None, only_initial=False):
         widget = widget or self.field.widget
