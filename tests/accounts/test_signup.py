@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from sportel.accounts import services
 from sportel.accounts.models import PhoneConfirmation, User
+from sportel.core.audit import verify_all
 from sportel.core.models import AuditEntry
 
 from .factories import PASSWORD
@@ -52,6 +53,7 @@ def test_email_sign_up_sends_a_link_that_confirms_the_account(client):
     actions = list(AuditEntry.objects.filter(subject_user=user).values_list("action", flat=True))
     assert actions == ["account.sign_up", "account.confirm"]
     assert all("password" not in str(e.data) for e in AuditEntry.objects.all())
+    assert all(report.broken_at is None for report in verify_all())
 
 
 def test_phone_sign_up_confirms_with_the_sms_code(client):

@@ -58,3 +58,25 @@ def test_role_grants_are_audited_in_the_municipality_chain(shkoder, make_staff):
     assert entries.count() == 1 and entries.get().actor == admin
     assert services.revoke_role(clerk, shkoder, "specialist", actor=admin)
     assert clerk.roles_in(shkoder) == {"clerk"}
+
+
+def test_operator_grants_a_role_in_the_admin_and_it_is_audited(shkoder, client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .factories import UserFactory
+
+    operator = UserFactory(is_platform_operator=True, is_staff=True, is_superuser=True)
+    device = TOTPDevice.objects.create(user=operator, name="op", confirmed=True)
+    clerk = UserFactory()
+    client.force_login(operator)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    response = client.post(
+        "/admin/accounts/staffrole/add/",
+        {"user": clerk.pk, "municipality": shkoder.pk, "role": "clerk"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert clerk.roles_in(shkoder) == {"clerk"}
+    entry = AuditEntry.objects.get(action="staff.role_grant")
+    assert entry.actor == operator and entry.chain == "shkoder"

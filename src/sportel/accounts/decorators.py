@@ -1,6 +1,7 @@
 """Guards for staff views: a role in the request's municipality, and a passed second factor."""
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -24,7 +25,7 @@ def staff_required(permission: str):
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if user.needs_second_factor and not user.is_verified():
-                return redirect(f"{_otp_url()}?next={request.get_full_path()}")
+                return redirect(f"{_otp_url()}?{urlencode({'next': request.get_full_path()})}")
             municipality = request.municipality
             if municipality is None:
                 raise PermissionDenied
