@@ -84,7 +84,7 @@ def test_wrong_codes_are_counted_and_the_sixth_try_is_refused_even_when_right():
     for _attempt in range(services.PHONE_CODE_MAX_ATTEMPTS):
         with pytest.raises(services.ConfirmationError):
             services.confirm_phone(login="0680001111", code=wrong)
-    with pytest.raises(services.ConfirmationError, match="Too many"):
+    with pytest.raises(services.ConfirmationError, match="Shumë kode të gabuara"):
         services.confirm_phone(login="0680001111", code=code)
     user.refresh_from_db()
     assert user.confirmed_at is None
@@ -95,7 +95,7 @@ def test_phone_code_expires_after_15_minutes():
     code = confirmation_code("+355680002222")
     with (
         time_machine.travel(timezone.now() + services.PHONE_CODE_LIFETIME, tick=False),
-        pytest.raises(services.ConfirmationError, match="expired"),
+        pytest.raises(services.ConfirmationError, match="ka skaduar"),
     ):
         services.confirm_phone(login="0680002222", code=code)
 
