@@ -80,9 +80,7 @@ def test_service_page_shows_fee_deadline_channels_and_documents_before_starting(
     assert "10 ditë pune" in info  # law 119/2014
 
 
-def test_other_municipality_has_its_own_catalogue_and_unknown_services_404(
-    lezhe_catalogue, client
-):
+def test_other_municipality_has_its_own_catalogue_and_unknown_services_404(lezhe_catalogue, client):
     assert (
         client.get(url("services:service", "lezhe", code="residence-certificate")).status_code
         == 200

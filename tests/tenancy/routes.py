@@ -105,3 +105,233 @@ def documents_reissue(municipality, ctx):
         data={"reason": "test"},
         state=_status(document),
     )
+
+
+# --- services: counter, queue, case file, case actions, files -----------------------------------
+def _services_case(municipality, code="public-information-request", **kwargs):
+    """A case filed online by a citizen of ``municipality`` (catalogue seeded there first)."""
+    from sportel.services.catalogue import seed_catalogue
+    from tests.services.factories import CitizenFactory, submit
+
+    seed_catalogue(municipality)
+    return submit(municipality, CitizenFactory(), code, **kwargs)
+
+
+def _case_url(name, case, **kwargs):
+    return reverse(
+        name,
+        kwargs={"municipality_slug": case.municipality.slug, "number": case.number, **kwargs},
+    )
+
+
+def _case_state(case):
+    from sportel.services.models import Case, CaseEvent
+
+    def state():
+        row = Case.objects.get(pk=case.pk)
+        events = CaseEvent.objects.filter(case=row).count()
+        return (row.status, row.assignee_id, row.fee_paid, row.legal_end, events)
+
+    return state
+
+
+@tenant_route(
+    "services: counter (identify a walk-in)",
+    url_names=("services-staff:counter",),
+    owner_role=Role.CLERK,
+)
+def services_counter(municipality, ctx):
+    return Probe(
+        url=reverse("services-staff:counter", kwargs={"municipality_slug": municipality.slug})
+    )
+
+
+@tenant_route(
+    "services: counter registers a walk-in",
+    url_names=("services-staff:counter",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def services_counter_register(municipality, ctx):
+    from sportel.core.identifiers import with_check_letter
+    from sportel.core.models import Person
+
+    nid = with_check_letter("I05101997")
+    return Probe(
+        url=reverse("services-staff:counter", kwargs={"municipality_slug": municipality.slug}),
+        method="POST",
+        data={"nid": nid, "first_name": "Gjon", "last_name": "Leka", "language": "sq"},
+        state=lambda: Person.objects.filter(municipality=municipality, nid=nid).count(),
+    )
+
+
+@tenant_route(
+    "services: counter service list and form (walk-in first)",
+    url_names=("services-staff:counter-services", "services-staff:counter-apply"),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def services_counter_services(municipality, ctx):
+    # Without a walk-in in the session the owner's clerk is sent to identify one first (302);
+    # outsiders are refused before that.
+    return Probe(
+        url=reverse(
+            "services-staff:counter-apply",
+            kwargs={"municipality_slug": municipality.slug, "code": "family-certificate"},
+        )
+    )
+
+
+@tenant_route(
+    "services: counter service list",
+    url_names=("services-staff:counter-services",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def services_counter_service_list(municipality, ctx):
+    return Probe(
+        url=reverse(
+            "services-staff:counter-services", kwargs={"municipality_slug": municipality.slug}
+        )
+    )
+
+
+@tenant_route(
+    "services: counter receipt",
+    url_names=("services-staff:counter-receipt",),
+    owner_role=Role.CLERK,
+)
+def services_counter_receipt(municipality, ctx):
+    case = _services_case(municipality)
+    # Not the number: it is in the URL, which the refusal's language switch repeats.
+    return Probe(
+        url=_case_url("services-staff:counter-receipt", case), marker=case.tracking_code_display
+    )
+
+
+@tenant_route(
+    "services: case queue", url_names=("services-staff:queue",), owner_role=Role.SPECIALIST
+)
+def services_queue(municipality, ctx):
+    case = _services_case(municipality)
+    return Probe(
+        url=reverse("services-staff:queue", kwargs={"municipality_slug": municipality.slug}),
+        marker=case.number,
+    )
+
+
+@tenant_route("services: case file", url_names=("services-staff:case",), owner_role=Role.MANAGER)
+def services_case_file(municipality, ctx):
+    case = _services_case(municipality)
+    return Probe(url=_case_url("services-staff:case", case), marker=case.applicant_person.nid)
+
+
+@tenant_route(
+    "services: case attachment",
+    url_names=("services-staff:case-attachment",),
+    owner_role=Role.SPECIALIST,
+)
+def services_case_attachment(municipality, ctx):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = b"%PDF-1.4\nvertetim-i-pages\n%%EOF\n"
+    case = _services_case(municipality, uploads=[SimpleUploadedFile("kontrata.pdf", pdf)])
+    attachment = case.application.attachments.get()
+    return Probe(
+        url=_case_url("services-staff:case-attachment", case, pk=attachment.pk),
+        marker="vertetim-i-pages",
+    )
+
+
+@tenant_route(
+    "services: sealed document of a case",
+    url_names=("services-staff:case-document",),
+    owner_role=Role.SPECIALIST,
+)
+def services_case_document(municipality, ctx):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from sportel.services.models import Case
+    from tests.documents.factories import registered_document
+
+    case = _services_case(municipality)
+    document = registered_document(municipality)
+    default_storage.delete(document.pdf.name)
+    default_storage.save(document.pdf.name, ContentFile(b"%PDF-1.7\nsealed-doc-body\n%%EOF\n"))
+    # Test set-up only: point the case at the document as issue_document would.
+    Case.objects.filter(pk=case.pk).update(document_code=document.code)
+    return Probe(url=_case_url("services-staff:case-document", case), marker="sealed-doc-body")
+
+
+@tenant_route(
+    "services: assign a case",
+    url_names=("services-staff:case-action",),
+    owner_role=Role.SPECIALIST,
+    ok_status=(302,),
+)
+def services_case_assign(municipality, ctx):
+    case = _services_case(municipality)
+    assignee = ctx.make_staff(municipality, Role.SPECIALIST)
+    return Probe(
+        url=_case_url("services-staff:case-action", case, action="assign"),
+        method="POST",
+        data={"assignee": str(assignee.pk)},
+        state=_case_state(case),
+    )
+
+
+@tenant_route(
+    "services: start, then approve a case",
+    url_names=("services-staff:case-action",),
+    owner_role=Role.SPECIALIST,
+    ok_status=(302,),
+)
+def services_case_start(municipality, ctx):
+    from sportel.services import services
+
+    case = _services_case(municipality)
+    specialist = ctx.make_staff(municipality, Role.SPECIALIST)
+    services.assign(case, actor=specialist, assignee=specialist)
+    return Probe(
+        url=_case_url("services-staff:case-action", case, action="start"),
+        method="POST",
+        state=_case_state(case),
+    )
+
+
+@tenant_route(
+    "services: a note on a case",
+    url_names=("services-staff:case-action",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def services_case_note(municipality, ctx):
+    case = _services_case(municipality)
+    return Probe(
+        url=_case_url("services-staff:case-action", case, action="note"),
+        method="POST",
+        data={"text": "shenim", "public": "on"},
+        state=_case_state(case),
+    )
+
+
+@tenant_route(
+    "services: mark a fee paid",
+    url_names=("services-staff:case-action",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def services_case_fee_paid(municipality, ctx):
+    from sportel.services.models import ServiceType
+
+    case = _services_case(municipality, "tax-clearance-certificate")
+    # Test set-up only: a fee on the case, as a priced service version would give.
+    type(case).objects.filter(pk=case.pk).update(fee_due="100.00")
+    assert ServiceType.objects.filter(municipality=municipality).exists()
+    return Probe(
+        url=_case_url("services-staff:case-action", case, action="mark_fee_paid"),
+        method="POST",
+        data={"receipt": "A-1"},
+        state=_case_state(case),
+    )
