@@ -90,8 +90,10 @@ def append(entry: dict, *, code: str) -> int:
     """Append one leaf (inside the caller's transaction); returns its index."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("translog.append must run inside the transaction of the event")
-    LogHead.objects.get_or_create(id=1)
-    head = LogHead.objects.select_for_update().get(id=1)
+    head = LogHead.objects.select_for_update().filter(id=1).first()
+    if head is None:  # the very first entry: create the head, then lock it
+        LogHead.objects.get_or_create(id=1)
+        head = LogHead.objects.select_for_update().get(id=1)
     index = head.size
     data = canonical({**entry, "index": index})
     store = DatabaseStore()
