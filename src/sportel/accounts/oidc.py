@@ -8,7 +8,6 @@ An existing account with the same verified NID or the same email is reused, neve
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
@@ -47,14 +46,14 @@ class EIDBackend(OIDCAuthenticationBackend):
             if by_nid.exists():
                 return by_nid
         email, phone = self._contacts(claims)
-        query = Q()
+        # The account whose login is this email or phone first; then one that only lists it.
+        logins = [value for value in (email, phone) if value]
+        by_login = User.objects.filter(username__in=logins).order_by("pk")[:1]
+        if by_login:
+            return by_login
         if email:
-            query |= Q(username=email) | Q(email__iexact=email)
-        if phone:
-            query |= Q(username=phone)
-        if not query:
-            return User.objects.none()
-        return User.objects.filter(query)
+            return User.objects.filter(email__iexact=email)
+        return User.objects.none()
 
     def describe_user_by_claims(self, claims) -> str:
         return "the eID subject"  # never the email or NID: logs carry no personal data
