@@ -110,7 +110,8 @@ MESSAGES = {
     "maximum": _("This value is too large."),
     "too_short": _("This value is too short."),
     "too_long": _("This value is too long."),
-    "required": _("This field is required."),
+    # Django's own message, so a field left empty reads the same on every form of the site.
+    "required": forms.Field.default_error_messages["required"],
     "unexpected": _("This form does not accept this field."),
     "invalid": _("This value is not valid."),
     "choose": _("Choose an option"),
