@@ -610,3 +610,17 @@ def test_validate_takes_checkbox_strings_as_a_browser_posts_them():
     assert validate(SCHEMA, {**VALID, "declaration": "on", "newsletter": ""}) == {}
     assert validate(SCHEMA, {**VALID, "declaration": "true", "newsletter": "false"}) == {}
     assert "declaration" in validate(SCHEMA, {**VALID, "declaration": "false"})
+
+
+def test_the_confirm_box_works_on_a_prefixed_form():
+    Form = form_class_for(SCHEMA)
+    data = {f"applicant-{k}": v for k, v in post(nid=BAD_CHECK_NID).items()}
+    assert not Form(data, prefix="applicant").is_valid()
+    f = Form({**data, "applicant-nid__confirm": "on"}, prefix="applicant")
+    assert f.is_valid(), f.errors
+    assert to_json(f)["nid"] == BAD_CHECK_NID
+
+
+def test_form_classes_are_reused_per_schema_and_language():
+    assert form_class_for(SCHEMA) is form_class_for(dict(SCHEMA))
+    assert form_class_for(SCHEMA) is not form_class_for(SCHEMA, language="en")
