@@ -112,7 +112,7 @@ def test_who_accessed_my_data_lists_staff_reads(client, citizen, shkoder, make_s
     text = client.get("/en/account/accesses/").content.decode()
     assert "Blerim Hoxha" in text
     assert "Application SHK-2026-00001" in text
-    assert "Shkodër" in text and "clerk" in text
+    assert "Shkodër" in text and "Front-office clerk" in text
 
 
 def test_nobody_accessed_yet(client, citizen):

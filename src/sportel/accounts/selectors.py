@@ -21,4 +21,8 @@ def role_labels(roles: set[str]) -> list[str]:
 def data_accesses(user: User, *, limit: int = 200) -> list[AuditEntry]:
     """Who read or changed this citizen's data: staff entries only, newest first."""
     # select_related: the page shows the actor's name next to every entry.
-    return list(accesses_to(user).select_related("actor")[:limit])
+    entries = list(accesses_to(user).select_related("actor")[:limit])
+    labels = dict(Role.choices)
+    for entry in entries:
+        entry.role_label = labels.get(entry.actor_role, entry.actor_role)
+    return entries
