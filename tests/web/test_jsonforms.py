@@ -624,3 +624,22 @@ def test_the_confirm_box_works_on_a_prefixed_form():
 def test_form_classes_are_reused_per_schema_and_language():
     assert form_class_for(SCHEMA) is form_class_for(dict(SCHEMA))
     assert form_class_for(SCHEMA) is not form_class_for(SCHEMA, language="en")
+
+
+def test_dependent_fields_are_required_only_when_what_they_depend_on_is_there():
+    schema = {
+        "type": "object",
+        "properties": {
+            "owner_nid": {"type": "string", "format": "nid"},
+            "owner_name": {"type": "string"},
+            "owner_phone": {"type": "string", "format": "phone"},
+            "agent": {"type": "string"},
+            "mandate": {"type": "string"},
+        },
+        "dependentRequired": {"owner_nid": ["owner_name", "owner_phone"], "agent": ["mandate"]},
+    }
+    assert validate(schema, {}) == {}
+    assert validate(schema, {"agent": "Studio Ark"}) == {"mandate": [required_sq()]}
+    assert validate(schema, {"owner_nid": GOOD_NID, "owner_name": "Ana"}) == {
+        "owner_phone": [required_sq()]
+    }

@@ -434,20 +434,22 @@ class SchemaForm(forms.Form):
     def _validate_against_schema(self) -> None:
         """The second check: the whole schema, on the data as it will be stored."""
         instance = _schema_instance(_json_data(self))
+        said = set()
         for error in self.validator.iter_errors(instance):
             for field, key, code in _locate(error, self.fields):
-                self.add_error(field, ValidationError(MESSAGES[key], code=code))
+                if (field, key) not in said:  # one message per field and kind of problem
+                    said.add((field, key))
+                    self.add_error(field, ValidationError(MESSAGES[key], code=code))
 
 
 def _locate(error, fields) -> list[tuple[str | None, str, str]]:
     """(field or None for the whole form, message key, code) for one jsonschema error."""
     if error.validator in ("required", "dependentRequired"):
+        instance = error.instance if isinstance(error.instance, Mapping) else {}
         expected = error.validator_value
-        if isinstance(expected, Mapping):  # dependentRequired: {"a": ["b", "c"]}
-            expected = [n for names in expected.values() for n in names]
-        missing = [
-            n for n in expected if isinstance(error.instance, Mapping) and n not in error.instance
-        ]
+        if isinstance(expected, Mapping):  # dependentRequired: {"a": ["b", "c"]} when "a" is there
+            expected = [n for key, names in expected.items() if key in instance for n in names]
+        missing = [n for n in expected if n not in instance]
         located = [(n if n in fields else None, "required", "required") for n in missing]
         return located or [(None, "invalid", "schema")]
     path = list(error.absolute_path)
