@@ -109,3 +109,15 @@ def test_english_documents_are_rendered_in_english(issue, tmp_path):
     text = run("pdftotext", "-enc", "UTF-8", str(path), "-")
     assert "CERTIFICATE OF RESIDENCE" in text
     assert "Document code" in text
+
+
+def test_a_municipality_emblem_is_embedded_without_transparency(issue, settings, tmp_path):
+    from PIL import Image
+
+    emblems = settings.DATA_DIR / "emblems"
+    emblems.mkdir(parents=True, exist_ok=True)
+    Image.new("RGBA", (120, 150), (180, 20, 30, 128)).save(emblems / "shkoder.png")
+    path = write(tmp_path, "emblem.pdf", issue().pdf.read())
+    images = run("pdfimages", "-list", str(path)).splitlines()[2:]
+    assert len(images) == 1 and " rgb " in images[0] and "smask" not in images[0], images
+    assert "Signature is Valid." in run("pdfsig", str(path))

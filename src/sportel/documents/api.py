@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from .codes import display
@@ -92,38 +92,46 @@ def document_json(document) -> dict:
 def verify_document(request, file: File[UploadedFile]):
     """Upload a PDF (multipart field ``file``): its hash against the registry and its seal."""
     if file.size > max_upload_bytes():
-        return 413, {
-            "detail": f"The file is larger than {max_upload_bytes()} bytes.",
-            "code": Outcome.TOO_LARGE,
-        }
+        return Status(
+            413,
+            {
+                "detail": f"The file is larger than {max_upload_bytes()} bytes.",
+                "code": Outcome.TOO_LARGE,
+            },
+        )
     result = verify_upload(file.read())
     if result.outcome == Outcome.NOT_PDF:
-        return 400, {"detail": "The file is not a PDF.", "code": Outcome.NOT_PDF}
+        return Status(400, {"detail": "The file is not a PDF.", "code": Outcome.NOT_PDF})
     if result.outcome == Outcome.MALFORMED:
-        return 400, {"detail": "The PDF cannot be read.", "code": Outcome.MALFORMED}
+        return Status(400, {"detail": "The PDF cannot be read.", "code": Outcome.MALFORMED})
     if result.outcome == Outcome.TOO_LARGE:
-        return 413, {"detail": "The file is too large.", "code": Outcome.TOO_LARGE}
+        return Status(413, {"detail": "The file is too large.", "code": Outcome.TOO_LARGE})
     seal = result.seal
-    return 200, {
-        "outcome": result.outcome,
-        "hash_matches": result.hash_matches,
-        "sha256": result.sha256,
-        "seal": {
-            "present": seal.present,
-            "intact": seal.intact,
-            "trusted": seal.trusted,
-            "covers_whole_file": seal.covers_whole_file,
-            "signer": seal.signer,
-            "signing_time": seal.signing_time,
-            "timestamped": seal.timestamped,
+    return Status(
+        200,
+        {
+            "outcome": result.outcome,
+            "hash_matches": result.hash_matches,
+            "sha256": result.sha256,
+            "seal": {
+                "present": seal.present,
+                "intact": seal.intact,
+                "trusted": seal.trusted,
+                "covers_whole_file": seal.covers_whole_file,
+                "signer": seal.signer,
+                "signing_time": seal.signing_time,
+                "timestamped": seal.timestamped,
+            },
+            "document": document_json(result.document) if result.document else None,
         },
-        "document": document_json(result.document) if result.document else None,
-    }
+    )
 
 
 @router.get("/{code}", response={200: DocumentOut, 404: Error})
 def get_document(request, code: str):
     document = find_by_code(code)
     if document is None:
-        return 404, {"detail": "No document was issued with this code.", "code": Outcome.UNKNOWN}
-    return 200, document_json(document)
+        return Status(
+            404, {"detail": "No document was issued with this code.", "code": Outcome.UNKNOWN}
+        )
+    return Status(200, document_json(document))

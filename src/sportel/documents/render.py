@@ -19,6 +19,7 @@ colours only, no transparency, every annotation printable with an appearance str
 from __future__ import annotations
 
 import hashlib
+import io
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
@@ -76,8 +77,9 @@ class Font:
         self.stem_v = 120 if key == "B" else 80
         self.file_bytes = data
         self.compressed = zlib.compress(data, 9)
-        gid_width = sorted({(self.glyph[cp], round(self.advance[cp])) for cp in self.glyph})
-        self.widths = " ".join(f"{gid} [{w}]" for gid, w in gid_width)
+        # Exact widths (PDF/A validators compare /W with the font program's advances).
+        gid_width = sorted({(self.glyph[cp], round(self.advance[cp], 3)) for cp in self.glyph})
+        self.widths = " ".join(f"{gid} [{w:g}]" for gid, w in gid_width)
         self.to_unicode = zlib.compress(_to_unicode_cmap(self.glyph), 9)
 
     def has(self, ch: str) -> bool:
@@ -201,7 +203,34 @@ def constant_objects() -> list[tuple[int, bytes]]:
 
 
 FONT_RESOURCES = " ".join(f"/F{key} {num} 0 R" for key, num in FONT_OBJECTS.items())
-LAST_OBJECT = max(FONT_OBJECTS.values()) + 4
+OBJ_EMBLEM = max(FONT_OBJECTS.values()) + 5
+LAST_OBJECT = OBJ_EMBLEM
+
+
+@dataclass(frozen=True)
+class Emblem:
+    """A municipality's emblem as an embeddable JPEG (RGB, no transparency: PDF/A-safe)."""
+
+    jpeg: bytes
+    width: int
+    height: int
+
+
+def load_emblem(path: Path) -> Emblem | None:
+    """Read a PNG/JPEG emblem, flatten it on white, re-encode as RGB JPEG; None if unusable."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.thumbnail((300, 300))
+            rgba = image.convert("RGBA")
+    except (OSError, UnidentifiedImageError):
+        return None
+    flat = Image.new("RGB", rgba.size, (255, 255, 255))
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    out = io.BytesIO()
+    flat.save(out, "JPEG", quality=90)
+    return Emblem(out.getvalue(), flat.width, flat.height)
 
 
 # --- Page content --------------------------------------------------------------------------------
@@ -367,6 +396,7 @@ class Certificate:
     footer: str
     seal_lines: list[str]  # printed in the seal's appearance
     sample_banner: str = ""  # non-empty on samples: printed across the page
+    emblem: Emblem | None = None  # the municipality's emblem; a plain shield when absent
     pdf_title: str = ""
     pdf_author: str = ""
     created: datetime | None = None
@@ -388,7 +418,14 @@ def _page_content(c: Certificate) -> bytes:
 
     # Header: shield, country, issuer, contact line, red rule.
     top = height - MARGIN
-    draw_shield(cv, MARGIN, top - 62, 50, 62, c.issuer_code)
+    if c.emblem is not None:
+        scale = min(50 / c.emblem.width, 62 / c.emblem.height)
+        w, h = c.emblem.width * scale, c.emblem.height * scale
+        cv.raw(
+            f"q {w:.2f} 0 0 {h:.2f} {MARGIN + (50 - w) / 2:.2f} {top - 62 + (62 - h) / 2:.2f} cm /Em Do Q"
+        )
+    else:
+        draw_shield(cv, MARGIN, top - 62, 50, 62, c.issuer_code)
     cv.text(MARGIN + 66, top - 14, c.country, size=9.5, rgb=MUTED)
     cv.text(MARGIN + 66, top - 36, c.issuer, size=18, bold=True)
     y = top - 52
@@ -532,7 +569,9 @@ def render(c: Certificate) -> bytes:
             _obj(
                 OBJ_PAGE,
                 f"<< /Type /Page /Parent {OBJ_PAGES} 0 R /MediaBox [0 0 {width} {height}] "
-                f"/Resources << /Font << {FONT_RESOURCES} >> >> /Contents {OBJ_CONTENT} 0 R "
+                f"/Resources << /Font << {FONT_RESOURCES} >>"
+                + (f" /XObject << /Em {OBJ_EMBLEM} 0 R >>" if c.emblem is not None else "")
+                + f" >> /Contents {OBJ_CONTENT} 0 R "
                 f"/Annots [{OBJ_FIELD} 0 R] >>",
             ),
         ),
@@ -561,6 +600,22 @@ def render(c: Certificate) -> bytes:
         ),
         *constant_objects(),
     ]
+    if c.emblem is None:
+        objects.append((OBJ_EMBLEM, _obj(OBJ_EMBLEM, "null")))  # keeps the xref dense
+    else:
+        objects.append(
+            (
+                OBJ_EMBLEM,
+                _stream(
+                    OBJ_EMBLEM,
+                    c.emblem.jpeg,
+                    f" /Type /XObject /Subtype /Image /Width {c.emblem.width} "
+                    f"/Height {c.emblem.height} /ColorSpace /DeviceRGB /BitsPerComponent 8 "
+                    "/Filter /DCTDecode",
+                    compressed=False,
+                ),
+            )
+        )
     objects.sort()
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = {}

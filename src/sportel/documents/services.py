@@ -138,7 +138,30 @@ def _certificate(municipality, *, code, issued_at, title, language, holder_text,
             pdf_title=title,
             pdf_author=_("Municipality of %(name)s") % {"name": name},
             created=local,
+            emblem=emblem_of(municipality),
         )
+
+
+def emblem_of(municipality):
+    """The municipality's emblem from ``$SPORTEL_DATA_DIR/emblems/<slug>.png`` (or .jpg), if any."""
+    from django.conf import settings
+
+    from .render import load_emblem
+
+    for suffix in (".png", ".jpg", ".jpeg"):
+        path = settings.DATA_DIR / "emblems" / f"{municipality.slug}{suffix}"
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            continue
+        key = (str(path), stamp)
+        if key not in _emblems:
+            _emblems[key] = load_emblem(path)
+        return _emblems[key]
+    return None
+
+
+_emblems: dict = {}
 
 
 def _public_url() -> str:
