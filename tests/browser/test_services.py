@@ -1,0 +1,251 @@
+"""Services journeys in a real browser, axe-core on every page visited:
+
+- a citizen applies online (draft, attachment, review, receipt) and tracks the case by code;
+- a clerk serves a walk-in at the counter, from NID to printed receipt and fee;
+- a specialist asks for more information, the citizen answers, the specialist approves and the
+  sealed document is issued;
+- an instant certificate goes from application to document in one sitting.
+"""
+
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from sportel.services import services, workflow
+from sportel.services.models import Case
+from tests.accounts.helpers import browser_login, browser_staff_login
+from tests.services.factories import new_nid
+
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture
+def seal_keys(settings, tmp_path, shkoder, lezhe):
+    from sportel.documents import keys, sealing
+
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    sealing.forget_signers()
+    keys.init_development_seal(shkoder.slug, shkoder.name)
+    yield tmp_path / "keys"
+    sealing.forget_signers()
+
+
+@pytest.fixture
+def catalogue(transactional_db, shkoder, seal_keys):
+    from sportel.services.catalogue import seed_catalogue
+
+    seed_catalogue(shkoder)
+    return shkoder
+
+
+@pytest.fixture
+def citizen(catalogue):
+    from sportel.accounts.models import User
+
+    return User.objects.create_user(
+        "arta.krasniqi@test.sportel.al",
+        password=PASSWORD,
+        email="arta.krasniqi@test.sportel.al",
+        full_name="Arta Krasniqi",
+        nid=new_nid(),
+        nid_verified=True,
+        confirmed_at="2026-01-01T00:00:00Z",
+    )
+
+
+def png(tmp_path):
+    path = tmp_path / "kontrata.png"
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), "navy").save(out, format="PNG")
+    path.write_bytes(out.getvalue())
+    return str(path)
+
+
+def new_page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="sq-AL")
+    context.set_default_timeout(10_000)
+    other = context.new_page()
+    other.base_url = live_server.url
+    return other
+
+
+def test_citizen_applies_online_with_a_draft_and_tracks_the_case(
+    page, accessible, citizen, browser, live_server, tmp_path
+):
+    page.goto("/shkoder/services/")
+    accessible(page)
+    page.get_by_role("link", name="Kërkesë për informacion publik").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Kërkesë për informacion publik"
+    accessible(page)
+    page.get_by_role("link", name="Hyni për të aplikuar").click()
+    page.locator("input[name=username]").fill(citizen.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url("**/public-information-request/apply/")
+    accessible(page)
+
+    # Continue without answers: errors next to the fields, then save a partial draft.
+    page.get_by_role("button", name="Ruaj dhe vazhdo").click()
+    assert page.locator("#id_information_description_error").is_visible()
+    accessible(page)
+    page.locator("#id_information_description").fill("Buxheti i ndriçimit publik 2026")
+    page.get_by_role("button", name="Ruaje draftin dhe kthehu më vonë").click()
+    page.wait_for_url(re.compile(r".*/services/drafts/\d+/$"))
+    accessible(page)
+
+    # Come back later from My applications.
+    page.goto("/shkoder/services/mine/")
+    accessible(page)
+    page.locator("#my-drafts a").first.click()
+    assert page.locator("#id_information_description").input_value() == (
+        "Buxheti i ndriçimit publik 2026"
+    )
+    page.locator("input[name=preferred_format][value=email]").check()
+    page.get_by_role("button", name="Ruaj dhe vazhdo").click()
+    page.wait_for_url("**/attachments/")
+    accessible(page)
+    page.locator("input[type=file]").set_input_files(png(tmp_path))
+    page.get_by_role("button", name="Bashkëngjit").click()
+    assert "kontrata.png" in page.locator("#attachments").inner_text()
+    accessible(page)
+    page.get_by_role("link", name="Vazhdo").click()
+    page.wait_for_url("**/review/")
+    assert "Falas" in page.locator("#fee-due").inner_text()
+    accessible(page)
+    page.get_by_role("button", name="Dërgo kërkesën").click()
+    page.wait_for_url("**/receipt/")
+    accessible(page)
+    number = page.locator("#case-number").inner_text()
+    code = page.locator("#tracking-code").inner_text()
+    assert number.startswith("SHK-")
+    assert page.locator("#expected-date").is_visible()
+
+    # The case page, with its timeline.
+    page.get_by_role("link", name="Ndiqni kërkesën").click()
+    assert number in page.get_by_role("heading", level=1).inner_text()
+    assert page.locator("#case-history li").count() >= 1
+    accessible(page)
+
+    # Anyone with the code can track it, without logging in and without seeing who applied.
+    visitor = new_page(browser, live_server)
+    visitor.goto("/shkoder/track/")
+    accessible(visitor)
+    visitor.locator("#id_code").fill(code)
+    visitor.get_by_role("button", name="Gjurmo").click()
+    assert "Kërkesa u mor" in visitor.locator("#track-status").inner_text()
+    assert "Arta" not in visitor.locator("main").inner_text()
+    accessible(visitor)
+    visitor.context.close()
+
+
+def test_clerk_serves_a_walk_in_at_the_counter(page, accessible, catalogue, make_staff):
+    clerk = make_staff(catalogue, "clerk")
+    browser_staff_login(page, clerk)
+    page.wait_for_url("**/shkoder/staff/")
+    page.get_by_role("link", name="Sporteli").click()
+    accessible(page)
+    # A malformed number is refused with the reason.
+    page.locator("#id_nid").fill("12345")
+    page.get_by_role("button", name="Vazhdo").click()
+    assert page.locator("#id_nid_error").is_visible()
+    accessible(page)
+    # An unknown person is registered from the identity card.
+    nid = new_nid()
+    page.locator("#id_nid").fill(nid)
+    page.locator("#id_first_name").fill("Gjon")
+    page.locator("#id_last_name").fill("Leka")
+    page.get_by_role("button", name="Vazhdo").click()
+    page.wait_for_url("**/counter/services/")
+    assert "Gjon Leka" in page.locator("#walk-in").inner_text()
+    accessible(page)
+    page.get_by_role("link", name="Certifikatë familjare").click()
+    assert "50 ALL" in page.locator("#counter-fee").inner_text()
+    accessible(page)
+    page.locator("#id_purpose").fill("Për shkollën")
+    page.locator("#id_fee_paid").check()
+    page.get_by_role("button", name="Dërgo për aplikantin").click()
+    page.wait_for_url("**/receipt/")
+    accessible(page)
+    case = Case.objects.get()
+    assert case.channel == "counter" and case.clerk == clerk
+    assert case.fee_paid
+    assert "Gjon Leka" in page.locator("#receipt").inner_text()
+    # Fee paid and the family is in the register: the certificate is already issued.
+    assert case.document_code
+    assert page.locator("#document-link").is_visible()
+
+
+def test_specialist_asks_for_more_the_citizen_answers_and_the_document_is_issued(
+    page, accessible, catalogue, citizen, make_staff, browser, live_server
+):
+    case = services.submit_application(
+        catalogue,
+        service="tax-clearance-certificate",
+        data={"purpose": "Për tenderin"},
+        actor=citizen,
+    )
+    specialist = make_staff(case.municipality, "specialist")
+    browser_staff_login(page, specialist)
+    page.wait_for_url("**/shkoder/staff/")
+    page.get_by_role("link", name="Kërkesat").click()
+    accessible(page)
+    page.get_by_role("link", name=case.number).click()
+    assert page.locator("#applicant").inner_text().startswith("Arta Krasniqi")
+    accessible(page)
+    page.get_by_text("Cakto", exact=True).first.click()
+    page.locator("#id_assignee").select_option(str(specialist.pk))
+    page.get_by_role("button", name="Cakto").click()
+    assert "Test specialist" in page.locator("#assignee").inner_text()
+    page.get_by_role("button", name="Fillo punën").click()
+    page.get_by_text("Kërkoni më shumë informacion nga aplikanti").click()
+    page.locator("#id_message").fill("Dërgoni vërtetimin e NIPT-it.")
+    page.get_by_role("button", name="Dërgo kërkesën").click()
+    assert Case.objects.get(pk=case.pk).status == workflow.AWAITING_APPLICANT
+    accessible(page)
+
+    # The citizen answers from the case page.
+    other = new_page(browser, live_server)
+    browser_login(
+        other, citizen.username, PASSWORD, next_url=f"/shkoder/services/cases/{case.number}/"
+    )
+    other.wait_for_url(f"**/cases/{case.number}/")
+    assert "Dërgoni vërtetimin e NIPT-it." in other.locator("#information-request").inner_text()
+    # Who accessed my case lists the specialist's read.
+    assert "Test specialist" in other.locator("#case-accesses").inner_text()
+    accessible(other)
+    other.locator("#id_message").fill("NIPT-i është K12345678L.")
+    other.get_by_role("button", name="Dërgo përgjigjen").click()
+    assert Case.objects.get(pk=case.pk).status == workflow.IN_PROGRESS
+    accessible(other)
+    other.context.close()
+
+    # The specialist approves and issues the sealed document.
+    page.reload()
+    page.get_by_role("button", name="Miratoje").click()
+    page.get_by_role("button", name="Lësho dokumentin").click()
+    assert Case.objects.get(pk=case.pk).status == workflow.DOCUMENT_ISSUED
+    accessible(page)
+    page.locator("#verify-link").click()
+    assert page.locator("#outcome").get_attribute("data-outcome") == "authentic"
+    accessible(page)
+
+
+def test_instant_certificate_from_application_to_document_in_one_sitting(page, accessible, citizen):
+    browser_login(page, citizen.username, PASSWORD, next_url="/shkoder/services/")
+    page.wait_for_url("**/shkoder/services/")
+    page.get_by_role("link", name="Vërtetim banimi").first.click()
+    accessible(page)
+    page.get_by_role("button", name="Fillo tani").click()
+    page.locator("#id_purpose").fill("Për bankën")
+    page.get_by_role("button", name="Ruaj dhe vazhdo").click()
+    page.get_by_role("link", name="Vazhdo").click()
+    page.get_by_role("button", name="Dërgo kërkesën").click()
+    page.wait_for_url("**/receipt/")
+    assert page.get_by_role("heading", name="Dokumenti juaj është gati").is_visible()
+    accessible(page)
+    page.locator("#verify-link").click()
+    assert page.locator("#outcome").get_attribute("data-outcome") == "authentic"
+    accessible(page)
