@@ -74,3 +74,30 @@ def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
     result = sportel("check", tmp_path=tmp_path, **production(key, hosts=""))
     assert result.returncode != 0
     assert "SPORTEL_ALLOWED_HOSTS must list the site's host names." in result.stderr
+
+
+def test_sportel_serve_takes_bind_workers_and_threads_from_the_environment(tmp_path):
+    result = sportel(
+        "serve",
+        "--dry-run",
+        tmp_path=tmp_path,
+        SPORTEL_BIND="0.0.0.0:8080",
+        SPORTEL_WORKERS="3",
+        SPORTEL_THREADS="8",
+        SPORTEL_TIMEOUT="20",
+    )
+    assert result.returncode == 0, result.stderr
+    command, multiproc = result.stdout.splitlines()
+    for expected in (
+        "-m gunicorn",
+        "--bind 0.0.0.0:8080",
+        "--workers 3",
+        "--threads 8",
+        "--worker-class gthread",
+        "--timeout 20",
+        "sportel.wsgi:application",
+    ):
+        assert expected in command
+    assert multiproc == f"PROMETHEUS_MULTIPROC_DIR={tmp_path}/prometheus/0_0_0_0_8080"
+    explicit = sportel("serve", "--dry-run", "--bind", "127.0.0.1:9000", tmp_path=tmp_path)
+    assert "--bind 127.0.0.1:9000" in explicit.stdout

@@ -236,3 +236,17 @@ def test_an_operator_can_retry_a_failed_notification_from_the_admin(settings, ve
     assert sorted(run_queued_deliveries()) == ["sent", "skipped"]  # the old task and the retry
     row.refresh_from_db()
     assert row.status == "sent"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notify_test_command_sends_the_test_message_through_the_configured_channels(
+    sms_dir, capsys
+):
+    from django.core.management import call_command
+
+    call_command("notify-test", email="ops@example.al", phone="+355691230000", now=True)
+
+    out = capsys.readouterr().out
+    assert out.count(": sent.") == 2
+    assert mail.outbox[0].subject == "Mesazh prove nga Sportel"
+    assert len(list(Path(sms_dir).glob("*.sms"))) == 1
