@@ -46,6 +46,8 @@ def test_the_english_page_links_back_to_albanian(client, shkoder):
     body = client.get("/en/shkoder/").content.decode()
     assert '<html lang="en"' in body
     assert 'href="/shkoder/" lang="sq" hreflang="sq">Shqip</a>' in body
+    # Search engines and browsers learn about the other language's version too.
+    assert '<link rel="alternate" hreflang="sq" href="/shkoder/">' in body
 
 
 def test_pages_outside_a_municipality_have_no_tenant(client, db):
