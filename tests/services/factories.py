@@ -25,7 +25,6 @@ class CitizenFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"citizen{n}@test.sportel.al")
     email = factory.LazyAttribute(lambda u: u.username)
@@ -34,7 +33,7 @@ class CitizenFactory(factory.django.DjangoModelFactory):
     nid_verified = True
     language = "sq"
     confirmed_at = factory.LazyFunction(timezone.now)
-    password = factory.PostGenerationMethodCall("set_password", "a-long-test-password")
+    password = factory.django.Password("a-long-test-password")
 
 
 INFO = {

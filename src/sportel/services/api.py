@@ -17,9 +17,11 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import File, Header, Query, Router, Schema
+from django.utils.translation.trans_real import parse_accept_lang_header
+from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
@@ -55,25 +57,44 @@ def _validation_body(exc: ValidationError) -> dict:
     return {"detail": " ".join(messages), "code": code, "errors": None}
 
 
+def api_language(request) -> str:
+    """The caller's language: ``?lang=``, else Accept-Language, else Albanian.
+
+    (LocaleMiddleware pins every path outside i18n_patterns, such as /api/, to Albanian.)
+    """
+    wanted = request.GET.get("lang", "")
+    if wanted in ("sq", "en"):
+        return wanted
+    for code, _q in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        if code.split("-")[0] in ("sq", "en"):
+            return code.split("-")[0]
+    return "sq"
+
+
 def errors_as_json(view):
-    """Map the domain's exceptions to the API's error shape and status codes."""
+    """Answer in the caller's language; map the domain's exceptions to the error shape."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except workflow.IllegalTransition as exc:
-            return 409, {"detail": " ".join(exc.messages), "code": "illegal_transition"}
-        except ValidationError as exc:
-            body = _validation_body(exc)
-            status = 409 if body["code"] in {"not_allowed", "fee_unpaid", "already_paid"} else 400
-            return status, body
-        except PermissionDenied as exc:
-            return 403, {"detail": str(exc) or _("Permission denied."), "code": "forbidden"}
-        except (Http404, Case.DoesNotExist, Application.DoesNotExist):
-            return 404, {"detail": _("Not found."), "code": "not_found"}
+        with translation.override(api_language(request)):
+            return _answer(view, request, *args, **kwargs)
 
     return wrapped
+
+
+def _answer(view, request, *args, **kwargs):
+    try:
+        return view(request, *args, **kwargs)
+    except workflow.IllegalTransition as exc:
+        return Status(409, {"detail": " ".join(exc.messages), "code": "illegal_transition"})
+    except ValidationError as exc:
+        body = _validation_body(exc)
+        status = 409 if body["code"] in {"not_allowed", "fee_unpaid", "already_paid"} else 400
+        return Status(status, body)
+    except PermissionDenied as exc:
+        return Status(403, {"detail": str(exc) or _("Permission denied."), "code": "forbidden"})
+    except (Http404, Case.DoesNotExist, Application.DoesNotExist):
+        return Status(404, {"detail": _("Not found."), "code": "not_found"})
 
 
 def _municipality(slug: str):
@@ -193,7 +214,7 @@ def list_services(request, slug: str, life_event: str = "", q: str = ""):
     )
     if life_event:
         query = query.filter(life_events__code=life_event)
-    return 200, [service_json(s) for s in query]
+    return Status(200, [service_json(s) for s in query])
 
 
 @router.get(
@@ -206,16 +227,19 @@ def get_service(request, slug: str, code: str):
     service_type = selectors.service_by_code(_municipality(slug), code)
     if service_type is None:
         raise Http404
-    return 200, service_json(service_type, detail=True)
+    return Status(200, service_json(service_type, detail=True))
 
 
 @router.get("/municipalities/{slug}/life-events", response=_responses({200: list[LifeEventOut]}))
 @errors_as_json
 def list_life_events(request, slug: str):
-    return 200, [
-        {"code": e.code, "name": {"sq": e.name_sq, "en": e.name_en or e.name_sq}}
-        for e in selectors.life_events_with_services(_municipality(slug))
-    ]
+    return Status(
+        200,
+        [
+            {"code": e.code, "name": {"sq": e.name_sq, "en": e.name_en or e.name_sq}}
+            for e in selectors.life_events_with_services(_municipality(slug))
+        ],
+    )
 
 
 # --- tracking (no login, no personal data) -----------------------------------------------------
@@ -249,22 +273,29 @@ def track(request, code: str):
     version = case.service_version
     planned, legal = deadlines.effective_ends(case)
     language = _lang()
-    return 200, {
-        "number": case.number,
-        "municipality": case.municipality.name,
-        "service": {"sq": version.name_sq, "en": version.name_en or version.name_sq},
-        "status": case.status,
-        "status_text": version.status_text(case.status, language),
-        "submitted_at": case.submitted_at,
-        "planned_end": planned,
-        "legal_end": legal,
-        "deadline_state": deadlines.deadline_state(case),
-        "steps": [
-            {"status": e.to_status, "text": version.status_text(e.to_status, language), "at": e.at}
-            for e in selectors.timeline(case).exclude(to_status="")
-            if e.from_status != e.to_status
-        ],
-    }
+    return Status(
+        200,
+        {
+            "number": case.number,
+            "municipality": case.municipality.name,
+            "service": {"sq": version.name_sq, "en": version.name_en or version.name_sq},
+            "status": case.status,
+            "status_text": version.status_text(case.status, language),
+            "submitted_at": case.submitted_at,
+            "planned_end": planned,
+            "legal_end": legal,
+            "deadline_state": deadlines.deadline_state(case),
+            "steps": [
+                {
+                    "status": e.to_status,
+                    "text": version.status_text(e.to_status, language),
+                    "at": e.at,
+                }
+                for e in selectors.timeline(case).exclude(to_status="")
+                if e.from_status != e.to_status
+            ],
+        },
+    )
 
 
 # --- citizens ---------------------------------------------------------------------------------
@@ -429,7 +460,7 @@ def create_draft(
         unit=_unit(municipality, payload.unit),
         idempotency_key=idempotency_key,
     )
-    return 201, draft_json(draft)
+    return Status(201, draft_json(draft))
 
 
 @router.put(
@@ -451,7 +482,7 @@ def update_draft(request, slug: str, draft_id: int, payload: DraftIn):
         draft=draft,
         unit=_unit(municipality, payload.unit),
     )
-    return 200, draft_json(draft)
+    return Status(200, draft_json(draft))
 
 
 @router.post(
@@ -466,7 +497,7 @@ def attach(request, slug: str, draft_id: int, file: File[UploadedFile]):
     if draft is None:
         raise Http404
     services.add_attachment(draft, actor=request.user, upload=file)
-    return 201, draft_json(draft)
+    return Status(201, draft_json(draft))
 
 
 @router.post(
@@ -503,12 +534,14 @@ def submit(
         override_check=payload.override_check,
         fee_paid=payload.fee_paid,
     )
-    return 201, case_json(case)
+    return Status(201, case_json(case))
 
 
-@router.get("/me/applications", response=list[CaseOut], auth=django_auth)
+@router.get("/me/applications", response=_responses({200: list[CaseOut]}), auth=django_auth)
+@errors_as_json
 def my_applications(request):
-    return [case_json(c) for c in selectors.cases_of(request.user).select_related("service_type")]
+    cases = selectors.cases_of(request.user).select_related("service_type")
+    return Status(200, [case_json(c) for c in cases])
 
 
 @router.get(
@@ -521,7 +554,7 @@ def my_application(request, slug: str, number: str):
     case = selectors.case_of(request.user, _municipality(slug), number)
     if case is None:
         raise Http404
-    return 200, case_json(case, events=True)
+    return Status(200, case_json(case, events=True))
 
 
 class AnswerIn(Schema):
@@ -544,7 +577,7 @@ def answer(request, slug: str, number: str, payload: AnswerIn):
     if case is None:
         raise Http404
     services.answer_info(case, actor=request.user, message=payload.message)
-    return 200, case_json(case, events=True)
+    return Status(200, case_json(case, events=True))
 
 
 @router.post(
@@ -558,7 +591,7 @@ def withdraw(request, slug: str, number: str, payload: WithdrawIn):
     if case is None:
         raise Http404
     services.withdraw(case, actor=request.user, reason=payload.reason)
-    return 200, case_json(case, events=True)
+    return Status(200, case_json(case, events=True))
 
 
 class AccessOut(Schema):
@@ -579,10 +612,13 @@ def accesses(request, slug: str, number: str):
     case = selectors.case_of(request.user, _municipality(slug), number)
     if case is None:
         raise Http404
-    return 200, [
-        {"at": e.at, "who": e.actor_label, "role": e.actor_role, "action": e.action}
-        for e in selectors.case_accesses(case)
-    ]
+    return Status(
+        200,
+        [
+            {"at": e.at, "who": e.actor_label, "role": e.actor_role, "action": e.action}
+            for e in selectors.case_accesses(case)
+        ],
+    )
 
 
 class MovingHomeIn(Schema):
@@ -632,13 +668,16 @@ def moving_home(
         language=_lang(),
         idempotency_key=idempotency_key,
     )
-    return 201, {
-        "id": bundle.pk,
-        "kind": bundle.kind,
-        "consent_text": bundle.consent_text,
-        "consented_at": bundle.consented_at,
-        "cases": [case_json(c) for c in selectors.bundle_overview(bundle)],
-    }
+    return Status(
+        201,
+        {
+            "id": bundle.pk,
+            "kind": bundle.kind,
+            "consent_text": bundle.consent_text,
+            "consented_at": bundle.consented_at,
+            "cases": [case_json(c) for c in selectors.bundle_overview(bundle)],
+        },
+    )
 
 
 # --- staff --------------------------------------------------------------------------------------
@@ -708,28 +747,31 @@ def queue(request, slug: str, filters: Query[QueueFilters]):
     offset = max(0, filters.offset)
     language = _lang()
     page = list(cases[offset : offset + limit])
-    return 200, {
-        "count": cases.count(),
-        "items": [
-            {
-                "number": c.number,
-                "service": c.service_type.code,
-                "service_name": c.service_version.name(language),
-                "status": c.status,
-                "channel": c.channel,
-                "unit": c.unit.slug if c.unit else None,
-                "assignee": str(c.assignee) if c.assignee else None,
-                "assignee_id": c.assignee_id,
-                "submitted_at": c.submitted_at,
-                "planned_end": deadlines.effective_ends(c)[0],
-                "legal_end": deadlines.effective_ends(c)[1],
-                "deadline_state": deadlines.deadline_state(c),
-                "fee_due": c.fee_due,
-                "fee_paid": c.fee_paid,
-            }
-            for c in page
-        ],
-    }
+    return Status(
+        200,
+        {
+            "count": cases.count(),
+            "items": [
+                {
+                    "number": c.number,
+                    "service": c.service_type.code,
+                    "service_name": c.service_version.name(language),
+                    "status": c.status,
+                    "channel": c.channel,
+                    "unit": c.unit.slug if c.unit else None,
+                    "assignee": str(c.assignee) if c.assignee else None,
+                    "assignee_id": c.assignee_id,
+                    "submitted_at": c.submitted_at,
+                    "planned_end": deadlines.effective_ends(c)[0],
+                    "legal_end": deadlines.effective_ends(c)[1],
+                    "deadline_state": deadlines.deadline_state(c),
+                    "fee_due": c.fee_due,
+                    "fee_paid": c.fee_paid,
+                }
+                for c in page
+            ],
+        },
+    )
 
 
 class ApplicantOut(Schema):
@@ -780,7 +822,7 @@ def staff_case_json(case: Case) -> dict:
 def staff_case(request, slug: str, number: str):
     municipality = _staff(request, slug)
     case = services.read_case(municipality, number, actor=request.user)
-    return 200, staff_case_json(case)
+    return Status(200, staff_case_json(case))
 
 
 class TransitionIn(Schema):
@@ -837,4 +879,4 @@ def transition(request, slug: str, number: str, payload: TransitionIn):
     )
     services.perform(case, payload.action, actor=request.user, **PARAMS[payload.action](payload))
     case = services.read_case(municipality, number, actor=request.user)
-    return 200, staff_case_json(case)
+    return Status(200, staff_case_json(case))

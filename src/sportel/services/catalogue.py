@@ -175,7 +175,12 @@ def seed_demo() -> None:
     specialist = User.objects.filter(username="specialist.shkoder@demo.sportel.al").first()
     if shkoder is None or specialist is None:
         return
-    for code in ("public-information-request", "tax-clearance-certificate", "social-housing"):
+    for code in (
+        "public-information-request",
+        "tax-clearance-certificate",
+        "social-housing",
+        "resident-registration",
+    ):
         AssignmentRule.objects.get_or_create(
             municipality=shkoder,
             service_type=ServiceType.objects.get(municipality=shkoder, code=code),

@@ -676,6 +676,11 @@ def _open_case(
     uploads,
     bundle,
 ) -> Case:
+    # The number first: every submission then takes its locks in the same order (case
+    # counter, then people, then the audit chain head), so concurrent ones queue, never deadlock.
+    now = timezone.now()
+    today = deadlines.local_date(now)
+    seq, number = next_case_number(municipality, today.year)
     if channel == Channel.COUNTER:
         details = {
             k: v
@@ -708,7 +713,6 @@ def _open_case(
         ).obj
         business_row.representatives.add(person)
 
-    now = timezone.now()
     if draft is not None:
         application = Application.objects.select_for_update().get(pk=draft.pk)
         if application.status != Application.Status.DRAFT:
@@ -734,8 +738,6 @@ def _open_case(
     for checked in uploads:
         _store_attachment(application, checked, actor=actor)
 
-    today = deadlines.local_date(now)
-    seq, number = next_case_number(municipality, today.year)
     planned, legal = deadlines.initial_ends(version, today)
     fee = version.fee or Decimal("0")
     case = Case.objects.create(

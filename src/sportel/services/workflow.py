@@ -84,6 +84,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 ACTIONS = tuple(sorted({action for _state, action in TRANSITIONS}))
+# Actions only the system takes (never offered to a person).
+SYSTEM_ACTIONS = frozenset({"auto_approve"})
 FINAL_STATES = frozenset({CLOSED, WITHDRAWN})
 OPEN_STATES = frozenset({SUBMITTED, ASSIGNED, IN_PROGRESS, AWAITING_APPLICANT})
 # States whose clock is still running toward the legal end.
@@ -118,6 +120,10 @@ def next_state(state: str, action: str) -> str:
         raise IllegalTransition(state, action) from None
 
 
-def allowed_actions(state: str) -> list[str]:
+def allowed_actions(state: str, *, include_system: bool = False) -> list[str]:
     """The actions the table allows from ``state``, in the table's order."""
-    return [action for (source, action) in TRANSITIONS if source == state]
+    return [
+        action
+        for (source, action) in TRANSITIONS
+        if source == state and (include_system or action not in SYSTEM_ACTIONS)
+    ]
