@@ -56,3 +56,32 @@ def test_a_form_with_errors_is_accessible_and_focuses_the_summary(page, shkoder,
         "document.activeElement && document.activeElement.classList.contains('govuk-error-summary')"
     )
     accessible(page)
+
+
+def test_the_signed_in_layout_is_accessible_and_log_out_is_a_button(page, shkoder, accessible):
+    from django.conf import settings
+    from django.test import Client
+
+    from sportel.accounts.models import User
+
+    user = User.objects.create_user(
+        "arta@example.al", password="a-long-test-password", confirmed_at="2026-01-01T00:00:00Z"
+    )
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": page.base_url,
+            }
+        ]
+    )
+    page.goto("/en/shkoder/")
+    assert page.get_by_role("link", name="Your account").is_visible()
+    accessible(page)
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(lambda url: "/shkoder/" not in url)
+    assert page.get_by_role("link", name="Log in").is_visible()
+    assert not page.get_by_role("button", name="Log out").count()
