@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from sportel.accounts.models import User
 from tests.accounts.factories import PASSWORD
 from tests.accounts.helpers import browser_login, browser_pass_totp
-from tests.accounts.outbox import confirmation_link
+from tests.accounts.outbox import confirmation_code, confirmation_link
 
 
 def test_citizen_signs_up_confirms_by_email_and_logs_in(transactional_db, page, accessible):
@@ -42,6 +42,28 @@ def test_citizen_signs_up_confirms_by_email_and_logs_in(transactional_db, page, 
     assert page.get_by_text("Arta Krasniqi").first.is_visible()
     accessible(page)
     assert User.objects.get(username="arta.krasniqi@example.al").confirmed_at is not None
+
+
+def test_citizen_signs_up_with_a_phone_number_and_confirms_with_the_sms_code(
+    transactional_db, page, accessible
+):
+    page.goto("/en/account/signup/")
+    page.locator("input[name=full_name]").fill("Besnik Gjoni")
+    page.locator("input[name=contact]").fill("069 555 1234")
+    page.locator("input[name=password1]").fill(PASSWORD)
+    page.locator("input[name=password2]").fill(PASSWORD)
+    page.locator("input[name=language][value=en]").check()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/account/confirm/phone/")
+    assert page.locator("input[name=login]").input_value() == "+355695551234"
+    accessible(page)
+    page.locator("input[name=code]").fill(confirmation_code("+355695551234"))
+    page.locator("main form button[type=submit]").click()
+    assert page.get_by_role("heading", name="Account confirmed").is_visible()
+    browser_login(page, "0695551234", PASSWORD)
+    # The citizen chose English: after login the pages are in English.
+    page.wait_for_url(re.compile(r".*/en/account/$"))
+    assert page.get_by_role("heading", name="Your account").is_visible()
 
 
 def test_login_page_is_accessible_in_both_languages(transactional_db, page, accessible):
