@@ -249,3 +249,37 @@ def test_instant_certificate_from_application_to_document_in_one_sitting(page, a
     page.locator("#verify-link").click()
     assert page.locator("#outcome").get_attribute("data-outcome") == "authentic"
     accessible(page)
+
+
+def test_moving_home_kiosk_and_english_pages_are_accessible(page, accessible, citizen):
+    browser_login(page, citizen.username, PASSWORD, next_url="/shkoder/services/moving-home/")
+    page.wait_for_url("**/moving-home/")
+    accessible(page)
+    page.locator("#id_new_address").fill("Rruga Kolë Idromeno 7, Shkodër")
+    page.locator("#id_has_car").check()
+    page.locator("#id_vehicle_plate").fill("SH123AB")
+    page.get_by_role("button", name="Hap kërkesat e mia").click()
+    # No consent, nothing opened: the error sits next to the checkbox.
+    assert page.locator("#id_consent_error").is_visible()
+    assert not Case.objects.exists()
+    accessible(page)
+    page.locator("#id_consent").check()
+    page.get_by_role("button", name="Hap kërkesat e mia").click()
+    page.wait_for_url(re.compile(r".*/moving-home/\d+/$"))
+    assert page.locator("#bundle-cases tbody tr").count() == 3
+    accessible(page)
+
+    page.goto("/shkoder/kiosk/")
+    assert "sportel-kiosk" in page.locator("body").get_attribute("class")
+    accessible(page)
+    page.get_by_role("link", name="Vërtetim banimi").first.click()
+    accessible(page)
+
+    page.goto("/en/shkoder/services/?q=parking")
+    assert "1 service found" in page.locator("#results").inner_text()
+    accessible(page)
+    page.goto("/en/shkoder/services/mine/")
+    accessible(page)
+    page.goto("/en/shkoder/track/?code=AAAA-BBBB-CCCC")
+    assert page.locator("#id_code_error").is_visible()
+    accessible(page)
