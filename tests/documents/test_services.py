@@ -224,3 +224,14 @@ def test_demo_seeder_creates_seals_for_the_demo_municipalities(shkoder, settings
     seed_documents()
     assert (tmp_path / "keys" / "shkoder" / "seal.p12").exists()
     assert (tmp_path / "keys" / "lezhe" / "seal.p12").exists()
+
+
+def test_a_business_can_hold_a_document(seal_keys, shkoder):
+    from sportel.core.models import Business
+
+    business = Business.objects.create(municipality=shkoder, nipt="K12345678A", name="Alba Sh.p.k.")
+    document = issue_document(
+        shkoder, document_type="business-licence", title={"sq": "Leje"}, fields=[], holder=business
+    )
+    assert document.holder_pseudonym and "K12345678A" not in document.holder_pseudonym
+    assert document.content["holder"] == "Alba Sh.p.k., NIPT K12345678A"

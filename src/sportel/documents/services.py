@@ -52,8 +52,21 @@ def holder_pseudonym(municipality, person) -> str:
     """HMAC of the holder's NID with a server secret: links a person's documents, reveals nobody."""
     if person is None:
         return ""
-    value = f"nid:{person.nid}" if person.nid else f"person:{municipality.pk}:{person.pk}"
+    nid = getattr(person, "nid", None)
+    nipt = getattr(person, "nipt", None)
+    if nid:
+        value = f"nid:{nid}"
+    elif nipt:
+        value = f"nipt:{nipt}"
+    else:
+        value = f"{type(person).__name__.lower()}:{municipality.pk}:{person.pk}"
     return salted_hmac("sportel.documents.holder", value, algorithm="sha256").hexdigest()
+
+
+def _is_person(holder) -> bool:
+    from sportel.core.models import Person
+
+    return isinstance(holder, Person) and holder.pk is not None
 
 
 def _actor_label(actor) -> str:
@@ -173,13 +186,13 @@ def _public_url() -> str:
 def _holder_text(holder, language: str) -> str:
     if holder is None:
         return ""
+    name = getattr(holder, "full_name", None) or getattr(holder, "name", "") or str(holder)
     with translation.override(language):
-        if holder.nid:
-            return _("%(name)s, personal number %(nid)s") % {
-                "name": holder.full_name,
-                "nid": holder.nid,
-            }
-        return holder.full_name
+        if getattr(holder, "nid", None):
+            return _("%(name)s, personal number %(nid)s") % {"name": name, "nid": holder.nid}
+        if getattr(holder, "nipt", None):
+            return _("%(name)s, NIPT %(nipt)s") % {"name": name, "nipt": holder.nipt}
+        return name
 
 
 def _failure(municipality, document_type: str, stage: str, message: str) -> None:
@@ -239,7 +252,7 @@ def _prepare(
         "body": str(body or ""),
         "case_reference": str(case_reference or "")[:64],
         "holder": holder_text,
-        "holder_id": getattr(holder, "pk", None),
+        "holder_id": holder.pk if _is_person(holder) else None,
     }
     try:
         pdf = render(
@@ -347,8 +360,8 @@ def _register(prepared, *, actor) -> IssuedDocument:
         actor=actor,
         municipality=municipality,
         obj=document,
-        subject=holder if holder is not None and getattr(holder, "pk", None) else None,
-        subject_user=getattr(holder, "user", None) if holder is not None else None,
+        subject=holder if _is_person(holder) else None,
+        subject_user=getattr(holder, "user", None) if _is_person(holder) else None,
         data={
             "code": document.code,
             "type": document.document_type,
@@ -403,9 +416,12 @@ def issue_document(
     """Render, seal, store, register and log one document; all of it or nothing.
 
     ``title`` is ``{"sq": ..., "en": ...}``; ``fields`` are (label, value) pairs already in
-    ``language``; ``holder`` is a core Person (its name and NID are printed; the registry keeps
-    only a pseudonym). Raises ValidationError on bad input and SealKeyError when the
-    municipality's seal cannot be used.
+    ``language``; ``holder`` is a core Person (or Business): its name and NID (NIPT) are printed,
+    the registry keeps only a pseudonym. Raises ValidationError on bad input and SealKeyError when
+    the municipality's seal cannot be used.
+
+    The registration transaction locks the transparency log's head row: call this outside long
+    transactions (inside one, the lock is held until the caller commits).
     """
     prepared = _prepare(
         municipality,
