@@ -145,7 +145,7 @@ class AnswerForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("Why (optional)"), max_length=500, required=False)
+    reason = forms.CharField(label=_("Why"), max_length=500, required=False)
 
 
 class MovingHomeForm(forms.Form):
@@ -205,7 +205,7 @@ class QueueFilterForm(forms.Form):
 
 class AssignForm(forms.Form):
     assignee = forms.ChoiceField(label=_("Assign to"))
-    note = forms.CharField(label=_("Note for the assignee (optional)"), required=False)
+    note = forms.CharField(label=_("Note for the assignee"), required=False)
 
     def __init__(self, *args, assignees=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -219,20 +219,17 @@ class RequestInfoForm(forms.Form):
     message = forms.CharField(
         label=_("What the applicant must provide"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
         help_text=_("The applicant sees this. The legal clock stops until they answer."),
     )
 
 
 class ExtendForm(forms.Form):
-    days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=60, required=False)
-    reason = forms.CharField(label=_("Reason for the extension"), required=False)
+    days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=60)
+    reason = forms.CharField(label=_("Reason for the extension"))
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
     public = forms.BooleanField(label=_("Show this note to the applicant"), required=False)
 
 
@@ -240,17 +237,15 @@ class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason told to the applicant"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
     )
     legal_basis = forms.CharField(
         label=_("Legal basis"),
-        required=False,
         help_text=_("The law and article the rejection rests on."),
     )
 
 
 class FeePaidForm(forms.Form):
-    receipt = forms.CharField(label=_("Cash receipt number (optional)"), required=False)
+    receipt = forms.CharField(label=_("Cash receipt number"), required=False)
 
 
 class AnswerForApplicantForm(AnswerForm):

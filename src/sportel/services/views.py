@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -471,6 +471,43 @@ def label_events(case, events, *, staff: bool = False) -> list:
     return events
 
 
+ACCESS_LABELS = {
+    "person.read": gettext_lazy("Read the case file"),
+    "case.read": gettext_lazy("Read the case file"),
+    "case.submit": gettext_lazy("Filed the application"),
+    "case.assign": gettext_lazy("Assigned the case"),
+    "case.start": gettext_lazy("Started work on the case"),
+    "case.request_info": gettext_lazy("Asked you for more information"),
+    "case.answer_info": gettext_lazy("Recorded your answer"),
+    "case.extend": gettext_lazy("Extended the deadline"),
+    "case.note": gettext_lazy("Added a note"),
+    "case.approve": gettext_lazy("Approved the case"),
+    "case.reject": gettext_lazy("Rejected the case"),
+    "case.issue_document": gettext_lazy("Issued the document"),
+    "case.close": gettext_lazy("Closed the case"),
+    "case.withdraw": gettext_lazy("Withdrew the case"),
+    "case.fee_paid": gettext_lazy("Recorded the fee as paid"),
+}
+
+
+def access_rows(case) -> list[dict]:
+    """'Who accessed my case' in words: when, who, in which role, what they did."""
+    from sportel.accounts.roles import Role
+
+    rows = []
+    for entry in selectors.case_accesses(case).select_related("actor")[:100]:
+        role = entry.actor_role
+        rows.append(
+            {
+                "at": entry.at,
+                "who": (entry.actor.full_name if entry.actor else "") or entry.actor_label,
+                "role": Role(role).label if role in Role.values else (role or "—"),
+                "what": ACCESS_LABELS.get(entry.action, entry.action),
+            }
+        )
+    return rows
+
+
 def _case_page(request, case, *, answer_form=None, withdraw_form=None, status=200):
     events = label_events(case, list(selectors.timeline(case, public_only=True)))
     return render(
@@ -492,7 +529,7 @@ def _case_page(request, case, *, answer_form=None, withdraw_form=None, status=20
             answer_form=answer_form or AnswerForm(),
             withdraw_form=withdraw_form or WithdrawForm(),
             can_withdraw=(case.status, "withdraw") in workflow.TRANSITIONS,
-            accesses=list(selectors.case_accesses(case).select_related("actor")[:100]),
+            accesses=access_rows(case),
             document=web_selectors.issued_document(case),
             summary=answer_summary(case.service_version, case.application.data),
         ),
