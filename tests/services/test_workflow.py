@@ -158,3 +158,14 @@ def test_allowed_actions_come_from_the_table():
         "withdraw",
     ]
     assert workflow.allowed_actions(S.CLOSED) == []
+
+
+def test_the_queue_indexes_cover_exactly_the_open_states():
+    from sportel.services.models import OPEN
+
+    assert set(dict(OPEN.children)["status__in"]) == set(workflow.OPEN_STATES)
+    assert set(workflow.OPEN_STATES) | workflow.FINAL_STATES | {
+        S.APPROVED,
+        S.REJECTED,
+        S.DOCUMENT_ISSUED,
+    } == set(S.STATES)

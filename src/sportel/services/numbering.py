@@ -1,14 +1,14 @@
 """Case numbers (``SHK-2026-000123``) and tracking codes.
 
-Numbers are gap-free per municipality and year: the counter row is locked with
-``select_for_update`` and incremented in the same transaction that inserts the case, so a
+Numbers are gap-free per municipality and year: the counter row is locked (by the UPDATE that
+increments it) in the same transaction that inserts the case, so a
 rollback gives the number back and two requests never get the same one. (On SQLite the whole
 transaction holds the database write lock, which serialises numbering the same way.)
 """
 
 import secrets
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from .models import CaseCounter
 
@@ -18,22 +18,32 @@ TRACKING_LENGTH = 12  # 60 random bits: unguessable, and nothing personal in it
 
 
 def next_case_number(municipality, year: int) -> tuple[int, str]:
-    """Take the next number for ``municipality`` in ``year``; must run inside a transaction."""
+    """Take the next number for ``municipality`` in ``year``; must run inside a transaction.
+
+    One ``UPDATE ... RETURNING`` both locks the counter row until the transaction ends and
+    reads the new value; the year's row is created on first use (a racing creator wins, the
+    other updates theirs).
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_case_number must run inside the transaction that uses it")
-    counter = (
-        CaseCounter.objects.select_for_update().filter(municipality=municipality, year=year).first()
+    table = CaseCounter._meta.db_table
+    sql = (
+        f'UPDATE "{table}" SET "last" = "last" + 1 '  # noqa: S608 -- our own table name
+        'WHERE "municipality_id" = %s AND "year" = %s RETURNING "last"'
     )
-    if counter is None:
-        try:
-            with transaction.atomic():
-                CaseCounter.objects.create(municipality=municipality, year=year, last=0)
-        except IntegrityError:
-            pass  # another transaction created this year's row first: lock theirs
-        counter = CaseCounter.objects.select_for_update().get(municipality=municipality, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last, format_case_number(municipality.code, year, counter.last)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [municipality.pk, year])
+        row = cursor.fetchone()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    CaseCounter.objects.create(municipality=municipality, year=year, last=0)
+            except IntegrityError:
+                pass  # another transaction created this year's row first: update theirs
+            cursor.execute(sql, [municipality.pk, year])
+            row = cursor.fetchone()
+    seq = row[0]
+    return seq, format_case_number(municipality.code, year, seq)
 
 
 def format_case_number(code: str, year: int, seq: int) -> str:

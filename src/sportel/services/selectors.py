@@ -198,7 +198,7 @@ def staff_queue(
     if status:
         query = query.filter(status=status)
     elif open_only:
-        query = query.filter(status__in=workflow.OPEN_STATES)
+        query = query.filter(status__in=workflow.OPEN_STATE_LIST)  # matches the partial indexes
     if service:
         query = query.filter(service_type__code=service)
     if unit:

@@ -136,8 +136,9 @@ def _append(
     visibility: str = CaseEvent.Visibility.PUBLIC,
     text: str = "",
     data: dict | None = None,
+    first: bool = False,
 ) -> CaseEvent:
-    last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
+    last = 0 if first else CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
     return CaseEvent.objects.create(
         municipality_id=case.municipality_id,
         case=case,
@@ -169,12 +170,7 @@ def _audit(case: Case, action: str, *, actor, role: str = "", data: dict | None 
 
 
 def _on_commit(case: Case, action: str) -> None:
-    case_id = case.pk
-
-    def send() -> None:
-        case_changed.send(sender=Case, case=Case.objects.get(pk=case_id), action=action)
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: case_changed.send(sender=Case, case=case, action=action))
 
 
 def _notify(case: Case, status: str) -> None:
@@ -438,7 +434,9 @@ def _version_for(municipality: Municipality, service: "ServiceType | str") -> Se
         )
     if service_type is None or not service_type.is_active or service_type.current_version is None:
         raise ValidationError({"service": _("There is no such service here.")})
-    return service_type.current_version
+    version = service_type.current_version
+    version.service_type = service_type  # the same row: spare the query
+    return version
 
 
 # --- applications --------------------------------------------------------------------------------
@@ -774,6 +772,7 @@ def _open_case(
         action="submit",
         to_status=workflow.SUBMITTED,
         data={"channel": channel, "fee_due": str(fee)},
+        first=True,
     )
     case.current_event = event
     case.save(update_fields=["current_event"])

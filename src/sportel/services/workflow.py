@@ -87,7 +87,9 @@ ACTIONS = tuple(sorted({action for _state, action in TRANSITIONS}))
 # Actions only the system takes (never offered to a person).
 SYSTEM_ACTIONS = frozenset({"auto_approve"})
 FINAL_STATES = frozenset({CLOSED, WITHDRAWN})
-OPEN_STATES = frozenset({SUBMITTED, ASSIGNED, IN_PROGRESS, AWAITING_APPLICANT})
+# In this order in the staff queue's SQL and its partial indexes (models.OPEN).
+OPEN_STATE_LIST = (SUBMITTED, ASSIGNED, IN_PROGRESS, AWAITING_APPLICANT)
+OPEN_STATES = frozenset(OPEN_STATE_LIST)
 # States whose clock is still running toward the legal end.
 CLOCK_RUNNING = frozenset({SUBMITTED, ASSIGNED, IN_PROGRESS})
 
