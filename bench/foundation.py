@@ -4,7 +4,8 @@ Django view returning a constant under exactly the same gunicorn command.
 
     .venv/bin/python bench/foundation.py          (or: make bench)
 
-Environment: SPORTEL_BENCH_DATABASE_URL (default: a fresh SQLite file), SPORTEL_WORKERS and
+Environment: SPORTEL_BENCH_DATABASE_URL (default: a fresh SQLite file; a PostgreSQL URL
+writes its own section), SPORTEL_WORKERS and
 SPORTEL_THREADS (default: what ``sportel serve`` picks), BENCH_ROUNDS, BENCH_REQUESTS,
 BENCH_SECONDS, BENCH_CONCURRENCY. Rewrites its section of docs/benchmarks.md.
 """
@@ -39,6 +40,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "3000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+SOLO = int(os.environ.get("BENCH_SOLO_REQUESTS", "200"))
 SEED = (
     "from sportel import demo; from sportel.core.tenancy import load_municipalities; "
     "demo.seed_core(); load_municipalities()"
@@ -89,11 +91,14 @@ def main() -> None:
         for arg in app_cmd
     ]
     shown_workers = app_cmd[app_cmd.index("--workers") + 1]
+    # The floor has no metrics; it must not share (and wipe at start) Sportel's metrics files.
+    floor_env = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
 
     results: dict[str, list] = {"home": [], "healthz": [], "floor": []}
+    solo: dict[str, list[float]] = {name: [] for name in results}
     with (
         Server(app_cmd, env, app_port, data_dir / "app.log") as app,
-        Server(floor_cmd, env, floor_port, data_dir / "floor.log") as floor,
+        Server(floor_cmd, floor_env, floor_port, data_dir / "floor.log") as floor,
     ):
         app.wait_ready("/healthz")
         floor.wait_ready("/")
@@ -108,9 +113,13 @@ def main() -> None:
             for name, (port, path) in targets.items():  # interleaved: drift hits all alike
                 r = load(port, path, requests=REQUESTS, seconds=SECONDS, concurrency=CONCURRENCY)
                 results[name].append(r)
+                # One connection, one request at a time: the service time without queueing.
+                alone = load(port, path, requests=SOLO, seconds=SECONDS, concurrency=1)
+                solo[name].append(alone.percentile(50))
                 print(
                     f"round {n + 1} {name:8} {r.rps:8.0f} req/s  p50 {r.percentile(50) * 1000:6.1f} ms"
-                    f"  p95 {r.percentile(95) * 1000:6.1f} ms  errors {r.errors}",
+                    f"  p95 {r.percentile(95) * 1000:6.1f} ms  errors {r.errors}"
+                    f"  alone p50 {alone.percentile(50) * 1000:6.1f} ms",
                     flush=True,
                 )
 
@@ -123,6 +132,7 @@ def main() -> None:
             "p95": median([r.percentile(95) for r in rs]) * 1000,
             "errors": sum(r.errors for r in rs),
             "requests": sum(r.requests for r in rs),
+            "alone": median(solo[name]) * 1000,
         }
         for name, rs in results.items()
     }
@@ -134,11 +144,15 @@ def main() -> None:
         ("floor: bare Django view, constant", "floor"),
     ]
     home_server = server_p95.get("home", float("nan"))
-    verdict = f"at {home_server:.0f} ms, " + ("within it" if home_server < 50 else "above it")
+    if home_server != home_server:  # NaN: no histogram data came back
+        verdict = "not measured"
+    else:
+        verdict = f"at {home_server:.0f} ms, " + ("within it" if home_server < 50 else "above it")
     table = "\n".join(
         f"| {label} | {summary[key]['rps']:.0f} | {summary[key]['p50']:.1f} | "
         f"{summary[key]['p95']:.1f} | {summary[key]['rps'] / floor_rps:.2f} | "
         f"{summary[key]['p95'] / floor_p95:.1f} | {_ms(server_p95.get(key))} | "
+        f"{summary[key]['alone']:.1f} | "
         f"{summary[key]['errors']} |"
         for label, key in rows
     )
@@ -159,14 +173,16 @@ as much as for Sportel; the ratio is the figure to watch.
 - Server p95: from Sportel's own `/metrics` latency histogram (time inside Django, without
   gunicorn queueing; interpolated between buckets). DESIGN.md's target for main pages is
   p95 < 50 ms server time with a national-size database; this page is {verdict}.
+- Alone p50: the median of {SOLO} requests sent one at a time over one connection after each
+  loaded round: the cost of one request when nothing queues.
 - Command: `make bench` (or `.venv/bin/python bench/foundation.py`)
 
-| URL | req/s | p50 ms | p95 ms | req/s ÷ floor | p95 ÷ floor | server p95 ms | errors |
-|---|---:|---:|---:|---:|---:|---:|---:|
+| URL | req/s | p50 ms | p95 ms | req/s ÷ floor | p95 ÷ floor | server p95 ms | alone p50 ms | errors |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
 {table}
 """
     print(body)
-    write_section(TITLE, body)
+    write_section(f"{TITLE} ({database})", body)
     shutil.rmtree(data_dir, ignore_errors=True)
 
 

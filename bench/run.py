@@ -65,7 +65,11 @@ def free_port() -> int:
 
 
 def gunicorn_command(bind: str, env: dict[str, str], *, workers: int, threads: int) -> list[str]:
-    """The exact gunicorn command ``sportel serve`` would exec, so a floor app can share it."""
+    """The exact gunicorn command ``sportel serve`` would exec, so a floor app can share it.
+
+    Also puts the PROMETHEUS_MULTIPROC_DIR that ``sportel serve`` would set into ``env``:
+    without it each gunicorn worker would report only its own counters.
+    """
     out = subprocess.run(
         [
             SPORTEL,
@@ -83,6 +87,9 @@ def gunicorn_command(bind: str, env: dict[str, str], *, workers: int, threads: i
         text=True,
         check=True,
     ).stdout.splitlines()
+    for line in out[1:]:
+        name, _, value = line.partition("=")
+        env[name] = value
     return shlex.split(out[0])
 
 
