@@ -335,3 +335,55 @@ def services_case_fee_paid(municipality, ctx):
         data={"receipt": "A-1"},
         state=_case_state(case),
     )
+
+
+# --- services API (services/api.py): staff queue, case file, transitions, counter filing -------
+def _api(municipality, rest=""):
+    return f"/api/v1/municipalities/{municipality.slug}/{rest}"
+
+
+@tenant_route("services API: staff queue", owner_role=Role.SPECIALIST)
+def services_api_queue(municipality, ctx):
+    case = _services_case(municipality)
+    return Probe(url=_api(municipality, "cases"), marker=case.number)
+
+
+@tenant_route("services API: case file", owner_role=Role.SPECIALIST)
+def services_api_case(municipality, ctx):
+    case = _services_case(municipality)
+    return Probe(
+        url=_api(municipality, f"cases/{case.number}"),
+        marker=case.applicant_person.nid,
+    )
+
+
+@tenant_route("services API: case transition", owner_role=Role.SPECIALIST)
+def services_api_transition(municipality, ctx):
+    case = _services_case(municipality)
+    return Probe(
+        url=_api(municipality, f"cases/{case.number}/transitions"),
+        method="POST",
+        json=True,
+        data={"action": "note", "text": "shenim"},
+        marker=case.applicant_person.nid,
+        state=_case_state(case),
+    )
+
+
+@tenant_route("services API: counter files for a walk-in", owner_role=Role.CLERK, ok_status=(201,))
+def services_api_counter(municipality, ctx):
+    from sportel.services.models import Case
+
+    _services_case(municipality)
+    return Probe(
+        url=_api(municipality, "applications"),
+        method="POST",
+        json=True,
+        data={
+            "service": "tax-clearance-certificate",
+            "data": {"purpose": "Tender"},
+            "channel": "counter",
+            "walk_in": {"nid": "H85412037N", "first_name": "Gjon", "last_name": "Leka"},
+        },
+        state=lambda: Case.objects.filter(municipality=municipality).count(),
+    )
