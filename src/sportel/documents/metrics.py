@@ -23,33 +23,55 @@ LATENCY = Histogram(
 )
 
 
-@register_db_collector
-def registry_gauges():
+CACHE_SECONDS = 30
+
+
+def _registry_counts() -> dict:
     from django.db.models import Count
 
     from .models import IssuedDocument, SealingFailure
     from .translog import size
 
-    rows = (
-        IssuedDocument.objects.values_list("municipality__slug", "document_type", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    return {
+        "registered": list(
+            IssuedDocument.objects.values_list("municipality__slug", "document_type", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        ),
+        "failures": list(
+            SealingFailure.objects.values_list("municipality__slug", "stage")
+            .annotate(n=Count("id"))
+            .order_by()
+        ),
+        "log_size": size(),
+    }
+
+
+@register_db_collector
+def registry_gauges():
+    # A GROUP BY over millions of registry rows is not for every scrape of every app server:
+    # the counts are shared through the cache for a few seconds.
+    from django.core.cache import cache
+
+    counts = cache.get("documents:metrics")
+    if counts is None:
+        counts = _registry_counts()
+        cache.set("documents:metrics", counts, CACHE_SECONDS)
     yield gauge(
         "sportel_documents_registered",
         "Documents in the registry by municipality, type and status",
         ["municipality", "document_type", "status"],
-        list(rows),
-    )
-    failures = (
-        SealingFailure.objects.values_list("municipality__slug", "stage")
-        .annotate(n=Count("id"))
-        .order_by()
+        counts["registered"],
     )
     yield gauge(
         "sportel_documents_sealing_failures",
         "Recorded sealing failures by municipality and stage",
         ["municipality", "stage"],
-        list(failures),
+        counts["failures"],
     )
-    yield gauge("sportel_transparency_log_size", "Entries in the transparency log", [], [(size(),)])
+    yield gauge(
+        "sportel_transparency_log_size",
+        "Entries in the transparency log",
+        [],
+        [(counts["log_size"],)],
+    )
