@@ -627,3 +627,34 @@ def test_moving_home_with_a_bad_plate_opens_nothing(shkoder, citizen):
             consent=True,
         )
     assert counts() == before
+
+
+def test_an_invalid_nid_is_explained_in_both_languages(shkoder, catalogue, clerk):
+    messages = {}
+    for language in ("sq", "en"):
+        with translation.override(language), pytest.raises(ValidationError) as refused:
+            services.submit_application(
+                shkoder,
+                service="tax-clearance-certificate",
+                data={"purpose": "x"},
+                actor=clerk,
+                channel="counter",
+                walk_in={**WALK_IN, "nid": "J1234"},
+            )
+        messages[language] = refused.value.message_dict["nid"][0]
+    assert "10 characters" in messages["en"]
+    assert "10 karaktere" in messages["sq"]
+
+
+def test_the_request_for_information_reaches_the_applicant_with_its_text(
+    shkoder, citizen, specialist
+):
+    case = submit(shkoder, citizen)
+    services.assign(case, actor=specialist, assignee=specialist)
+    services.start_work(case, actor=specialist)
+    services.request_info(case, actor=specialist, message="Dërgoni kontratën e qirasë.")
+    notification = Notification.objects.filter(user=citizen).order_by("pk").last()
+    assert notification.subject == f"{case.number}: Presim informacion nga ju"
+    assert "Dërgoni kontratën e qirasë." in notification.body
+    assert f"/track/{case.tracking_code}" in notification.body
+    assert "\n\n\n" not in notification.body

@@ -173,7 +173,7 @@ def _on_commit(case: Case, action: str) -> None:
     transaction.on_commit(lambda: case_changed.send(sender=Case, case=case, action=action))
 
 
-def _notify(case: Case, status: str) -> None:
+def _notify(case: Case, status: str, *, note: str = "") -> None:
     """Tell the applicant about a notifying status, in their language (email/SMS outbox)."""
     version = case.service_version
     if not version.notifies(status):
@@ -207,7 +207,7 @@ def _notify(case: Case, status: str) -> None:
             "planned_end": case.planned_end,
             "municipality": case.municipality.name,
             "name": person.full_name if person else (business.name if business else ""),
-            "note": "",
+            "note": note,
         }
     send_notification(
         template="case_status",
@@ -259,7 +259,8 @@ def _move(
         case, action, actor=actor, role=role, data={"from": source, "to": target, **(data or {})}
     )
     if target != source:
-        _notify(case, target)
+        # What the applicant is asked or told (a request, a rejection's reason) goes with it.
+        _notify(case, target, note=text if visibility == CaseEvent.Visibility.PUBLIC else "")
     _on_commit(case, action)
     return event
 
