@@ -22,7 +22,7 @@ from django_tasks.base import TaskResultStatus
 from sportel.core import audit, sms
 from sportel.core.models import AuditEntry, Notification
 from sportel.core.notifications import send_notification
-from sportel.core.tasks import MAX_TASK_ATTEMPTS, requeue_stale_tasks
+from sportel.core.tasks import MAX_TASK_ATTEMPTS, WorkerLiveness, requeue_stale_tasks
 
 REPO = Path(__file__).resolve().parents[2]
 GATE_ENV = "SPORTEL_TEST_GATE"
@@ -71,7 +71,8 @@ class Workers:
             **os.environ,
             "SPORTEL_DATABASE_URL": database_url(),
             "SPORTEL_DATA_DIR": str(data_dir),
-            "SPORTEL_TASK_STALE_SECONDS": "1",
+            # PostgreSQL must notice the dead worker by its released lock, not by waiting.
+            "SPORTEL_TASK_STALE_SECONDS": "1" if connection.vendor == "sqlite" else "3600",
             "SPORTEL_SMS_PROVIDER": "tests.core.test_tasks.BlockingGateway",
             "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "src")]),
             GATE_ENV: str(gate),
@@ -205,3 +206,26 @@ def test_a_task_still_within_its_stale_period_is_left_alone(db):
     )
     assert requeue_stale_tasks(stale_seconds=60) == {"requeued": 0, "failed": 0}
     assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.RUNNING
+
+
+@pytest.mark.postgres_only
+def test_on_postgresql_a_live_workers_long_task_stays_and_a_dead_ones_is_requeued_at_once(db):
+    from django_tasks_db.models import DBTaskResult
+
+    result = blocking_work.enqueue("long", "/nonexistent", "/dev/null")
+    DBTaskResult.objects.filter(pk=result.id).update(
+        status=TaskResultStatus.RUNNING,
+        started_at=timezone.now() - timedelta(hours=2),
+        worker_ids=["worker-a"],
+    )
+    alive = WorkerLiveness("worker-a")
+    alive.ensure()
+    try:
+        # Two hours is far past the stale period, but worker-a still holds its lock.
+        assert requeue_stale_tasks(stale_seconds=60) == {"requeued": 0, "failed": 0}
+        assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.RUNNING
+    finally:
+        alive.release()  # what the database does when the process dies
+
+    assert requeue_stale_tasks(stale_seconds=24 * 3600) == {"requeued": 1, "failed": 0}
+    assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.READY
