@@ -530,7 +530,8 @@ def submit(
         walk_in=payload.walk_in.dict() if payload.walk_in else None,
         business=payload.business.dict() if payload.business else None,
         unit=_unit(municipality, payload.unit),
-        language=payload.language or _lang(),
+        # At the counter the walk-in's language counts, not the clerk's.
+        language=payload.language or (None if payload.channel == "counter" else _lang()),
         override_check=payload.override_check,
         fee_paid=payload.fee_paid,
     )

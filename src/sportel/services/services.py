@@ -696,8 +696,10 @@ def _open_case(
             **details,
         ).obj
         applicant_user = person.user
-        if walk_in.get("language") in ("sq", "en"):
-            language = walk_in["language"]
+        # The walk-in's language, not the clerk's screen: as asked, else as on record.
+        language = (
+            walk_in.get("language") if walk_in.get("language") in ("sq", "en") else None
+        ) or (person.preferred_language or language)
     else:
         person = person_for_user(municipality, actor, actor=actor)
         applicant_user = actor
