@@ -9,17 +9,19 @@ is assembled from a template (sportel/documents/cms.py); the ratio says what the
 issuance (render, seal, file, registry row, log leaf, audit entry) costs next to sealing alone.
 
     .venv/bin/python bench/bench_documents.py                # SQLite in a temporary directory
-    SPORTEL_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/sportel_bench \\
-        .venv/bin/python bench/bench_documents.py            # PostgreSQL (database is reset)
+    .venv/bin/python bench/bench_documents.py --postgres postgres://postgres@127.0.0.1:5432/sportel_bench
+                                          # also the issuance on PostgreSQL (database is flushed)
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import multiprocessing
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -215,6 +217,12 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=200, help="documents per process per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-record", action="store_true", help="leave docs/benchmarks.md alone")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("SPORTEL_BENCH_POSTGRES_URL"),
+        help="also measure the issuance on this PostgreSQL database (it is flushed)",
+    )
+    parser.add_argument("--json", help=argparse.SUPPRESS)  # internal: ours only, figures to file
     args = parser.parse_args()
 
     from bench.run import machine, today, write_section
@@ -239,6 +247,8 @@ def main() -> None:
             (False,),
         ),
     ]
+    if args.json:
+        configs = configs[:1]
     figures: dict[tuple[str, int], dict] = {}
     for processes in (1, 2):
         # Rounds alternate between the configurations, so each sees the same machine load.
@@ -252,6 +262,16 @@ def main() -> None:
                 f"{key:6} {processes} process(es): {f['rate']:7.1f} docs/s  "
                 f"p50 {f['p50']:6.1f} ms  p95 {f['p95']:6.1f} ms  CPU {f['cpu']:5.1f} ms/doc"
             )
+    if args.json:
+        Path(args.json).write_text(json.dumps({str(p): figures[("ours", p)] for p in (1, 2)}))
+        return
+    postgres = None
+    if args.postgres:
+        out = Path(DATA_DIR) / "postgres.json"
+        env = {**os.environ, "SPORTEL_BENCH_DATABASE_URL": args.postgres}
+        command = [sys.executable, __file__, "--json", str(out), "--docs", str(args.docs)]
+        subprocess.run([*command, "--rounds", str(args.rounds)], env=env, check=True)
+        postgres = {int(k): v for k, v in json.loads(out.read_text()).items()}
     ours2, floor2 = figures[("ours", 2)], figures[("floor", 2)]
     ours1, floor1 = figures[("ours", 1)], figures[("floor", 1)]
     capacity = 2000 / ours2["cpu"]
@@ -279,6 +299,16 @@ def main() -> None:
                 f"| {label} | {processes} | {f['rate']:.1f} | {f['p50']:.1f} | {f['p95']:.1f} | "
                 f"{f['cpu']:.1f} | {2000 / f['cpu']:.0f} | {f['rate'] / floor['rate']:.2f} |"
             )
+    if postgres:
+        for processes in (1, 2):
+            f, floor = postgres[processes], figures[("floor", processes)]
+            rows.insert(
+                2 + processes - 1,
+                f"| the same on PostgreSQL (CPU: the issuing process only) | {processes} | "
+                f"{f['rate']:.1f} | {f['p50']:.1f} | {f['p95']:.1f} | {f['cpu']:.1f} | "
+                f"{2000 / f['cpu']:.0f} | {f['rate'] / floor['rate']:.2f} |",
+            )
+        vendor += " and PostgreSQL (same machine) for the issuance"
     body = f"""
 One A4 certificate (residence certificate, 4 fields, holder, QR code, visible seal), PAdES B-B
 with an ECDSA P-256 development seal, sealed PDF ≈ {len(rendered_pdf()) // 1024 + 8} KiB.
@@ -288,8 +318,8 @@ Each process issues {args.docs} documents per round after one warm-up; figures a
 - Date: {today()}
 - Machine: {started_machine}; {os.getloadavg()[0]:.1f} at the end
 - Database: {vendor}
-- Command: `make bench` (or `.venv/bin/python bench/bench_documents.py`; PostgreSQL with
-  `SPORTEL_BENCH_DATABASE_URL=postgres://…`)
+- Command: `make bench` (or `.venv/bin/python bench/bench_documents.py`; add
+  `--postgres postgres://…` or `SPORTEL_BENCH_POSTGRES_URL` for the PostgreSQL rows)
 - {verdict}
 - CPU ms/doc is the CPU time the issuing process spent per document (with SQLite the database
   work runs in that process too); "2 cores ÷ CPU ms" is the rate two otherwise idle cores could
