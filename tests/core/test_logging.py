@@ -78,7 +78,10 @@ def test_a_signed_in_users_request_carries_only_their_numeric_id(
     assert "drita" not in json.dumps(line)
 
 
-def test_health_and_metrics_scrapes_are_not_logged(log_lines, client, db):
+def test_health_and_metrics_scrapes_and_static_files_are_not_logged(log_lines, client, db):
     client.get("/healthz")
     client.get("/metrics")
-    assert [line for line in log_lines() if line.get("event") == "request"] == []
+    assert client.get("/static/sportel/favicon.ico").status_code == 200
+    client.get("/static/no-such-file.css")  # a 404 is still worth a line
+    (line,) = [line for line in log_lines() if line.get("event") == "request"]
+    assert (line["route"], line["status"]) == ("unmatched", 404)

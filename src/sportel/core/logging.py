@@ -57,6 +57,12 @@ class JsonFormatter(logging.Formatter):
 request_logger = logging.getLogger("sportel.request")
 
 
+def _is_static(path: str) -> bool:
+    from django.conf import settings
+
+    return path.startswith(settings.STATIC_URL)
+
+
 def _loaded_user(request):
     """The user if the request already loaded it; logging alone must not cost a session query."""
     from django.utils.functional import empty
@@ -82,6 +88,8 @@ class RequestLogMiddleware:
         route = match.route if match is not None else "unmatched"
         if route in ("healthz", "metrics"):
             return response  # scraped every few seconds: counted in /metrics, not logged
+        if match is None and response.status_code < 400 and _is_static(request.path):
+            return response  # CSS, scripts, fonts served by whitenoise: one page, many files
         user = _loaded_user(request)
         municipality = getattr(request, "municipality", None)
         status = response.status_code
