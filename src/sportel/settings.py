@@ -186,6 +186,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "sportel.web.errors.csrf_failure"  # in the visitor's language, with the layout
 AXES_FAILURE_LIMIT = int(env("SPORTEL_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(env("SPORTEL_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -278,3 +278,19 @@ def test_a_date_typed_the_local_way_is_understood(language, typed):
         field = forms.DateField()
         assert field.clean(typed) == datetime.date(2026, 11, 28)
         assert field.clean("2026-11-28") == datetime.date(2026, 11, 28)
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/account/login/", "Formulari kishte skaduar"),
+        ("/en/account/login/", "The form had expired"),
+    ],
+)
+def test_a_form_sent_without_its_csrf_token_explains_itself_in_the_page_language(db, path, heading):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(path, {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert page(response).xpath("string(//h1)") == heading

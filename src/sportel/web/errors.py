@@ -19,6 +19,11 @@ def permission_denied(request, exception=None):
     return render(request, "errors/403.html", status=403)
 
 
+def csrf_failure(request, reason=""):
+    """A form posted without a valid CSRF token (expired session, cookies blocked): say so."""
+    return render(request, "errors/403_csrf.html", status=403)
+
+
 def page_not_found(request, exception=None):
     return render(request, "errors/404.html", status=404)
 
