@@ -134,3 +134,16 @@ def test_concurrent_issuance_keeps_the_log_gap_free_and_consistent(issue):
         range(20)
     )
     assert translog.verify_log().ok
+
+
+def test_verify_log_finds_a_registry_event_missing_from_the_log(issue):
+    from sportel.documents.models import DocumentEvent
+    from sportel.documents.services import revoke_document
+
+    document = issue()
+    revoke_document(document, reason="gabim", actor=None)
+    assert translog.verify_log().ok
+    # Someone rewrites history in the registry: the revocation becomes a replacement.
+    DocumentEvent.objects.filter(document=document, kind="revoked").update(kind="replaced")
+    problems = translog.verify_log().problems
+    assert any("replaced event" in p for p in problems), problems

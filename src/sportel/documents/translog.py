@@ -271,6 +271,7 @@ def verify_log() -> LogReport:
     memory = merkle.MemoryStore()
     expected = 0
     codes_sha: dict[str, str] = {}
+    events: dict[int, tuple[str, str]] = {}  # leaf index → (code, event)
     for index, data in (
         LogLeaf.objects.order_by("index").values_list("index", "data").iterator(chunk_size=5000)
     ):
@@ -287,6 +288,7 @@ def verify_log() -> LogReport:
             problems.append(f"leaf {index} says it is entry {entry.get('index')}")
         if entry.get("event") == "issued":
             codes_sha[entry.get("code", "")] = entry.get("sha256", "")
+        events[index] = (entry.get("code", ""), entry.get("event", ""))
         for level, ix, h in merkle.append(memory, index, merkle.leaf_hash(data)):
             memory.put(level, ix, h)
         expected += 1
@@ -316,4 +318,11 @@ def verify_log() -> LogReport:
     ):
         if codes_sha.get(code) != sha256:
             problems.append(f"document {code} is not in the log as issued with its SHA-256")
+    from .models import DocumentEvent
+
+    for code, kind, log_index in DocumentEvent.objects.values_list(
+        "document__code", "kind", "log_index"
+    ).iterator(chunk_size=5000):
+        if events.get(log_index) != (code, kind):
+            problems.append(f"the {kind} event of {code} is not log entry {log_index}")
     return LogReport(expected, heads, problems)
