@@ -125,3 +125,15 @@ def test_navigation_is_not_computed_until_the_layout_reads_it(db, django_assert_
         context = sportel(request)
     with django_assert_num_queries(1):
         list(context["navigation"])
+
+
+def test_the_platform_operator_finds_the_administration(rf, db):
+    from sportel.accounts.models import User
+
+    operator = User.objects.create_superuser("operator@example.al", "a-long-test-password")
+    request = rf.get("/")
+    request.user = operator
+    request.municipality = None
+    with translation.override("en"):
+        labels = {str(item["label"]): item["url"] for item in navigation_for(request)}
+    assert labels["Platform administration"] == "/admin/"

@@ -89,6 +89,8 @@ def navigation_for(request) -> list[dict]:
         staff = _first_url("staff:home", "accounts:staff-home", municipality_slug=slug)
         if staff:
             items.append({"label": _("Staff home"), "url": staff})
+    if getattr(user, "is_platform_operator", False) and user.is_staff:
+        items.append({"label": _("Platform administration"), "url": reverse("admin:index")})
     logout = _first_url("accounts:logout")
     if logout:
         items.append({"label": _("Log out"), "url": logout, "post": True})
