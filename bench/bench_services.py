@@ -85,8 +85,23 @@ def seed(n_cases: int) -> dict:
     existing = Case.objects.filter(municipality=shkoder).count()
     if existing < n_cases:
         load_cases(shkoder, person, specialists, n_cases - existing, start=existing)
+    connection.ensure_connection()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # Spread the open cases over the open states (an earlier version of this loader put
+        # them all in "submitted"); then VACUUM so counts can use index-only scans.
+        cursor.execute(
+            "UPDATE services_case SET "
+            "status = (ARRAY['submitted','assigned','in_progress','awaiting_applicant'])"
+            "[1 + (seq / 20) %% 4], "
+            "assignee_id = CASE WHEN (seq / 20) %% 3 = 0 THEN NULL "
+            "ELSE (%s::bigint[])[1 + (seq / 60) %% %s] END "
+            "WHERE year = 2000 AND status <> 'closed'",
+            [specialists, len(specialists)],
+        )
+    connection.connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE services_case")
+    connection.close()
     return {"municipality": shkoder, "specialists": specialists}
 
 
@@ -151,20 +166,21 @@ def load_cases(municipality, person, specialists, n: int, *, start: int) -> None
                    'B' || lpad(r.rn::text, 11, '0'), a.id, v.service_id, a.service_version_id,
                    'online', a.applicant_person_id, a.unit_id, 'sq', 0, false,
                    CASE WHEN r.rn %% 20 = 0 THEN
-                     (ARRAY['submitted','assigned','in_progress','awaiting_applicant'])[1 + r.rn %% 4]
+                     (ARRAY['submitted','assigned','in_progress','awaiting_applicant'])
+                       [1 + (r.rn / 20) %% 4]
                    ELSE 'closed' END,
                    a.submitted_at, a.submitted_at,
                    (a.submitted_at + interval '14 days')::date,
                    (a.submitted_at + ((r.rn %% 30) + 5) * interval '1 day')::date,
                    0, 0, '', '',
-                   CASE WHEN r.rn %% 3 = 0 THEN NULL ELSE st.user_id END
+                   CASE WHEN (r.rn / 20) %% 3 = 0 THEN NULL ELSE st.user_id END
             FROM (SELECT id, %(start)s + row_number() OVER (ORDER BY id) AS rn
                   FROM services_application
                   WHERE municipality_id = %(m)s AND id > coalesce(
                     (SELECT max(application_id) FROM services_case), 0)) r
             JOIN services_application a ON a.id = r.id
             JOIN bench_versions v ON v.version_id = a.service_version_id
-            JOIN bench_staff st ON st.i = r.rn %% %(ns)s
+            JOIN bench_staff st ON st.i = (r.rn / 60) %% %(ns)s
             """,
             params,
         )
