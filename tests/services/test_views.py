@@ -527,3 +527,28 @@ def test_municipality_home_links_to_services(name, shkoder, client):
 def test_staff_home_links_to_counter_and_cases(shkoder, clerk, verified_client):
     page = verified_client(clerk).get(url("staff:home")).content.decode()
     assert url("services-staff:counter") in page and url("services-staff:queue") in page
+
+
+def test_queue_tags_cases_due_soon_and_overdue_as_time_passes(
+    shkoder, citizen, specialist, verified_client
+):
+    import datetime as dt
+
+    import time_machine
+
+    from sportel.core.calendar import TIRANE
+
+    case = submit(shkoder, citizen)  # public information: 10 working days
+
+    def tag_on(day):
+        moment = dt.datetime.combine(day, dt.time(10), tzinfo=TIRANE)
+        with time_machine.travel(moment, tick=False):
+            # A fresh login each day: a staff session lasts hours, not weeks.
+            client = verified_client(specialist)
+            page = client.get(url("services-staff:queue")).content.decode()
+        row = page[page.index(case.number) :]
+        return row[: row.index("</tr>")]
+
+    assert "govuk-tag--green" in tag_on(case.submitted_at.astimezone(TIRANE).date())
+    assert "govuk-tag--yellow" in tag_on(case.legal_end)
+    assert "govuk-tag--red" in tag_on(case.legal_end + dt.timedelta(days=1))

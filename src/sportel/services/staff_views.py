@@ -296,9 +296,6 @@ def queue(request, municipality_slug: str):
             "rows": rows,
             "page": page,
             "query": query.urlencode(),
-            "counts": selectors.count_by_deadline_state(municipality, today)
-            if not filters
-            else None,
         },
     )
 
