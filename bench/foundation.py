@@ -163,7 +163,12 @@ JSON request logs at INFO), next to the floor: a bare Django view returning a co
 no middleware, no database) run by the very same gunicorn command. The load generator
 (bench/run.py: {CONCURRENCY} keep-alive connections over {min(os.cpu_count() or 1, CONCURRENCY)}
 processes, loopback only) runs on the same machine and takes CPU from the server, for the floor
-as much as for Sportel; the ratio is the figure to watch.
+as much as for Sportel; the ratio is the figure to watch. Under load, 16 connections share
+the CPUs with every gunicorn thread and the generator, so the loaded latencies (and the server
+p95, which includes waiting for the CPU and the GIL inside a worker) measure contention as much
+as code; "alone p50" is what one request costs when nothing queues. When the load average at
+the start is well above the number of CPUs, other work was running and the absolute figures
+are low; rerun on a quiet machine before comparing them with DESIGN.md's targets.
 
 - Date: {today()}
 - Machine: {machine()}
