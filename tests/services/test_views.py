@@ -525,6 +525,11 @@ def test_municipality_home_links_to_services(name, shkoder, client):
 
 
 def test_staff_home_links_to_counter_and_cases(shkoder, clerk, verified_client):
+    from sportel.services.web_links import register_links
+
+    # tests/accounts/test_staff.py empties the shared registry after its own test; registering
+    # again is idempotent and makes this test independent of the order tests run in.
+    register_links()
     page = verified_client(clerk).get(url("staff:home")).content.decode()
     assert url("services-staff:counter") in page and url("services-staff:queue") in page
 
