@@ -309,6 +309,9 @@ def test_kiosk_files_through_the_kiosk_channel_with_the_large_touch_layout(citiz
     assert case.channel == "kiosk"
     assert response.url == url("kiosk:receipt", number=case.number)
     assert "sportel-kiosk" in client.get(response.url).content.decode()
+    # A shared screen: finishing logs the applicant out for the next person.
+    client.post(url("kiosk:finish"))
+    assert client.get(url("kiosk:receipt", number=case.number)).status_code == 302
 
 
 # --- counter ------------------------------------------------------------------------------------

@@ -33,7 +33,10 @@ urlpatterns = [
     *apply_flow("online"),
 ]
 
-kiosk_urlpatterns = (apply_flow("kiosk"), "kiosk")
+kiosk_urlpatterns = (
+    [path("finish/", views.kiosk_finish, name="finish"), *apply_flow("kiosk")],
+    "kiosk",
+)
 
 track_urlpatterns = ([path("", views.track, name="track")], "tracking")
 

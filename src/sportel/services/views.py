@@ -597,6 +597,15 @@ def document_response(document):
     )
 
 
+@require_POST
+def kiosk_finish(request, municipality_slug: str):
+    """A kiosk is a shared screen: finishing logs the applicant out for the next person."""
+    from django.contrib.auth import logout
+
+    logout(request)
+    return redirect("kiosk:catalogue", municipality_slug=municipality_slug)
+
+
 # --- tracking without logging in ---------------------------------------------------------------
 
 
