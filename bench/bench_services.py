@@ -237,6 +237,9 @@ def make_citizens(municipality, count: int) -> list:
     return users
 
 
+# Client-side CPU milliseconds per submission (this process, all its threads).
+CPU_MS: dict[str, list[float]] = {}
+
 DATA = {
     "information_description": "Buxheti i vitit 2026 për ndriçimin publik.",
     "preferred_format": "email",
@@ -262,13 +265,14 @@ def ours_submissions(municipality, citizens, threads: int) -> float:
         finally:
             connections.close_all()
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     workers = [threading.Thread(target=work, args=(c,)) for c in chunks]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
     elapsed = time.perf_counter() - started
+    CPU_MS.setdefault("ours", []).append((time.process_time() - cpu) / len(citizens) * 1000)
     if errors:
         raise errors[0]
     return len(citizens) / elapsed
@@ -395,12 +399,13 @@ def floor_submissions(municipality, citizens, threads: int) -> float:
             ["0" * 64],
         )
     connection.close()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     workers = [threading.Thread(target=work, args=(c,)) for c in chunks]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
+    CPU_MS.setdefault("floor", []).append((time.process_time() - cpu) / len(citizens) * 1000)
     return len(citizens) / (time.perf_counter() - started)
 
 
@@ -529,6 +534,17 @@ def main() -> None:
     ]
     for threads, ours, floor in rows:
         body.append(f"| {threads} thread(s) | {ours:.0f} | {floor:.0f} | {ours / floor:.2f} |")
+    cpu_ours, cpu_floor = median(CPU_MS["ours"]), median(CPU_MS["floor"])
+    body += [
+        "",
+        f"Python CPU per submission in the client process: {cpu_ours:.1f} ms (floor "
+        f"{cpu_floor:.1f} ms). On a quiet 2-core machine that CPU, not the database, bounds "
+        f"one process at about {1000 / cpu_ours:.0f} submissions/s; wall-clock figures above "
+        "also wait for 18 statements sent to PostgreSQL (the floor sends 9), which a loaded machine "
+        "stretches. Every submission of one municipality queues on its case counter and its "
+        "audit-chain head: that serialisation is the price of gap-free numbers and a "
+        "hash-chained log, and it applies to the floor too.",
+    ]
     body += [
         "",
         "| staff queue page (count + 50 rows) | p50 ms | p95 ms | floor p50 ms | floor p95 ms "
