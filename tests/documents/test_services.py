@@ -238,3 +238,18 @@ def test_a_business_can_hold_a_document(seal_keys, shkoder):
     )
     assert document.holder_pseudonym and "K12345678A" not in document.holder_pseudonym
     assert document.content["holder"] == "Alba Sh.p.k., NIPT K12345678A"
+
+
+def test_a_rolled_back_outer_transaction_leaves_a_file_that_clean_files_removes(issue, settings):
+    from django.db import transaction
+
+    kept = issue()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        issue()
+        raise RuntimeError("the caller's own work failed")
+    assert IssuedDocument.objects.count() == 1
+    out = StringIO()
+    call_command("documents", "clean-files", "--older-than", "0", "--delete", stdout=out)
+    assert "1 stored PDF(s) without a registry row" in out.getvalue()
+    files = list((settings.MEDIA_ROOT / "documents").rglob("*.pdf"))
+    assert [f.name for f in files] == [f"{kept.code}.pdf"]

@@ -437,6 +437,34 @@ def issue_document(
     return _finish(prepared, lambda: _register(prepared, actor=actor))
 
 
+def orphan_files(*, older_than_seconds: int = 3600) -> list[str]:
+    """Stored PDFs no registry row points to (left when a caller's outer transaction rolled back
+    after the file was written); only files older than ``older_than_seconds``, so an issuance
+    in flight is never touched."""
+    import datetime as dt
+
+    storage = IssuedDocument._meta.get_field("pdf").storage
+    known = set(IssuedDocument.objects.values_list("pdf", flat=True))
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    found: list[str] = []
+
+    def walk(folder: str) -> None:
+        try:
+            folders, files = storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for name in files:
+            path = f"{folder}/{name}"
+            if name.endswith(".pdf") and path not in known:
+                if storage.get_modified_time(path) < cutoff:
+                    found.append(path)
+        for sub in folders:
+            walk(f"{folder}/{sub}")
+
+    walk("documents")
+    return found
+
+
 def _status_leaf(document, kind: str, at) -> int:
     return translog.append(
         {

@@ -19,6 +19,11 @@ class Command(BaseCommand):
         publish = sub.add_parser("publish-sth", help="sign and publish the current tree head")
         publish.add_argument("--force", action="store_true", help="even if the log did not grow")
         sub.add_parser("verify-log", help="recompute the log; check every node and tree head")
+        clean = sub.add_parser(
+            "clean-files", help="list (or --delete) stored PDFs that no registry row points to"
+        )
+        clean.add_argument("--delete", action="store_true")
+        clean.add_argument("--older-than", type=int, default=3600, help="seconds (default 3600)")
 
     def handle(self, *args, action: str, **options):
         getattr(self, action.replace("-", "_"))(**options)
@@ -68,6 +73,18 @@ class Command(BaseCommand):
             f"tree head: {sth.tree_size} entries, root {bytes(sth.root_hash).hex()}, "
             f"signed {sth.timestamp:%Y-%m-%d %H:%M:%S}"
         )
+
+    def clean_files(self, delete: bool = False, older_than: int = 3600, **options):
+        from sportel.documents.models import IssuedDocument
+        from sportel.documents.services import orphan_files
+
+        storage = IssuedDocument._meta.get_field("pdf").storage
+        orphans = orphan_files(older_than_seconds=older_than)
+        for path in orphans:
+            if delete:
+                storage.delete(path)
+            self.stdout.write(f"{'deleted' if delete else 'orphan'}  {path}")
+        self.stdout.write(f"{len(orphans)} stored PDF(s) without a registry row")
 
     def verify_log(self, **options):
         from sportel.documents import translog
