@@ -455,9 +455,9 @@ def orphan_files(*, older_than_seconds: int = 3600) -> list[str]:
             return
         for name in files:
             path = f"{folder}/{name}"
-            if name.endswith(".pdf") and path not in known:
-                if storage.get_modified_time(path) < cutoff:
-                    found.append(path)
+            unknown = name.endswith(".pdf") and path not in known
+            if unknown and storage.get_modified_time(path) < cutoff:
+                found.append(path)
         for sub in folders:
             walk(f"{folder}/{sub}")
 
