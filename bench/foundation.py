@@ -96,12 +96,14 @@ def main() -> None:
 
     results: dict[str, list] = {"home": [], "healthz": [], "floor": []}
     solo: dict[str, list[float]] = {name: [] for name in results}
+    cpu: dict[str, list[float]] = {name: [] for name in results}
     with (
         Server(app_cmd, env, app_port, data_dir / "app.log") as app,
         Server(floor_cmd, floor_env, floor_port, data_dir / "floor.log") as floor,
     ):
         app.wait_ready("/healthz")
         floor.wait_ready("/")
+        servers = {app_port: app, floor_port: floor}
         targets = {
             "home": (app_port, "/"),
             "healthz": (app_port, "/healthz"),
@@ -111,7 +113,10 @@ def main() -> None:
             load(port, path, requests=400, seconds=10, concurrency=CONCURRENCY)
         for n in range(ROUNDS):
             for name, (port, path) in targets.items():  # interleaved: drift hits all alike
+                server = servers[port]
+                cpu_before = server.cpu_seconds()
                 r = load(port, path, requests=REQUESTS, seconds=SECONDS, concurrency=CONCURRENCY)
+                cpu[name].append((server.cpu_seconds() - cpu_before) / max(r.requests, 1))
                 results[name].append(r)
                 # One connection, one request at a time: the service time without queueing.
                 alone = load(port, path, requests=SOLO, seconds=SECONDS, concurrency=1)
@@ -133,6 +138,7 @@ def main() -> None:
             "errors": sum(r.errors for r in rs),
             "requests": sum(r.requests for r in rs),
             "alone": median(solo[name]) * 1000,
+            "cpu": median(cpu[name]) * 1000,
         }
         for name, rs in results.items()
     }
@@ -152,7 +158,8 @@ def main() -> None:
         f"| {label} | {summary[key]['rps']:.0f} | {summary[key]['p50']:.1f} | "
         f"{summary[key]['p95']:.1f} | {summary[key]['rps'] / floor_rps:.2f} | "
         f"{summary[key]['p95'] / floor_p95:.1f} | {_ms(server_p95.get(key))} | "
-        f"{summary[key]['alone']:.1f} | "
+        f"{summary[key]['alone']:.1f} | {summary[key]['cpu']:.2f} | "
+        f"{(os.cpu_count() or 1) * 1000 / summary[key]['cpu']:.0f} | "
         f"{summary[key]['errors']} |"
         for label, key in rows
     )
@@ -180,10 +187,14 @@ are low; rerun on a quiet machine before comparing them with DESIGN.md's targets
   p95 < 50 ms server time with a national-size database; this page is {verdict}.
 - Alone p50: the median of {SOLO} requests sent one at a time over one connection after each
   loaded round: the cost of one request when nothing queues.
+- Server CPU ms/req: CPU time of gunicorn's master and workers during the loaded rounds
+  divided by the requests answered; "CPUs ÷ CPU ms" is the rate this machine's cores could
+  sustain with nothing else running (and no load generator): the figure that does not depend
+  on what else the machine was doing.
 - Command: `make bench` (or `.venv/bin/python bench/foundation.py`)
 
-| URL | req/s | p50 ms | p95 ms | req/s ÷ floor | p95 ÷ floor | server p95 ms | alone p50 ms | errors |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| URL | req/s | p50 ms | p95 ms | req/s ÷ floor | p95 ÷ floor | server p95 ms | alone p50 ms | server CPU ms/req | CPUs ÷ CPU ms (req/s) | errors |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 {table}
 """
     print(body)

@@ -6,6 +6,7 @@ Not a benchmark itself (scripts/bench skips this file).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import multiprocessing
 import os
@@ -115,6 +116,25 @@ class Server:
                 pass
             time.sleep(0.3)
         raise RuntimeError(f"server not ready:\n{self.log.read_text()[-3000:]}")
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn's master and workers, live and already reaped
+        (Linux /proc): what the server cost, whatever else the machine was doing."""
+        tick = os.sysconf("SC_CLK_TCK")
+        pid = self.process.pid
+
+        def stat(p: int) -> list[str]:
+            return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+
+        master = stat(pid)
+        # fields after the name: utime, stime, cutime, cstime are 14-17 counting from 1.
+        total = sum(int(v) for v in master[11:15])
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for child in children:
+            # A worker that exits between the listing and the read is in cutime next time.
+            with contextlib.suppress(OSError, ValueError):
+                total += sum(int(v) for v in stat(int(child))[11:13])
+        return total / tick
 
     def stop(self) -> None:
         self.process.terminate()
