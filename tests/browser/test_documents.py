@@ -58,3 +58,25 @@ def test_transparency_page_is_accessible(page, accessible, issue):
         page.goto(f"{prefix}/transparency/")
         assert page.locator("#log-size").inner_text() == "1"
         accessible(page)
+
+
+def test_specialist_monitors_and_revokes_in_the_browser(
+    page, accessible, issue, shkoder, make_staff
+):
+    from tests.accounts.helpers import browser_staff_login
+
+    document = issue()
+    specialist = make_staff(shkoder, "specialist")
+    browser_staff_login(page, specialist)
+    page.wait_for_url("**/shkoder/staff/")
+    page.goto("/en/shkoder/staff/documents/")
+    assert page.locator("#total-issued").inner_text() == "1"
+    accessible(page)
+    page.get_by_role("link", name=document.display_code).click()
+    accessible(page)
+    page.locator("#id_reason").fill("Issued by mistake")
+    page.locator("#revoke").click()
+    assert "Revoked" in page.locator("#document-status").inner_text()
+    accessible(page)
+    page.goto(f"/en/verify/{document.code}")
+    assert page.locator("#outcome").get_attribute("data-outcome") == "revoked"
