@@ -14,7 +14,13 @@ SPORTEL = str(Path(sys.executable).parent / "sportel")
 
 
 def sportel(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SPORTEL_")}
+    # A deployment has none of the test run's settings (the browser tests allow async-unsafe
+    # database access in their own process, which a deployment must not).
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SPORTEL_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     return subprocess.run(
         [SPORTEL, *args],
         env={
