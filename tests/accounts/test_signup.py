@@ -11,7 +11,7 @@ from django.utils import timezone
 from sportel.accounts import services
 from sportel.accounts.models import PhoneConfirmation, User
 from sportel.core.audit import verify_all
-from sportel.core.models import AuditEntry
+from sportel.core.models import AuditEntry, Notification
 
 from .factories import PASSWORD
 from .outbox import confirmation_code, confirmation_link, last_message
@@ -73,6 +73,32 @@ def test_phone_sign_up_confirms_with_the_sms_code(client):
     assert user.confirmed_at is not None
     assert AuditEntry.objects.filter(action="account.confirm", data__channel="sms").exists()
     assert code not in str(list(AuditEntry.objects.values_list("data", flat=True)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sms_code_and_email_link_leave_the_outbox_once_delivered(settings, tmp_path):
+    from django.core import mail
+
+    from sportel.core.notifications import REDACTED, deliver
+
+    settings.SPORTEL_SMS_PROVIDER = "file"
+    settings.SPORTEL_SMS_FILE_PATH = tmp_path
+    services.sign_up(contact="0680003333", password=PASSWORD, full_name="Besa", language="sq")
+    services.sign_up(contact="besa@example.al", password=PASSWORD, full_name="Besa", language="sq")
+    code = confirmation_code("+355680003333")
+    link = confirmation_link("besa@example.al")
+
+    for row in Notification.objects.all():
+        assert deliver(row.pk) == "sent"
+
+    (sms_file,) = tmp_path.glob("*.sms")
+    assert code in sms_file.read_text()  # the citizen's phone got the code
+    assert link in mail.outbox[0].body  # and the mailbox the link
+    bodies = list(Notification.objects.values_list("body", flat=True))
+    assert bodies == [REDACTED, REDACTED]
+    assert not any(code in b or "confirm/email" in b for b in bodies)
+    # The code still confirms the account: only the stored copy is gone.
+    assert services.confirm_phone(login="0680003333", code=code).confirmed_at is not None
 
 
 def test_wrong_codes_are_counted_and_the_sixth_try_is_refused_even_when_right():

@@ -178,6 +178,49 @@ def test_delivering_twice_sends_once(shkoder):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_sensitive_body_is_blanked_in_the_outbox_once_delivered(shkoder, sms_dir):
+    row = send_notification(
+        template="test",
+        context={"name": "Kodi 482913"},
+        language="sq",
+        to_email="a@example.org",
+        to_phone="+355691234567",
+        sensitive=True,
+    )
+    plain = send_notification(
+        template="test", context={"name": "Kodi 482913"}, language="sq", to_email="b@example.org"
+    )
+    assert "482913" in Notification.objects.get(pk=row.pk).body  # queued: the worker needs it
+
+    assert sorted(run_queued_deliveries()) == ["sent", "sent", "sent"]
+
+    # The recipients got the text; the outbox keeps it only for the non-sensitive message.
+    assert all("482913" in m.body for m in mail.outbox)
+    (sms_file,) = Path(sms_dir).glob("*.sms")
+    assert "482913" in sms_file.read_text()
+    sensitive = Notification.objects.filter(sensitive=True)
+    assert sensitive.count() == 2
+    assert set(sensitive.values_list("status", "body")) == {("sent", notifications.REDACTED)}
+    plain.refresh_from_db()
+    assert plain.status == "sent" and "482913" in plain.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sensitive_body_is_kept_while_delivery_is_still_being_retried(settings):
+    settings.SPORTEL_SMS_PROVIDER = "always-down"
+    row = send_notification(
+        template="test",
+        context={"name": "482913"},
+        language="sq",
+        to_phone="+3556911",
+        sensitive=True,
+    )
+    assert run_queued_deliveries() == ["retry"]
+    row.refresh_from_db()
+    assert "482913" in row.body  # the retry must send the same code
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_queued_row_whose_task_was_lost_is_picked_up_again(shkoder, settings):
     from django_tasks_db.models import DBTaskResult
 

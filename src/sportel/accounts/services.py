@@ -163,6 +163,7 @@ def send_confirmation(user: User, *, base_url: str = "") -> None:
                 language=user.language,
                 to_phone=user.phone,
                 user=user,
+                sensitive=True,
             )
             channel = "sms"
         else:
@@ -175,6 +176,7 @@ def send_confirmation(user: User, *, base_url: str = "") -> None:
                 language=user.language,
                 to_email=user.email,
                 user=user,
+                sensitive=True,
             )
             channel = "email"
         ConfirmationSent.objects.create(user=user, channel=channel, at=now)

@@ -287,6 +287,9 @@ class Notification(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body = models.TextField(_("body"))
+    # A body holding a secret (a confirmation code or link) is blanked once delivered: the
+    # recipient has it, and the outbox must not stay a second place to read it from.
+    sensitive = models.BooleanField(_("sensitive"), default=False)
     status = models.CharField(
         _("status"), max_length=6, choices=Status.choices, default=Status.QUEUED
     )

@@ -33,6 +33,8 @@ DEFAULT_LANGUAGE = Language.SQ
 MAX_ATTEMPTS = int(getattr(settings, "SPORTEL_NOTIFICATION_MAX_ATTEMPTS", 6))
 BACKOFF_SECONDS = int(getattr(settings, "SPORTEL_NOTIFICATION_BACKOFF_SECONDS", 30))
 BACKOFF_MAX_SECONDS = 3600
+# What a sensitive body becomes once delivered (kept in English: operators read the outbox).
+REDACTED = "[redacted after delivery]"
 
 
 class NoRecipient(ValueError):
@@ -71,13 +73,15 @@ def send_notification(
     municipality=None,
     person=None,
     user=None,
+    sensitive: bool = False,
 ) -> Notification:
     """Queue a notification: one outbox row per channel given, delivered after commit.
 
     A person's (or else a user's) preferred language chooses the template, ahead of
     ``language``, which is for recipients the platform has no person for. Without ``to_email``
     and ``to_phone`` the person's or user's own email and phone are used. Returns the email
-    row when there is one, otherwise the SMS row.
+    row when there is one, otherwise the SMS row. ``sensitive=True`` (a body holding a code or a
+    sign-in link) blanks the stored body once the message is delivered.
     """
     if person is not None and getattr(person, "preferred_language", ""):
         language = person.preferred_language
@@ -112,6 +116,7 @@ def send_notification(
                 language=used,
                 subject=subject,
                 body=body,
+                sensitive=sensitive,
                 next_attempt_at=timezone.now(),
             )
             rows.append(row)
@@ -200,7 +205,11 @@ def deliver(notification_id: int) -> str:
         notification.attempts = number
         notification.sent_at = now
         notification.next_attempt_at = None
-        notification.save(update_fields=["status", "attempts", "sent_at", "next_attempt_at"])
+        fields = ["status", "attempts", "sent_at", "next_attempt_at"]
+        if notification.sensitive:
+            notification.body = REDACTED
+            fields.append("body")
+        notification.save(update_fields=fields)
     logger.info("notification %s sent", notification_id, extra={"event": "notification.sent"})
     return "sent"
 
