@@ -12,7 +12,9 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -r requirements.lock 2>&1 | grep -v "is ignored" || true
 	$(PIP) install --no-deps -e . 2>&1 | grep -v -e "is ignored" -e Warning || true
-	$(BIN)/python -c "import sportel, django, pyhanko" && touch $@
+	$(BIN)/python -c "import sportel, django, pyhanko"
+	$(BIN)/sportel compile-messages
+	touch $@
 
 install: $(BIN)/.installed
 

@@ -20,5 +20,11 @@ class Command(BaseCommand):
                 continue
             polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
             count += 1
+        if count:
+            # This process may already hold the catalogues it read before the .mo files existed
+            # (a first `sportel demo` compiles, seeds and then serves in one process): drop them.
+            from django.utils.translation.reloader import translation_file_changed
+
+            translation_file_changed(sender=None, file_path=Path("catalogue.mo"))
         if options["verbosity"]:
             self.stdout.write(f"compiled {count} catalogues")

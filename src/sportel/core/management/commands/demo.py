@@ -14,8 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="set up only, do not serve")
 
     def handle(self, *args, port: int, no_serve: bool, **options):
-        call_command("migrate", interactive=False, verbosity=0)
         call_command("compile-messages", verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)
         demo.seed_all()
         self.print_logins(port)
         if not no_serve:
