@@ -269,6 +269,8 @@ DEFAULT_FROM_EMAIL = env("SPORTEL_EMAIL_FROM", "Sportel <no-reply@sportel.localh
 SPORTEL_SMS_PROVIDER = env("SPORTEL_SMS_PROVIDER", "file")
 SPORTEL_SMS_FILE_PATH = DATA_DIR / "outbox" / "sms"
 SPORTEL_PUBLIC_URL = env("SPORTEL_PUBLIC_URL", "http://127.0.0.1:8000")
+# Where this deployment's source code is published (AGPL); the footer links to it when set.
+SPORTEL_SOURCE_URL = env("SPORTEL_SOURCE_URL", "")
 
 # --- Background work: Django's tasks API, database backend --------------------------------
 TASKS = {

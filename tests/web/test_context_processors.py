@@ -110,10 +110,20 @@ def test_the_demo_banner_is_shown_except_in_production(client, db, settings):
     assert "govuk-phase-banner" not in client.get("/").content.decode()
 
 
-def test_the_footer_links_to_the_accessibility_statement_and_source_code(client, db):
+def test_the_footer_links_to_the_accessibility_statement_and_configured_source_code(
+    client, db, settings
+):
+    settings.SPORTEL_SOURCE_URL = "https://git.example.al/bashkia/sportel"
     body = client.get("/en/").content.decode()
     assert 'href="/en/accessibility/">Accessibility statement</a>' in body
-    assert ">Source code</a>" in body
+    assert 'href="https://git.example.al/bashkia/sportel">Source code</a>' in body
+
+
+def test_without_a_configured_source_url_the_footer_has_no_dead_source_link(client, db, settings):
+    settings.SPORTEL_SOURCE_URL = ""
+    body = client.get("/en/").content.decode()
+    assert "Source code" not in body and "github.com/sportel" not in body
+    assert ">Accessibility statement</a>" in body
 
 
 def test_navigation_is_not_computed_until_the_layout_reads_it(db, django_assert_num_queries):

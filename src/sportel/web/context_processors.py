@@ -97,15 +97,16 @@ def navigation_for(request) -> list[dict]:
     return items
 
 
-SOURCE_CODE_URL = "https://github.com/sportel/sportel"
-
-
 def footer_links() -> list[dict]:
-    """Open data, document verification, source code, accessibility statement (no database)."""
+    """Open data, document verification, source code, accessibility statement (no database).
+
+    The source-code link appears only when the operator sets ``SPORTEL_SOURCE_URL`` (where this
+    deployment's code is published, as the AGPL asks): a guessed address would be a dead link.
+    """
     candidates = [
         (_("Open data"), _first_url("opendata:home", "opendata:index", "opendata:datasets")),
         (_("Verify a document"), _first_url("documents:verify", "documents:verify-form")),
-        (_("Source code"), getattr(settings, "SPORTEL_SOURCE_URL", SOURCE_CODE_URL)),
+        (_("Source code"), getattr(settings, "SPORTEL_SOURCE_URL", "")),
         (_("Accessibility statement"), _first_url("web:accessibility")),
     ]
     return [{"label": label, "url": url} for label, url in candidates if url]
