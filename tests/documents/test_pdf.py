@@ -121,3 +121,72 @@ def test_a_municipality_emblem_is_embedded_without_transparency(issue, settings,
     images = run("pdfimages", "-list", str(path)).splitlines()[2:]
     assert len(images) == 1 and " rgb " in images[0] and "smask" not in images[0], images
     assert "Signature is Valid." in run("pdfsig", str(path))
+
+
+def test_sealing_keeps_the_file_pdf_1_7_as_pdfa_2_requires(issue, tmp_path):
+    """pyHanko would declare ISO/TS 32002 for the ECDSA seal and raise /Version to 2.0."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    data = issue().pdf.read()
+    assert "PDF version:     1.7" in run("pdfinfo", str(write(tmp_path, "doc.pdf", data)))
+    root = PdfFileReader(io.BytesIO(data), strict=False).root
+    assert "/Version" not in root
+    assert "/ESIC" in root["/Extensions"]  # the PAdES extension is still declared
+
+
+def words(path) -> list[tuple[float, float, str]]:
+    """(xMin, xMax, word) of every word on the page, as poppler lays the page out."""
+    found = re.findall(
+        r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+        run("pdftotext", "-bbox", str(path), "-"),
+    )
+    return [(float(a), float(b), w) for a, b, w in found]
+
+
+def test_long_labels_and_values_wrap_inside_their_columns(issue, tmp_path):
+    label = "Numri i lejes së ndërtimit dhe data e miratimit nga këshilli bashkiak"
+    value = "Leja " + "PN-2026-0000123456789012345678901234567890" + " e miratuar " * 6
+    path = write(tmp_path, "long.pdf", issue(fields=[(label, value)]).pdf.read())
+    placed = words(path)
+    assert {"këshilli", "bashkiak", "PN-2026-00001234567890123"} & {w for _, _, w in placed}
+    right_margin = 595.28 - 56
+    for x_min, x_max, word in placed:
+        assert x_max <= right_margin + 1, f"{word!r} runs past the right margin"
+        if word in ("lejes", "ndërtimit", "miratimit", "këshilli", "bashkiak"):
+            assert x_max <= 56 + 170, f"label word {word!r} runs into the value column"
+        if word in ("miratuar", "Leja"):
+            assert x_min >= 56 + 170 - 1, f"value word {word!r} in the label column"
+
+
+def test_content_longer_than_the_page_is_refused_and_nothing_is_issued(issue, shkoder):
+    from django.core.exceptions import ValidationError
+
+    from sportel.documents.models import IssuedDocument, LogLeaf, SealingFailure
+
+    fields = [(f"Fusha {i}", "Rruga Çajupi 5, Shkodër " * 6) for i in range(15)]
+    with pytest.raises(ValidationError) as raised:
+        issue(fields=fields)
+    assert "nuk nxë në një faqe" in str(raised.value)  # does not fit on one page
+    with pytest.raises(ValidationError):
+        issue(body="Vërtetohet se shtetasja banon në adresën e mësipërme. " * 80)
+    assert not IssuedDocument.objects.exists()
+    assert not LogLeaf.objects.exists()
+    assert SealingFailure.objects.filter(municipality=shkoder, stage="input").count() == 2
+
+
+def test_the_header_names_the_county_not_the_municipality_twice(issue, shkoder, tmp_path):
+    shkoder.county = "Shkodër"
+    shkoder.save()
+    text = run("pdftotext", "-enc", "UTF-8", str(write(tmp_path, "d.pdf", issue().pdf.read())), "-")
+    assert "Qarku Shkodër" in text
+    assert "Bashkia Shkodër\n" not in text.split("Qarku Shkodër")[0]
+
+
+def test_the_qr_code_scans_to_the_verification_page_even_at_screen_resolution(issue, tmp_path):
+    """zbar (zbar-tools) reads the QR off the page rendered at 72 dpi, as a phone camera would."""
+    document = issue()
+    path = write(tmp_path, "doc.pdf", document.pdf.read())
+    run("pdftoppm", "-r", "72", "-png", "-singlefile", str(path), str(tmp_path / "page"))
+    scanned = run("zbarimg", "-q", "--raw", str(tmp_path / "page.png")).splitlines()
+    assert document.verify_url() in scanned, scanned
+    assert document.verify_url().endswith(f"/verify/{document.code}")

@@ -281,7 +281,8 @@ class Canvas:
 
 
 def wrap(text: str, width: float, *, size: float, bold: bool = False) -> list[str]:
-    """Greedy line breaking on spaces, measuring each word once."""
+    """Greedy line breaking on spaces, measuring each word once; a word wider than the line (a
+    URL, a long reference) is broken by characters rather than drawn past the margin."""
     font = fonts()["B" if bold else "R"]
     space = font.width(" ", size)
     lines: list[str] = []
@@ -290,6 +291,13 @@ def wrap(text: str, width: float, *, size: float, bold: bool = False) -> list[st
         used = 0.0
         for word in paragraph.split():
             w = font.width(word, size)
+            if w > width:
+                if current:
+                    lines.append(" ".join(current))
+                *full, word = _chunks(word, width, size=size, bold=bold)
+                lines += full
+                w = font.width(word, size)
+                current, used = [], 0.0
             if current and used + space + w > width:
                 lines.append(" ".join(current))
                 current, used = [word], w
@@ -300,9 +308,9 @@ def wrap(text: str, width: float, *, size: float, bold: bool = False) -> list[st
     return lines
 
 
-def _chunks(text: str, width: float, *, size: float) -> list[str]:
+def _chunks(text: str, width: float, *, size: float, bold: bool = False) -> list[str]:
     """Break a long token (a URL) by characters to fit a width."""
-    font = fonts()["R"]
+    font = fonts()["B" if bold else "R"]
     lines, current = [], ""
     for ch in text:
         if current and font.width(current + ch, size) > width:
@@ -402,6 +410,14 @@ class Certificate:
     created: datetime | None = None
 
 
+class DoesNotFit(ValueError):
+    """The certificate's content is longer than its one page: nothing may be left off silently."""
+
+
+# Lowest baseline for the title, the fields and the text: above the QR code and the seal.
+CONTENT_FLOOR = 230.0
+
+
 def _page_content(c: Certificate) -> bytes:
     width, height = A4
     cv = Canvas()
@@ -427,7 +443,9 @@ def _page_content(c: Certificate) -> bytes:
     else:
         draw_shield(cv, MARGIN, top - 62, 50, 62, c.issuer_code)
     cv.text(MARGIN + 66, top - 14, c.country, size=9.5, rgb=MUTED)
-    cv.text(MARGIN + 66, top - 36, c.issuer, size=18, bold=True)
+    bold = fonts()["B"]
+    issuer_size = min(18.0, (inner - 66) / max(bold.width(printable(c.issuer, bold), 1), 0.01))
+    cv.text(MARGIN + 66, top - 36, c.issuer, size=issuer_size, bold=True)
     y = top - 52
     for line in wrap(c.issuer_contact, inner - 66, size=8.5)[:2]:
         cv.text(MARGIN + 66, y, line, size=8.5, rgb=MUTED)
@@ -448,25 +466,32 @@ def _page_content(c: Certificate) -> bytes:
         y -= 25
     cv.line(width / 2 - 40, y + 12, width / 2 + 40, y + 12, rgb=ACCENT, width=1.5)
     y -= 18
+    if y < CONTENT_FLOOR:
+        raise DoesNotFit("the title needs more than one page")
 
-    # Holder and fields as a two-column table.
+    # Holder and fields as a two-column table; labels and values both wrap in their column.
     rows = ([(c.holder_label, c.holder)] if c.holder else []) + list(c.fields)
     label_w = 170
     for label, value in rows:
-        lines = wrap(value, inner - label_w - 12, size=11) or [""]
-        row_h = 8 + 14 * len(lines)
+        values = wrap(value, inner - label_w - 12, size=11, bold=True)
+        labels = wrap(label, label_w - 20, size=9.5)
+        row_h = 8 + 14 * max(len(values), len(labels))
+        if y - row_h + 10 < CONTENT_FLOOR:
+            raise DoesNotFit(f"the fields need more than one page (at {label!r})")
         cv.rect(MARGIN, y - row_h + 10, inner, row_h, fill=PANEL)
-        cv.text(MARGIN + 8, y - 4, label, size=9.5, rgb=MUTED)
-        for i, line in enumerate(lines):
+        for i, line in enumerate(labels):
+            cv.text(MARGIN + 8, y - 4 - 14 * i, line, size=9.5, rgb=MUTED)
+        for i, line in enumerate(values):
             cv.text(MARGIN + label_w, y - 4 - 14 * i, line, size=11, bold=True)
         y -= row_h + 4
-        if y < 300:
-            break
 
     # Free text.
     if c.body:
         y -= 10
-        for line in wrap(c.body, inner, size=10.5)[:14]:
+        lines = wrap(c.body, inner, size=10.5)
+        if y - 15 * (len(lines) - 1) < CONTENT_FLOOR:
+            raise DoesNotFit("the text needs more than one page")
+        for line in lines:
             cv.text(MARGIN, y, line, size=10.5)
             y -= 15
 

@@ -100,6 +100,38 @@ def forget_signers() -> None:
         _signers.clear()
 
 
+def _pdfa2_signer_class():
+    from pyhanko.pdf_utils.writer import BasePdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.general import SigningError
+    from pyhanko.sign.signers.pdf_signer import _ensure_esic_ext
+
+    class PdfA2Signer(signers.PdfSigner):
+        """A PdfSigner that keeps the file PDF 1.7, as PDF/A-2 requires.
+
+        For an ECDSA key pyHanko would also declare the ISO/TS 32002 extension, which raises the
+        catalogue's /Version to 2.0: the sealed certificate would then claim to be a PDF 2.0 file
+        while its XMP says PDF/A-2b (a PDF 1.7 profile). ECDSA seals are PAdES-conformant in PDF
+        1.7 (ETSI EN 319 142-1 takes its algorithms from CAdES), so only the ESIC (PAdES)
+        extension is declared. SHA-3 digests and EdDSA keys do need PDF 2.0: refused here.
+        """
+
+        def register_extensions(self, pdf_out: BasePdfFileWriter, *, md_algorithm: str):
+            mechanism = self.signer.get_signature_mechanism_for_digest(md_algorithm)
+            if (
+                md_algorithm.startswith("sha3")
+                or md_algorithm == "shake256"
+                or mechanism.signature_algo in ("ed25519", "ed448")
+            ):
+                raise SigningError(
+                    f"{md_algorithm}/{mechanism.signature_algo} needs PDF 2.0; a PDF/A-2 seal "
+                    "uses an RSA or ECDSA key with SHA-256"
+                )
+            _ensure_esic_ext(pdf_out)
+
+    return PdfA2Signer
+
+
 def _load(municipality) -> Seal:
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
@@ -110,6 +142,8 @@ def _load(municipality) -> Seal:
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     from .cms import TemplateSigner
+
+    _PdfA2Signer = _pdfa2_signer_class()
 
     slug = municipality.slug
     source = seal_source(slug)
@@ -168,7 +202,7 @@ def _load(municipality) -> Seal:
         embed_validation_info=False,
         use_pades_lta=False,
     )
-    pdf_signer = signers.PdfSigner(
+    pdf_signer = _PdfA2Signer(
         meta, signer=signer, timestamper=timestamper, stamp_style=NoOpStampStyle()
     )
     seal = Seal(

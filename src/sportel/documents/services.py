@@ -120,7 +120,13 @@ def _certificate(municipality, *, code, issued_at, title, language, holder_text,
             country=_("REPUBLIC OF ALBANIA"),
             issuer=_("MUNICIPALITY OF %(name)s") % {"name": name.upper()},
             issuer_code=municipality.code,
-            issuer_contact=contact or (_("Municipality of %(name)s") % {"name": name}),
+            # Without contact details the county, not the municipality's name a second time.
+            issuer_contact=contact
+            or (
+                _("County of %(county)s") % {"county": municipality.county}
+                if municipality.county
+                else ""
+            ),
             title=title,
             code=display(code),
             code_label=_("Document code"),
@@ -228,7 +234,7 @@ def _prepare(
     holder_text=None,
     pseudonym=None,
 ) -> _Prepared:
-    from .render import render
+    from .render import DoesNotFit, render
     from .sealing import load_seal
 
     started = time.perf_counter()
@@ -268,6 +274,11 @@ def _prepare(
             )
         )
         sealed = seal.seal(pdf)
+    except DoesNotFit as exc:
+        _failure(municipality, document_type, "input", str(exc))
+        raise ValidationError(
+            {"fields": _("The document does not fit on one page: shorten the fields or the text.")}
+        ) from None
     except Exception as exc:
         _failure(municipality, document_type, "seal", f"{type(exc).__name__}: {exc}")
         raise
