@@ -33,12 +33,23 @@ def verify_url(case):
 
 
 def logged_in(user) -> Client:
-    # CitizenFactory sets the password after saving: store it, or the session's auth hash
-    # (derived from the password) would not match and the login would not survive a request.
-    user.save(update_fields=["password"])
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.mark.django_db
+def test_a_factory_citizen_is_stored_with_its_password_and_stays_logged_in(shkoder):
+    # factory.django.Password hashes before the INSERT: the stored row has the password, so the
+    # session's auth hash (derived from it) matches on the next request.
+    citizen = CitizenFactory()
+    stored = type(citizen).objects.get(pk=citizen.pk)
+    assert stored.password == citizen.password
+    assert stored.check_password("a-long-test-password")
+    client = Client()
+    client.force_login(citizen)  # the session keeps a hash of the in-memory password
+    response = client.get(url("services:mine"))
+    assert response.status_code == 200  # not sent back to the login page
 
 
 def png_bytes() -> bytes:

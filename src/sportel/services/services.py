@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.dispatch import Signal
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -428,9 +428,16 @@ def _version_for(municipality: Municipality, service: "ServiceType | str") -> Se
             raise ValidationError({"service": _("There is no such service here.")})
         service_type = service
     else:
+        # Whether the service has assignment rules comes with the same row: a submission then
+        # looks for a rule only where there is one (one statement fewer for most services).
         service_type = (
             ServiceType.objects.filter(municipality=municipality, code=service, is_active=True)
             .select_related("current_version")
+            .annotate(
+                has_assignment_rules=Exists(
+                    AssignmentRule.objects.filter(service_type=OuterRef("pk"))
+                )
+            )
             .first()
         )
     if service_type is None or not service_type.is_active or service_type.current_version is None:
@@ -793,7 +800,8 @@ def _open_case(
         )
     _notify(case, workflow.SUBMITTED)
     _on_commit(case, "submit")
-    _assign_by_rule(case)
+    if getattr(version.service_type, "has_assignment_rules", True):
+        _assign_by_rule(case)
     return case
 
 
@@ -914,11 +922,14 @@ def matching_rule(case: Case) -> AssignmentRule | None:
     rules = AssignmentRule.objects.filter(
         municipality_id=case.municipality_id, service_type_id=case.service_type_id
     ).select_related("assignee")
-    if case.unit_id:
-        specific = rules.filter(unit_id=case.unit_id).first()
-        if specific is not None:
-            return specific
-    return rules.filter(unit__isnull=True).first()
+    if not case.unit_id:
+        return rules.filter(unit__isnull=True).first()
+    # One statement: the unit's own rule sorts before the service's default rule.
+    return (
+        rules.filter(Q(unit_id=case.unit_id) | Q(unit__isnull=True))
+        .order_by(F("unit_id").asc(nulls_last=True))
+        .first()
+    )
 
 
 def _assign_by_rule(case: Case) -> None:
