@@ -29,6 +29,36 @@ def test_home_says_what_sportel_is_and_lists_municipalities_by_county(client, sh
     assert doc.xpath("//a[@href='/en/shkoder/']")
 
 
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_every_municipality_links_to_its_home_without_a_url_lookup_each(
+    client, shkoder, prefix, monkeypatch
+):
+    import django.urls
+    from django.urls import reverse
+
+    from sportel.core.models import Municipality
+    from sportel.core.tenancy import load_municipalities
+
+    load_municipalities()  # the whole country: 61 municipalities
+    lookups = []
+    # {% url %} imports django.urls.reverse when it renders: count its calls, still made.
+    monkeypatch.setattr(
+        django.urls, "reverse", lambda *a, **k: lookups.append(a) or reverse(*a, **k)
+    )
+    doc = page(client.get(f"{prefix}/"))
+
+    links = {a.text: a.get("href") for a in doc.xpath("//section[@class='sportel-county']//a")}
+    language = "en" if prefix else "sq"
+    with translation.override(language):
+        expected = {
+            m.name: reverse("municipality-home", kwargs={"municipality_slug": m.slug})
+            for m in Municipality.objects.filter(is_active=True)
+        }
+    assert len(expected) >= 61 and links == expected
+    # The template's own {% url %} tags (header, search form): not one per municipality.
+    assert 0 < len(lookups) < 10, lookups
+
+
 def test_home_is_in_albanian_at_the_root(client, shkoder):
     doc = page(client.get("/"))
     assert doc.xpath("string(//h1)") == "Shërbimet e bashkisë në një vend"

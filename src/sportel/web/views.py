@@ -3,16 +3,21 @@ from django.shortcuts import render
 from sportel.core.selectors import units_of
 
 from .links import municipal_links_for
-from .selectors import municipalities_for_directory
+from .selectors import municipality_directory
 
 
 def home(request):
     """What Sportel is, and every municipality by county (filtered by ``?q=`` without JS)."""
     query = request.GET.get("q", "").strip()[:100]
+    counties = municipality_directory(query)
     return render(
         request,
         "web/home.html",
-        {"municipalities": municipalities_for_directory(query), "query": query},
+        {
+            "counties": counties,
+            "matches": sum(len(county["municipalities"]) for county in counties),
+            "query": query,
+        },
     )
 
 
