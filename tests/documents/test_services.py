@@ -183,6 +183,10 @@ def test_monitoring_page_and_metrics_show_issuance_and_failures(
     assert "residence-certificate" in page and "birth-certificate" in page
     assert 'id="total-issued">2<' in page
     assert 'id="failures-day">1<' in page
+    import re
+
+    latency = re.search(r'id="latency">([\d.,]+) ms<', page)
+    assert latency and float(latency.group(1).replace(",", ".")) > 0, "no render+seal latency"
     from django.core.cache import cache
 
     cache.delete("documents:metrics")  # the registry counts are cached between scrapes
