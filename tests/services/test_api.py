@@ -143,6 +143,12 @@ def test_draft_attachment_and_submit_through_the_api(client, citizen):
     )
     assert good.status_code == 201
     assert good.json()["attachments"][0]["content_type"] == "application/pdf"
+    retried = client.post(  # the same file again, e.g. a retry after a lost answer
+        f"{API}/municipalities/shkoder/drafts/{draft['id']}/attachments",
+        {"file": _upload("scan.pdf", b"%PDF-1.4\n%%EOF\n")},
+    )
+    assert retried.status_code == 201
+    assert len(retried.json()["attachments"]) == 1
     case = post(
         client,
         f"{API}/municipalities/shkoder/applications",

@@ -490,6 +490,7 @@ def update_draft(request, slug: str, draft_id: int, payload: DraftIn):
     response=_responses({201: DraftOut}),
     auth=django_auth,
     summary="Attach a PDF, PNG or JPEG to a draft",
+    description="Idempotent by content: the same file sent again (a retry) is attached once.",
 )
 @errors_as_json
 def attach(request, slug: str, draft_id: int, file: File[UploadedFile]):

@@ -508,14 +508,20 @@ def save_draft(
 
 
 def add_attachment(application: Application, *, actor, upload) -> Attachment:
-    """Attach a checked file to a draft (PDF, PNG, JPEG; size-limited; images re-encoded)."""
+    """Attach a checked file to a draft (PDF, PNG, JPEG; size-limited; images re-encoded).
+
+    Idempotent by content: the same file attached again returns the first attachment."""
     if application.status != Application.Status.DRAFT:
         raise ValidationError(_("This application has already been submitted."))
     if actor is None or application.created_by_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("This draft belongs to someone else."))
     checked = check_upload(upload)
+    digest = hashlib.sha256(checked.content).hexdigest()
     with transaction.atomic():
         Application.objects.select_for_update().get(pk=application.pk)
+        same = application.attachments.filter(sha256=digest).first()
+        if same is not None:
+            return same  # the same file again (a retried upload): attached once, safe to retry
         if application.attachments.count() >= MAX_ATTACHMENTS:
             raise ValidationError(
                 {"attachments": _("At most %(n)d files can be attached.") % {"n": MAX_ATTACHMENTS}}
