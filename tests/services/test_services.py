@@ -546,9 +546,12 @@ def test_my_applications_lists_only_mine(shkoder, citizen):
 def test_staff_queue_sorts_by_legal_end_and_filters(shkoder, citizen, specialist):
     info = submit(shkoder, citizen)  # 10 working days
     tax = submit(shkoder, citizen, "tax-clearance-certificate")  # 1 working day
-    assistance = submit(shkoder, citizen, "economic-assistance")  # no legal deadline
+    assistance = submit(
+        shkoder, citizen, "economic-assistance", unit=shkoder.units.get(slug="velipoje")
+    )  # no legal deadline
     services.assign(info, actor=specialist, assignee=specialist)
     assert list(selectors.staff_queue(shkoder)) == [tax, info, assistance]
+    assert list(selectors.staff_queue(shkoder, unit="velipoje")) == [assistance]
     assert list(selectors.staff_queue(shkoder, service="economic-assistance")) == [assistance]
     assert list(selectors.staff_queue(shkoder, status="assigned")) == [info]
     assert list(selectors.staff_queue(shkoder, assignee=specialist.pk)) == [info]
