@@ -221,6 +221,26 @@ def test_a_sensitive_body_is_kept_while_delivery_is_still_being_retried(settings
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_sensitive_message_that_finally_fails_is_blanked_and_not_retried(settings):
+    settings.SPORTEL_SMS_PROVIDER = "always-down"
+    row = send_notification(
+        template="test",
+        context={"name": "482913"},
+        language="sq",
+        to_phone="+3556911",
+        sensitive=True,
+    )
+    Notification.objects.filter(pk=row.pk).update(attempts=notifications.MAX_ATTEMPTS - 1)
+    assert notifications.deliver(row.pk) == "failed"
+    row.refresh_from_db()
+    assert (row.status, row.body) == ("failed", notifications.REDACTED)
+    # An operator's retry would send the blank: the person asks for a new code instead.
+    assert notifications.retry_failed([row.pk]) == 0
+    row.refresh_from_db()
+    assert row.status == "failed"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_queued_row_whose_task_was_lost_is_picked_up_again(shkoder, settings):
     from django_tasks_db.models import DBTaskResult
 

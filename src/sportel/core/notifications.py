@@ -177,10 +177,15 @@ def deliver(notification_id: int) -> str:
             )
             notification.attempts = number
             notification.last_error = error
+            fields = ["attempts", "last_error", "status", "next_attempt_at"]
             if number >= MAX_ATTEMPTS:
                 notification.status = Notification.Status.FAILED
                 notification.next_attempt_at = None
                 outcome = "failed"
+                if notification.sensitive:
+                    # Never delivered, and by now expired: the person asks for a new one.
+                    notification.body = REDACTED
+                    fields.append("body")
             else:
                 notification.next_attempt_at = now + backoff(number)
                 transaction.on_commit(
@@ -189,7 +194,7 @@ def deliver(notification_id: int) -> str:
                     )
                 )
                 outcome = "retry"
-            notification.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            notification.save(update_fields=fields)
             logger.warning(
                 "notification %s attempt %s: %s",
                 notification_id,
@@ -240,13 +245,17 @@ def requeue_stalled(*, grace_seconds: int | None = None) -> int:
 
 
 def retry_failed(notification_ids, *, actor=None) -> int:
-    """Give failed notifications a new round of attempts (after fixing the gateway or address)."""
+    """Give failed notifications a new round of attempts (after fixing the gateway or address).
+
+    Sensitive ones are left out: their body was blanked when they failed, and the code or link
+    in it has expired; the person asks for a new one.
+    """
     from . import audit
 
     with transaction.atomic():
         rows = list(
             Notification.objects.select_for_update().filter(
-                pk__in=list(notification_ids), status=Notification.Status.FAILED
+                pk__in=list(notification_ids), status=Notification.Status.FAILED, sensitive=False
             )
         )
         now = timezone.now()
