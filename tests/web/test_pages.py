@@ -18,6 +18,14 @@ def page(response) -> html.HtmlElement:
     return html.fromstring(response.content)
 
 
+def error_page(response, status: int, language: str, heading: str) -> html.HtmlElement:
+    """The response is the ``status`` page in ``language``, under ``heading``."""
+    assert response.status_code == status
+    doc = page(response)
+    assert (doc.get("lang"), doc.xpath("string(//h1)")) == (language, heading)
+    return doc
+
+
 def test_home_says_what_sportel_is_and_lists_municipalities_by_county(client, shkoder):
     doc = page(client.get("/en/"))
     assert doc.xpath("string(//h1)") == "Municipal services in one place"
@@ -165,11 +173,7 @@ def failing_urls(settings):
 def test_a_missing_page_is_a_404_in_the_language_of_its_address(
     client, db, failing_urls, path, language, heading
 ):
-    response = client.get(path)
-    assert response.status_code == 404
-    doc = page(response)
-    assert doc.get("lang") == language
-    assert doc.xpath("string(//h1)") == heading
+    doc = error_page(client.get(path), 404, language, heading)
     assert doc.xpath("//a[@class='govuk-skip-link']"), "the error page uses the site's layout"
 
 
@@ -181,10 +185,7 @@ def test_an_address_without_its_slash_ends_on_the_404_in_its_language(
     client, db, settings, path, language, heading
 ):
     settings.DEBUG = False
-    response = client.get(path, follow=True)
-    assert response.status_code == 404
-    assert page(response).get("lang") == language
-    assert page(response).xpath("string(//h1)") == heading
+    error_page(client.get(path, follow=True), 404, language, heading)
 
 
 @pytest.mark.parametrize(
@@ -199,10 +200,7 @@ def test_staff_of_another_municipality_get_the_403_page_in_their_language(
 ):
     settings.DEBUG = False
     client = verified_client(make_staff(lezhe, "clerk"))
-    response = client.get(path)
-    assert response.status_code == 403
-    assert page(response).get("lang") == language
-    assert page(response).xpath("string(//h1)") == heading
+    error_page(client.get(path), 403, language, heading)
 
 
 @pytest.mark.parametrize(
@@ -215,10 +213,7 @@ def test_staff_of_another_municipality_get_the_403_page_in_their_language(
 def test_a_forbidden_page_is_a_403_in_the_language_of_its_address(
     client, db, failing_urls, path, language, heading
 ):
-    response = client.get(path)
-    assert response.status_code == 403
-    assert page(response).get("lang") == language
-    assert page(response).xpath("string(//h1)") == heading
+    error_page(client.get(path), 403, language, heading)
 
 
 @pytest.mark.parametrize(
@@ -232,11 +227,7 @@ def test_a_crash_is_a_500_in_the_language_of_its_address(
     client, db, failing_urls, path, language, heading
 ):
     client.raise_request_exception = False
-    response = client.get(path)
-    assert response.status_code == 500
-    doc = page(response)
-    assert doc.get("lang") == language
-    assert doc.xpath("string(//h1)") == heading
+    doc = error_page(client.get(path), 500, language, heading)
     switch = "/test/broken/" if language == "en" else "/en/test/broken/"
     assert doc.xpath(f"//nav[@class='sportel-language']//a[@href='{switch}']")
 
