@@ -175,6 +175,22 @@ def test_clerk_files_for_a_walk_in_identified_by_nid(shkoder, catalogue, clerk):
     assert AuditEntry.objects.get(action="case.submit").actor_role == "clerk"
 
 
+def test_a_walk_in_with_only_a_phone_is_told_by_sms_in_the_language_they_asked_for(
+    shkoder, catalogue, clerk
+):
+    case = services.submit_application(
+        shkoder,
+        service="tax-clearance-certificate",
+        data={"purpose": "Tender"},
+        actor=clerk,
+        channel="counter",
+        walk_in={**WALK_IN, "language": "en"},
+    )
+    [sms] = Notification.objects.filter(person=case.applicant_person)
+    assert (sms.channel, sms.recipient, sms.language) == ("sms", "+355691234567", "en")
+    assert case.number in sms.body and "received" in sms.body.lower()
+
+
 def test_counter_refuses_an_invalid_nid_and_writes_nothing(shkoder, catalogue, clerk):
     before = counts()
     for nid in ("12345", "J1234567AB"):

@@ -699,6 +699,10 @@ def _open_case(
             for k, v in walk_in.items()
             if k in {"email", "phone", "address", "father_name", "birth_date"} and v
         }
+        if walk_in.get("language") in ("sq", "en"):
+            # A walk-in new to the register is written to in the language they asked for (the
+            # outbox follows the person's preference); someone on record keeps theirs.
+            details["preferred_language"] = walk_in["language"]
         person = register_person(
             municipality,
             nid=walk_in["nid"],
