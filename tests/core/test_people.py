@@ -41,3 +41,18 @@ def test_wrong_check_letter_needs_the_clerks_override(shkoder):
 def test_malformed_nipt_is_refused(shkoder):
     with pytest.raises(ValidationError):
         register_business(shkoder, nipt="K12", name="Bar Rozafa")
+
+
+def test_the_same_nipt_registers_once_per_municipality(shkoder, lezhe):
+    from sportel.core.identifiers import check_letter
+    from sportel.core.models import Business
+
+    nipt = "L21721001" + check_letter("L21721001")
+    first = register_business(shkoder, nipt=nipt, name="Bar Rozafa")
+    again = register_business(
+        shkoder, nipt=f" {nipt.lower()[:5]} {nipt.lower()[5:]}", name="Rozafa"
+    )
+    assert first.created and not again.created and again.warning is None
+    assert again.obj.pk == first.obj.pk and again.obj.name == "Bar Rozafa"
+    assert register_business(lezhe, nipt=nipt, name="Bar Rozafa").created
+    assert Business.objects.filter(nipt=nipt).count() == 2
