@@ -476,16 +476,43 @@ def orphan_files(*, older_than_seconds: int = 3600) -> list[str]:
     return found
 
 
-def _status_leaf(document, kind: str, at) -> int:
-    return translog.append(
+def _change_status(locked, kind: str, *, reason: str, actor, replaced_by=None) -> None:
+    """Revoked or replaced: a log leaf, an appended event, the row's status and an audit entry,
+    inside the caller's transaction (``locked`` is the row locked for update)."""
+    now = timezone.now()
+    index = translog.append(
         {
             "event": kind,
-            "code": document.code,
-            "sha256": document.sha256,
-            "at": at.isoformat(),
-            "issuer": document.municipality.slug,
+            "code": locked.code,
+            "sha256": locked.sha256,
+            "at": now.isoformat(),
+            "issuer": locked.municipality.slug,
         },
-        code=document.code,
+        code=locked.code,
+    )
+    DocumentEvent.objects.create(
+        municipality=locked.municipality,
+        document=locked,
+        kind=kind,
+        at=now,
+        reason=reason[:300],
+        actor_label=_actor_label(actor),
+        log_index=index,
+    )
+    locked.status = kind  # DocumentStatus.REVOKED / REPLACED share the event's value
+    locked.status_reason = reason[:300]
+    locked.replaced_by = replaced_by
+    locked.save(update_fields=["status", "status_reason", "replaced_by"])
+    data = {"code": locked.code}
+    if replaced_by is not None:
+        data["replaced_by"] = replaced_by.code
+    audit.record(
+        f"document.{kind}",
+        actor=actor,
+        municipality=locked.municipality,
+        obj=locked,
+        reason=reason[:200],
+        data=data,
     )
 
 
@@ -498,28 +525,7 @@ def revoke_document(document: IssuedDocument, *, reason: str, actor) -> IssuedDo
         locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
         if locked.status != DocumentStatus.VALID:
             raise ValidationError(_("Only a valid document can be revoked."), code="not_valid")
-        now = timezone.now()
-        index = _status_leaf(locked, DocumentEvent.Kind.REVOKED, now)
-        DocumentEvent.objects.create(
-            municipality=locked.municipality,
-            document=locked,
-            kind=DocumentEvent.Kind.REVOKED,
-            at=now,
-            reason=reason[:300],
-            actor_label=_actor_label(actor),
-            log_index=index,
-        )
-        locked.status = DocumentStatus.REVOKED
-        locked.status_reason = reason[:300]
-        locked.save(update_fields=["status", "status_reason"])
-        audit.record(
-            "document.revoked",
-            actor=actor,
-            municipality=locked.municipality,
-            obj=locked,
-            reason=reason[:200],
-            data={"code": locked.code},
-        )
+        _change_status(locked, DocumentEvent.Kind.REVOKED, reason=reason, actor=actor)
     return locked
 
 
@@ -564,28 +570,8 @@ def reissue_document(
         if old.status != DocumentStatus.VALID:
             raise ValidationError(_("Only a valid document can be re-issued."), code="not_valid")
         new = _register(prepared, actor=actor)
-        now = timezone.now()
-        index = _status_leaf(old, DocumentEvent.Kind.REPLACED, now)
-        DocumentEvent.objects.create(
-            municipality=old.municipality,
-            document=old,
-            kind=DocumentEvent.Kind.REPLACED,
-            at=now,
-            reason=reason[:300],
-            actor_label=_actor_label(actor),
-            log_index=index,
-        )
-        old.status = DocumentStatus.REPLACED
-        old.status_reason = reason[:300]
-        old.replaced_by = new
-        old.save(update_fields=["status", "status_reason", "replaced_by"])
-        audit.record(
-            "document.replaced",
-            actor=actor,
-            municipality=old.municipality,
-            obj=old,
-            reason=reason[:200],
-            data={"code": old.code, "replaced_by": new.code},
+        _change_status(
+            old, DocumentEvent.Kind.REPLACED, reason=reason, actor=actor, replaced_by=new
         )
         return new
 
