@@ -218,3 +218,14 @@ def test_api_gives_status_by_code_and_checks_uploads(issue, client):
 
 def test_verify_page_is_linked_from_reverse(seal_keys):
     assert reverse("documents:verify") == "/verify/"
+
+
+def test_the_seal_is_named_without_english_attribute_labels(issue, client):
+    document = issue()
+    data = document.pdf.read()
+    result = verify_upload(data)
+    assert result.seal.signer.startswith("Bashkia Shkodër - vulë elektronike (DEV), ")
+    assert "DEVELOPMENT ONLY - NOT A REAL SEAL" in result.seal.signer  # the dev label stays
+    assert "Common Name" not in result.seal.signer
+    page = upload(client, data).content.decode()
+    assert "Common Name" not in page and "Bashkia Shkodër - vulë elektronike (DEV)" in page

@@ -121,7 +121,7 @@ def check_seal(data: bytes) -> tuple[SealCheck, bytes | None]:
     except Exception:
         check.signer_sha256 = ""
     try:
-        check.signer = status.signing_cert.subject.human_friendly
+        check.signer = subject_text(status.signing_cert.subject)
     except Exception:
         check.signer = ""
     if status.signer_reported_dt:
@@ -132,6 +132,19 @@ def check_seal(data: bytes) -> tuple[SealCheck, bytes | None]:
         end = byte_range[2] + byte_range[3]
         signed_revision = data[:end]
     return check, signed_revision
+
+
+def subject_text(name) -> str:
+    """A certificate's subject without English attribute labels (it is shown in both languages):
+    common name, unit, organisation, country — e.g. "Bashkia Shkodër - vulë elektronike, …, AL"."""
+    native = name.native
+    parts = []
+    for key in ("common_name", "organizational_unit_name", "organization_name", "country_name"):
+        value = native.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if item and str(item) not in parts:
+                parts.append(str(item))
+    return ", ".join(parts) or name.human_friendly
 
 
 def verify_upload(data: bytes) -> Result:
