@@ -4,8 +4,8 @@ Django view returning a constant under exactly the same gunicorn command.
 
     .venv/bin/python bench/foundation.py          (or: make bench)
 
-Environment: SPORTEL_BENCH_DATABASE_URL (default: a fresh SQLite file; a PostgreSQL URL
-writes its own section), SPORTEL_WORKERS and
+Environment: SPORTEL_BENCH_DATABASE_URL (default: a fresh SQLite file; a PostgreSQL URL,
+of an existing empty database made with ``createdb``, writes its own section), SPORTEL_WORKERS and
 SPORTEL_THREADS (default: what ``sportel serve`` picks), BENCH_ROUNDS, BENCH_REQUESTS,
 BENCH_SECONDS, BENCH_CONCURRENCY. Rewrites its section of docs/benchmarks.md.
 """
