@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from .models import AuditEntry, AuditHead, Municipality, Person
@@ -70,9 +70,10 @@ def record(
     not hold personal data beyond identifiers: it is for what changed, not who the person is.
     """
     chain = municipality.slug if municipality else PLATFORM_CHAIN
-    with transaction.atomic():
-        AuditHead.objects.get_or_create(chain=chain, defaults={"seq": 0, "hash": GENESIS})
-        head = AuditHead.objects.select_for_update().get(chain=chain)
+    # savepoint=False: inside the caller's transaction an audit failure must abort the caller's
+    # work anyway, so a savepoint would only cost two statements per write.
+    with transaction.atomic(savepoint=False):
+        head = _locked_head(chain)
         entry = AuditEntry(
             chain=chain,
             seq=head.seq + 1,
@@ -96,6 +97,19 @@ def record(
         entry.save(force_insert=True)
         AuditHead.objects.filter(chain=chain).update(seq=entry.seq, hash=entry.hash)
     return entry
+
+
+def _locked_head(chain: str) -> AuditHead:
+    """The chain's head row, locked until the transaction ends (created on a chain's first entry)."""
+    head = AuditHead.objects.select_for_update().filter(chain=chain).first()
+    if head is not None:
+        return head
+    try:
+        with transaction.atomic():
+            AuditHead.objects.create(chain=chain, seq=0, hash=GENESIS)
+    except IntegrityError:
+        pass  # another transaction started this chain first: lock theirs
+    return AuditHead.objects.select_for_update().get(chain=chain)
 
 
 def record_read(actor, person: Person, *, reason: str, role: str = "") -> AuditEntry:
