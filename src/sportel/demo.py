@@ -29,8 +29,17 @@ DEMO_CITIZEN_NID = "J00101001C"  # a valid check letter; see core.identifiers
 SEEDERS: list[Callable[[], None]] = []
 
 
+# Run after every module's data exists (e.g. publishing a signed tree head over all documents).
+FINISHERS: list[Callable[[], None]] = []
+
+
 def seeder(func: Callable[[], None]) -> Callable[[], None]:
     SEEDERS.append(func)
+    return func
+
+
+def finisher(func: Callable[[], None]) -> Callable[[], None]:
+    FINISHERS.append(func)
     return func
 
 
@@ -81,4 +90,6 @@ def seed_core() -> None:
 def seed_all() -> None:
     seed_core()
     for func in SEEDERS:
+        func()
+    for func in FINISHERS:
         func()

@@ -1,6 +1,6 @@
 """Demo: each demo municipality gets a development seal (``sportel keys init``) if it has none."""
 
-from sportel.demo import DEMO_MUNICIPALITIES, seeder
+from sportel.demo import DEMO_MUNICIPALITIES, finisher, seeder
 
 
 @seeder
@@ -13,3 +13,11 @@ def seed_documents() -> None:
         if not seal_source(municipality.slug).path.exists():
             init_development_seal(municipality.slug, municipality.name)
     log_private_key()
+
+
+@finisher
+def publish_demo_tree_head() -> None:
+    """Sign a tree head over the demo's documents, so /transparency/ shows one from the start."""
+    from .translog import publish_sth
+
+    publish_sth()
