@@ -317,7 +317,12 @@ def _certificate_id(prepared) -> int:
                 "not_after": seal.not_after,
             },
         )
-        cert_id = _cert_ids[seal.fingerprint] = cert.pk
+        cert_id = cert.pk
+        # Remember the row only once it is committed: if the caller's transaction rolls back,
+        # a cached id would point at a row that never existed and fail every later issuance.
+        transaction.on_commit(
+            lambda fingerprint=seal.fingerprint, pk=cert.pk: _cert_ids.__setitem__(fingerprint, pk)
+        )
     return cert_id
 
 
