@@ -15,6 +15,7 @@ Development uses ``file`` (one file per message under SPORTEL_DATA_DIR/outbox/sm
 
 import sys
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -27,11 +28,12 @@ class SmsError(Exception):
     """The gateway did not take the message; the delivery is retried with backoff."""
 
 
-class SmsProvider:
+class SmsProvider(ABC):
     """What a gateway implements: deliver one text to one phone number, return its message id."""
 
-    def send(self, *, to: str, body: str) -> str:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def send(self, *, to: str, body: str) -> str:
+        """Hand the message to the gateway; raise SmsError when it does not take it."""
 
 
 _providers: dict[str, type[SmsProvider]] = {}
