@@ -6,7 +6,7 @@ PORT ?= 8000
 PIP := $(BIN)/pip --disable-pip-version-check -q
 export SPORTEL_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install demo test test-sqlite test-postgres lint format bench lock messages clean
+.PHONY: install system-deps demo test test-sqlite test-postgres lint format bench lock messages clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,14 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 
 install: $(BIN)/.installed
 
+system-deps:  ## the Debian packages the tests need (Chromium, poppler, NSS tools, zbar, gettext)
+	./scripts/system-deps
+
 demo: install  ## migrate the SQLite database under ./var, seed demo data, serve on PORT
 	$(BIN)/sportel demo --port $(PORT)
 
 test: install  ## lint, then the whole suite on SQLite and (with SPORTEL_TEST_DATABASE_URL) PostgreSQL
+	./scripts/system-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/sportel compile-messages
