@@ -11,6 +11,7 @@ from sportel.accounts import services as accounts_services
 from sportel.core.models import Person
 from sportel.core.services import register_person
 from sportel.documents.models import IssuedDocument
+from sportel.documents.services import holder_pseudonym
 from sportel.services import services, workflow
 
 from .factories import CitizenFactory, new_nid, submit
@@ -101,40 +102,47 @@ def test_a_typed_number_creates_no_register_entry_with_that_number(catalogue):
 
 
 def test_once_verified_at_the_counter_the_waiting_case_is_the_persons_and_can_be_issued(
-    attacker, victim, clerk, specialist
+    attacker, victim, clerk, specialist, django_capture_on_commit_callbacks
 ):
     # Here the "attacker" really is Vera: she proves it with her identity card at the counter.
     case = submit(victim.municipality, attacker, "family-certificate")
     code = identity.new_counter_code(attacker)
-    identity.verify_at_counter(
-        victim.municipality,
-        clerk=clerk,
-        code=code,
-        nid=victim.nid,
-        document="id_card",
-        document_seen=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        identity.verify_at_counter(
+            victim.municipality,
+            clerk=clerk,
+            code=code,
+            nid=victim.nid,
+            document="id_card",
+            document_seen=True,
+        )
     case.refresh_from_db()
     assert case.applicant_person_id == victim.pk
     services.assign(case, actor=specialist, assignee=specialist)
     services.start_work(case, actor=specialist)
     services.decide(case, actor=specialist, approve=True)
     services.mark_fee_paid(case, actor=clerk)
+    services.issue_document(case, actor=specialist)
     case.refresh_from_db()
-    assert case.status == workflow.CLOSED and case.document_code
+    assert case.status == workflow.DOCUMENT_ISSUED and case.document_code
+    document = IssuedDocument.objects.get(code=case.document_code)
+    assert document.holder_pseudonym == holder_pseudonym(victim.municipality, victim)
 
 
-def test_a_counter_verified_account_gets_its_instant_certificate_online(catalogue, clerk):
+def test_a_counter_verified_account_gets_its_instant_certificate_online(
+    catalogue, clerk, django_capture_on_commit_callbacks
+):
     user = CitizenFactory(nid="", nid_verified=False, nid_verified_via="")
     nid = new_nid()
-    identity.verify_at_counter(
-        catalogue,
-        clerk=clerk,
-        code=identity.new_counter_code(user),
-        nid=nid,
-        document="passport",
-        document_seen=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        identity.verify_at_counter(
+            catalogue,
+            clerk=clerk,
+            code=identity.new_counter_code(user),
+            nid=nid,
+            document="passport",
+            document_seen=True,
+        )
     user.refresh_from_db()
     case = submit(catalogue, user, "residence-certificate")
     assert case.status == workflow.CLOSED and case.document_code

@@ -30,6 +30,7 @@ from .models import (
     Case,
     CaseEvent,
     Channel,
+    IdentityDocument,
     ServiceType,
     ServiceTypeVersion,
 )
@@ -205,6 +206,15 @@ def submit_application(
             raise ValidationError({"nid": ValidationError(check.warning, code="check_letter")})
         if not (walk_in.get("first_name", "").strip() and walk_in.get("last_name", "").strip()):
             raise ValidationError({"first_name": _("First and last name are required.")})
+        if walk_in.get("identity_document") not in IdentityDocument.values:
+            raise ValidationError(
+                {
+                    "identity_document": _(
+                        "Say which identity document of the applicant you saw: identity card "
+                        "or passport."
+                    )
+                }
+            )
     else:
         _check_assurance(actor, version.assurance_level)
 
@@ -367,6 +377,7 @@ def _open_case(
         service_version=version,
         channel=channel,
         clerk=clerk,
+        identity_document=(walk_in or {}).get("identity_document", "") if clerk else "",
         applicant_person=person,
         applicant_business=business_row,
         applicant_user=applicant_user,

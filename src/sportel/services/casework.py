@@ -22,7 +22,7 @@ from sportel.core.uploads import check_upload
 from . import deadlines, workflow
 from .attachments import store_attachment
 from .history import append_event, audit_case, lock, move, refresh_caller
-from .identity import is_applicant
+from .identity import is_applicant, require_proven_identity
 from .issuance import _issue
 from .models import AssignmentRule, Case, CaseEvent
 
@@ -242,6 +242,8 @@ def decide(case: Case, *, actor, approve: bool, reason: str = "", legal_basis: s
     action = "approve" if approve else "reject"
     with transaction.atomic():
         locked = lock(case)
+        if approve:
+            require_proven_identity(locked)
         move(
             locked,
             action,

@@ -11,6 +11,7 @@ from sportel.core.identifiers import check_identifier
 from sportel.web.forms import TelInput
 
 from . import workflow
+from .models import IdentityDocument
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -98,6 +99,16 @@ class WalkInForm(forms.Form):
     confirm_check_letter = forms.BooleanField(
         label=_("I have checked the number against the identity card: keep it as typed."),
         required=False,
+    )
+    identity_document = forms.ChoiceField(
+        label=_("Identity document you saw"),
+        choices=IdentityDocument.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _(
+                "Say which identity document of the applicant you saw: identity card or passport."
+            )
+        },
     )
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)

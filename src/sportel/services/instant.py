@@ -1,6 +1,5 @@
 """Instant services: a registered data check decides, then the document is issued at once."""
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -14,8 +13,9 @@ from .history import (
     move,
     refresh_caller,
 )
+from .identity import identity_proven
 from .issuance import _issue
-from .models import Case, CaseEvent, Channel
+from .models import Case, CaseEvent
 
 logger = logging.getLogger(__name__)
 
@@ -35,21 +35,17 @@ def instant_check(name: str):
 
 @instant_check("civil_register")
 def _civil_register(case: Case) -> str | None:
-    """The applicant is in the municipality's register with a personal number that is trusted:
-    asserted by the national eID, seen on the identity card at the counter, or on record here
-    before this application."""
+    """The applicant is proven to be the person the certificate names (decision 0010): the
+    clerk saw the identity document at the counter, or the account was proven by the national
+    eID or at a counter to hold the personal number of the register entry."""
+    if not identity_proven(case):
+        return "identity not proven: a typed personal number is a claim (decision 0010)"
     person = case.applicant_person
     if person is None or not person.nid:
         return "no personal number"
     if person.nid_check_overridden:
         return "personal number with an overridden check letter"
-    if case.channel == Channel.COUNTER:
-        return None
-    if case.applicant_user is not None and case.applicant_user.nid_verified:
-        return None
-    if person.created_at < case.submitted_at - dt.timedelta(seconds=1):
-        return None
-    return "person not yet in the municipality's register"
+    return None
 
 
 def run_instant(case: Case) -> Case:

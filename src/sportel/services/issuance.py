@@ -6,6 +6,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .history import move, user_or_none
+from .identity import require_proven_identity
 from .models import Case, CaseEvent
 
 
@@ -46,6 +47,7 @@ def _display_value(spec: dict, value: Any, language: str) -> str:
 def _issue(case: Case, *, actor, role: str = "") -> None:
     from sportel.documents.services import issue_document as issue_sealed
 
+    require_proven_identity(case)  # the one door every issuance passes (decision 0010)
     version = case.service_version
     document = issue_sealed(
         case.municipality,

@@ -64,8 +64,18 @@ class AssuranceLevel(models.TextChoices):
     """eIDAS levels of assurance, mapped to what Sportel knows about an account."""
 
     LOW = "low", _("Low: a confirmed account")
-    SUBSTANTIAL = "substantial", _("Substantial: an account with a personal number")
+    SUBSTANTIAL = (
+        "substantial",
+        _("Substantial: identity proven by the national eID or at the counter"),
+    )
     HIGH = "high", _("High: identity asserted by the national eID")
+
+
+class IdentityDocument(models.TextChoices):
+    """What a clerk saw at the counter to know who the applicant is."""
+
+    ID_CARD = "id_card", _("identity card")
+    PASSPORT = "passport", _("passport")
 
 
 class Channel(models.TextChoices):
@@ -417,6 +427,13 @@ class Case(TenantScoped):
         blank=True,
         related_name="+",
         help_text=_("The clerk who filed it at the counter."),
+    )
+    identity_document = models.CharField(
+        _("identity document seen"),
+        max_length=10,
+        blank=True,
+        choices=IdentityDocument.choices,
+        help_text=_("At the counter: the document the clerk saw (decision 0010)."),
     )
     applicant_person = models.ForeignKey(
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
