@@ -34,6 +34,7 @@ from .forms import (
     WithdrawForm,
     add_service_errors,
 )
+from .identity import identity_proven, needs_proven_identity
 from .models import ApplicantKind, Application, Channel
 
 STEPS = ("details", "attachments", "review")
@@ -409,6 +410,16 @@ def draft_review(request, channel, draft):
 # --- after submission -------------------------------------------------------------------------
 
 
+def identity_waiting(case) -> bool:
+    """Does this open case wait because the applicant's identity is not proven (decision 0010)?"""
+    return (
+        case.status not in workflow.FINAL_STATES
+        and not case.document_code
+        and needs_proven_identity(case)
+        and not identity_proven(case)
+    )
+
+
 def _own_case(request, number: str):
     case = selectors.case_of(request.user, request.municipality, number)
     if case is None:
@@ -429,6 +440,7 @@ def receipt(request, municipality_slug: str, number: str, channel: str = Channel
             case=case,
             ends=deadlines.effective_ends(case),
             document=web_selectors.issued_document(case),
+            identity_waiting=identity_waiting(case),
         ),
     )
 
@@ -532,6 +544,7 @@ def _case_page(request, case, *, answer_form=None, withdraw_form=None, status=20
             accesses=access_rows(case),
             document=web_selectors.issued_document(case),
             summary=answer_summary(case.service_version, case.application.data),
+            identity_waiting=identity_waiting(case),
         ),
         status=status,
     )
