@@ -40,6 +40,7 @@ BACKOFF_SECONDS = int(getattr(settings, "SPORTEL_NOTIFICATION_BACKOFF_SECONDS", 
 BACKOFF_MAX_SECONDS = 3600
 # What a sensitive body becomes once delivered (kept in English: operators read the outbox).
 REDACTED = "[redacted after delivery]"
+WITHHELD = "[details withheld: the message carries a code or link]"
 LEASE_EXPIRED = (
     "The worker stopped while sending (its lease ran out): the message may or may not have "
     "been delivered; it is sent again with the same Message-ID / reference."
@@ -318,7 +319,10 @@ def deliver(notification_id: int) -> str:
     try:
         _transmit(claimed)
     except Exception as exc:  # any backend error is a failed attempt, never a lost message
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        # A gateway may echo the text it refused: a code or sign-in link must not stay in
+        # the outbox through the error, once the body itself is blanked.
+        detail = WITHHELD if claimed.sensitive else str(exc)
+        error = f"{type(exc).__name__}: {detail}"[:2000]
         outcome = _record(claimed, started=started, error=error)
         # The exception's class only: its text can carry the address, the number or the body.
         logger.warning(
