@@ -206,6 +206,11 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SPORTEL_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+    if not SECURE_SSL_REDIRECT and SECURE_PROXY_SSL_HEADER:
+        # SPORTEL_SSL_REDIRECT=off is for a TLS-terminating proxy that redirects http→https
+        # itself (the operator guide's nginx does). Django's W008 cannot see the proxy, so it
+        # is silenced then, and only then; HSTS and secure cookies stay on.
+        SILENCED_SYSTEM_CHECKS = ["security.W008"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env("SPORTEL_HSTS_SECONDS", "31536000"))
