@@ -11,7 +11,7 @@ class AccountsConfig(AppConfig):
         from django.contrib import admin
         from django_otp.admin import OTPAdminSite
 
-        from . import signals  # noqa: F401 -- connects the audit receivers
+        from . import demo, signals  # noqa: F401 -- registers demo accounts, audit receivers
 
         # The admin is for platform operators, who must pass TOTP like staff.
         admin.site.__class__ = OTPAdminSite
