@@ -302,6 +302,12 @@ def test_an_operator_can_retry_a_failed_notification_from_the_admin(settings, ve
     row.refresh_from_db()
     assert row.status == "sent"
 
+    # Someone reports two copies: the Message-ID / reference they quote finds the row.
+    other = send_notification(template="test", context={}, language="sq", to_phone="+355691112288")
+    found = client.get("/admin/core/notification/", {"q": str(row.reference)}).content.decode()
+    assert f"/admin/core/notification/{row.pk}/change/" in found
+    assert f"/admin/core/notification/{other.pk}/change/" not in found
+
 
 @pytest.mark.django_db(transaction=True)
 def test_notify_test_command_sends_the_test_message_through_the_configured_channels(
