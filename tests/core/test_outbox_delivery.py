@@ -5,7 +5,6 @@ accept a connection and never answer, as a stuck provider does; the worker is th
 ``sportel worker`` in a subprocess, on the same test database.
 """
 
-import threading
 import time
 from datetime import timedelta
 
@@ -235,48 +234,3 @@ def test_the_lease_must_outlast_the_timeouts(tmp_path):
     )
     assert result.returncode != 0
     assert "SPORTEL_NOTIFICATION_LEASE_SECONDS must be at least three times" in result.stderr
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_writer_queues_behind_another_writer_instead_of_failing(shkoder):
-    """SQLite: IMMEDIATE transactions and a busy timeout make the second writer wait its turn,
-    even when it reads before it writes (a deferred transaction would fail "database is
-    locked" the moment it tried to upgrade). PostgreSQL does this by itself."""
-    from django.db import transaction
-
-    from sportel.core.models import Municipality
-
-    holding, errors, done = threading.Event(), [], []
-
-    def first_writer():
-        try:
-            with transaction.atomic():
-                Municipality.objects.filter(pk=shkoder.pk).update(name="Shkodër (1)")
-                holding.set()
-                time.sleep(1.0)  # holds the write lock a while, as a slow writer would
-        finally:
-            connection.close()
-
-    def second_writer():
-        holding.wait(10)
-        try:
-            with transaction.atomic():
-                # Read first, then write (the lock is a no-op on SQLite, a row lock on PostgreSQL).
-                name = Municipality.objects.select_for_update().get(pk=shkoder.pk).name
-                Municipality.objects.filter(pk=shkoder.pk).update(name=name + " (2)")
-            done.append(name)
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first_writer), threading.Thread(target=second_writer)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-
-    assert errors == []
-    assert done == ["Shkodër (1)"]  # it waited for the first writer and saw its change
-    shkoder.refresh_from_db()
-    assert shkoder.name == "Shkodër (1) (2)"
