@@ -234,3 +234,15 @@ def test_the_lease_must_outlast_the_timeouts(tmp_path):
     )
     assert result.returncode != 0
     assert "SPORTEL_NOTIFICATION_LEASE_SECONDS must be at least three times" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_delivery_refuses_to_run_inside_a_callers_transaction():
+    from django.core import mail
+    from django.db import transaction
+
+    row = send_notification(template="test", context={}, language="sq", to_email="a@example.al")
+    with pytest.raises(RuntimeError, match="outside a transaction"), transaction.atomic():
+        notifications.deliver(row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.attempts, len(mail.outbox)) == ("queued", 0, 0)

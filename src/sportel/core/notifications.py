@@ -312,6 +312,9 @@ def deliver(notification_id: int) -> str:
     out, the next attempt sends it again with the same Message-ID / reference. Delivery is
     therefore at least once. Returns sent, retry, failed, superseded or skipped.
     """
+    if transaction.get_connection().in_atomic_block:
+        # The caller's transaction would stay open (and its locks held) across the send.
+        raise RuntimeError("deliver() calls a mail or SMS provider: call it outside a transaction")
     started = timezone.now()
     claimed = _claim(notification_id, started)
     if claimed is None:
