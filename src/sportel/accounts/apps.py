@@ -11,7 +11,7 @@ class AccountsConfig(AppConfig):
         from django.contrib import admin
         from django_otp.admin import OTPAdminSite
 
-        from . import signals  # noqa: F401 -- connects the audit receivers
+        from . import demo, signals  # noqa: F401 -- registers demo accounts, audit receivers
         from .staff import register_staff_link
 
         register_staff_link(

@@ -8,7 +8,7 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Services: catalogue, applications and cases")
 
     def ready(self) -> None:
-        # Registers the catalogue and demo-case seeder with sportel.demo.
+        # Registers the catalogue and demo-case seeder with sportel.core.demo.
         from . import (
             catalogue,  # noqa: F401
             identity,  # noqa: F401 -- attaches cases when an identity is proven
