@@ -9,7 +9,8 @@ class ServicesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the catalogue and demo-case seeder with sportel.demo.
-        from . import catalogue  # noqa: F401
+        from . import audit_words, catalogue  # noqa: F401
         from .web_links import register_links
 
         register_links()
+        audit_words.register()
