@@ -91,8 +91,8 @@ def tables(transactional_db, shkoder, seal_keys, make_staff):
         consent=True,
     )
     publish_sth()
-    in_progress = Case.objects.get(municipality=shkoder, status=workflow.IN_PROGRESS)
-    case = services.read_case(shkoder, in_progress.number, actor=specialist)
+    waiting = Case.objects.get(municipality=shkoder, status=workflow.AWAITING_APPLICANT)
+    case = services.read_case(shkoder, waiting.number, actor=specialist)
     return {
         "citizen": citizen,
         "specialist": specialist,
