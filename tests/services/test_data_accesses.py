@@ -130,3 +130,17 @@ def test_an_instant_certificate_filed_at_the_counter_is_issued_by_the_clerk(
     assert by("case.issue_document") == (clerk, "clerk")
     assert by("case.close") == (clerk, "clerk")
     assert AuditEntry.objects.get(action="document.issued").actor == clerk
+
+
+def test_a_staff_member_without_a_name_is_not_shown_by_their_login(
+    client, citizen, specialist, shkoder
+):
+    specialist.full_name = ""
+    specialist.save(update_fields=["full_name"])
+    case = submit(shkoder, citizen)
+    services.read_case(shkoder, case.number, actor=specialist)
+    client.force_login(citizen)
+    case_page = client.get(f"/en/shkoder/services/cases/{case.number}/").content.decode()
+    for page in (case_page, accesses_table(client)):
+        assert "A member of staff" in page
+        assert specialist.username not in page

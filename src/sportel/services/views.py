@@ -482,7 +482,8 @@ def access_rows(case) -> list[dict]:
         rows.append(
             {
                 "at": entry.at,
-                "who": (entry.actor.full_name if entry.actor else "") or entry.actor_label,
+                # A login is an email address, not a name: never shown in its place.
+                "who": (entry.actor.full_name if entry.actor else "") or _("A member of staff"),
                 "role": Role(role).label if role in Role.values else (role or "—"),
                 "what": ACCESS_LABELS.get(entry.action, entry.action),
             }
