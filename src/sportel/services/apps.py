@@ -10,9 +10,11 @@ class ServicesConfig(AppConfig):
     def ready(self) -> None:
         # Registers the catalogue and demo-case seeder with sportel.core.demo.
         from . import (
+            audit_words,  # noqa: F401
             catalogue,  # noqa: F401
             identity,  # noqa: F401 -- attaches cases when an identity is proven
         )
         from .web_links import register_links
 
         register_links()
+        audit_words.register()

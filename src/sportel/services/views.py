@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +24,7 @@ from sportel.core.selectors import units_of
 from sportel.web import jsonforms
 
 from . import deadlines, selectors, services, web_selectors, workflow
+from .audit_words import ACCESS_LABELS
 from .forms import (
     AnswerForm,
     AttachmentForm,
@@ -483,25 +484,6 @@ def label_events(case, events, *, staff: bool = False) -> list:
     return events
 
 
-ACCESS_LABELS = {
-    "person.read": gettext_lazy("Read the case file"),
-    "case.read": gettext_lazy("Read the case file"),
-    "case.submit": gettext_lazy("Filed the application"),
-    "case.assign": gettext_lazy("Assigned the case"),
-    "case.start": gettext_lazy("Started work on the case"),
-    "case.request_info": gettext_lazy("Asked you for more information"),
-    "case.answer_info": gettext_lazy("Recorded your answer"),
-    "case.extend": gettext_lazy("Extended the deadline"),
-    "case.note": gettext_lazy("Added a note"),
-    "case.approve": gettext_lazy("Approved the case"),
-    "case.reject": gettext_lazy("Rejected the case"),
-    "case.issue_document": gettext_lazy("Issued the document"),
-    "case.close": gettext_lazy("Closed the case"),
-    "case.withdraw": gettext_lazy("Withdrew the case"),
-    "case.fee_paid": gettext_lazy("Recorded the fee as paid"),
-}
-
-
 def access_rows(case) -> list[dict]:
     """'Who accessed my case' in words: when, who, in which role, what they did."""
     from sportel.accounts.roles import Role
@@ -512,7 +494,8 @@ def access_rows(case) -> list[dict]:
         rows.append(
             {
                 "at": entry.at,
-                "who": (entry.actor.full_name if entry.actor else "") or entry.actor_label,
+                # A login is an email address, not a name: never shown in its place.
+                "who": (entry.actor.full_name if entry.actor else "") or _("A member of staff"),
                 "role": Role(role).label if role in Role.values else (role or "—"),
                 "what": ACCESS_LABELS.get(entry.action, entry.action),
             }
