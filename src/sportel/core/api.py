@@ -1,5 +1,7 @@
+from django.http import Http404
 from ninja import Router, Schema
 
+from .api_errors import responses
 from .selectors import active_municipalities, municipality_by_slug
 
 router = Router(tags=["municipalities"])
@@ -21,21 +23,16 @@ class MunicipalityDetail(MunicipalityOut):
     units: list[UnitOut]
 
 
-class Error(Schema):
-    detail: str
-    code: str
-
-
 @router.get("/municipalities", response=list[MunicipalityOut])
 def list_municipalities(request):
     return list(active_municipalities())
 
 
-@router.get("/municipalities/{slug}", response={200: MunicipalityDetail, 404: Error})
+@router.get("/municipalities/{slug}", response=responses({200: MunicipalityDetail}))
 def get_municipality(request, slug: str):
     municipality = municipality_by_slug(slug)
     if municipality is None:
-        return 404, {"detail": "No such municipality", "code": "not_found"}
+        raise Http404
     return 200, {
         "slug": municipality.slug,
         "name": municipality.name,
