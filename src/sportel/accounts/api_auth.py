@@ -6,17 +6,16 @@ API's twin of ``decorators.staff_required``: a logged-in session, the second fac
 order of the answers is the HTML guard's: no session 401, then a missing CSRF token, a missing
 second factor or a missing role 403, each with its own ``code``; an unknown municipality 404.
 
-On success ``request.municipality`` is the path's municipality (as ``TenantMiddleware`` sets it
-for pages) and ``request.staff_role`` the role that grants the permission, for the audit log.
+The path's municipality is ``request.municipality``, which ``TenantMiddleware`` resolves for
+pages and API alike; on success ``request.staff_role`` is the role that grants the permission.
 """
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
 from sportel.core.api_errors import Refused
-from sportel.core.selectors import municipality_by_slug
+from sportel.core.tenancy import request_municipality
 
 from . import permissions
 from .roles import roles_with
@@ -55,20 +54,9 @@ class StaffAuth(SessionAuth):
         user = request.user
         if permissions.needs_second_factor(user):
             raise Refused(_("Complete two-step verification first."), code="second_factor_required")
-        municipality = path_municipality(request)
+        municipality = request_municipality(request)  # resolved by TenantMiddleware
         request.staff_role = permissions.require(user, municipality, self.permission)
         return user
-
-
-def path_municipality(request):
-    """The municipality named by the path's ``slug``; Http404 (404) when there is none."""
-    match = request.resolver_match
-    slug = match.kwargs.get("slug") if match is not None else None
-    municipality = municipality_by_slug(slug) if slug else None
-    if municipality is None:
-        raise Http404
-    request.municipality = municipality
-    return municipality
 
 
 session = SessionAuth()

@@ -1,8 +1,8 @@
-from django.http import Http404
 from ninja import Router, Schema
 
 from .api_errors import responses
-from .selectors import active_municipalities, municipality_by_slug
+from .selectors import active_municipalities
+from .tenancy import request_municipality
 
 router = Router(tags=["municipalities"])
 
@@ -30,9 +30,7 @@ def list_municipalities(request):
 
 @router.get("/municipalities/{slug}", response=responses({200: MunicipalityDetail}))
 def get_municipality(request, slug: str):
-    municipality = municipality_by_slug(slug)
-    if municipality is None:
-        raise Http404
+    municipality = request_municipality(request)
     return 200, {
         "slug": municipality.slug,
         "name": municipality.name,

@@ -27,19 +27,12 @@ from sportel.core import idempotency
 from sportel.core.api_errors import BadRequest, responses
 from sportel.core.models import AdministrativeUnit
 from sportel.core.money import to_money
-from sportel.core.selectors import municipality_by_slug
+from sportel.core.tenancy import request_municipality
 
 from . import deadlines, selectors, services, workflow
 from .models import Application, Case, ServiceType
 
 router = Router(tags=["services"])
-
-
-def _municipality(slug: str):
-    municipality = municipality_by_slug(slug)
-    if municipality is None:
-        raise Http404
-    return municipality
 
 
 def _lang() -> str:
@@ -145,7 +138,7 @@ def service_json(service_type: ServiceType, *, detail: bool = False) -> dict:
     summary="The municipality's service catalogue",
 )
 def list_services(request, slug: str, life_event: str = "", q: str = ""):
-    municipality = _municipality(slug)
+    municipality = request_municipality(request)
     query = (
         selectors.search_services(municipality, q) if q else selectors.active_services(municipality)
     )
@@ -160,7 +153,7 @@ def list_services(request, slug: str, life_event: str = "", q: str = ""):
     summary="One service: documents, fee, deadlines, statuses and its form (JSON Schema)",
 )
 def get_service(request, slug: str, code: str):
-    service_type = selectors.service_by_code(_municipality(slug), code)
+    service_type = selectors.service_by_code(request_municipality(request), code)
     if service_type is None:
         raise Http404
     return Status(200, service_json(service_type, detail=True))
@@ -172,7 +165,7 @@ def list_life_events(request, slug: str):
         200,
         [
             {"code": e.code, "name": {"sq": e.name_sq, "en": e.name_en or e.name_sq}}
-            for e in selectors.life_events_with_services(_municipality(slug))
+            for e in selectors.life_events_with_services(request_municipality(request))
         ],
     )
 
@@ -387,7 +380,7 @@ def create_draft(
     response: HttpResponse,
     idempotency_key: str = Header("", alias=idempotency.HEADER),
 ):
-    municipality = _municipality(slug)
+    municipality = request_municipality(request)
     with idempotency.writes() as inserted:
         draft = services.save_draft(
             municipality,
@@ -407,7 +400,7 @@ def create_draft(
     auth=session,
 )
 def update_draft(request, slug: str, draft_id: int, payload: DraftIn):
-    municipality = _municipality(slug)
+    municipality = request_municipality(request)
     draft = selectors.draft_of(request.user, municipality, draft_id)
     if draft is None:
         raise Http404
@@ -430,7 +423,7 @@ def update_draft(request, slug: str, draft_id: int, payload: DraftIn):
     description="Idempotent by content: the same file sent again (a retry) is attached once.",
 )
 def attach(request, slug: str, draft_id: int, file: File[UploadedFile]):
-    draft = selectors.draft_of(request.user, _municipality(slug), draft_id)
+    draft = selectors.draft_of(request.user, request_municipality(request), draft_id)
     if draft is None:
         raise Http404
     services.add_attachment(draft, actor=request.user, upload=file)
@@ -450,7 +443,7 @@ def submit(
     response: HttpResponse,
     idempotency_key: str = Header("", alias=idempotency.HEADER),
 ):
-    municipality = _municipality(slug)
+    municipality = request_municipality(request)
     draft = None
     if payload.draft_id is not None:
         draft = selectors.draft_of(request.user, municipality, payload.draft_id)
@@ -493,7 +486,7 @@ def my_applications(request):
     auth=session,
 )
 def my_application(request, slug: str, number: str):
-    case = selectors.case_of(request.user, _municipality(slug), number)
+    case = selectors.case_of(request.user, request_municipality(request), number)
     if case is None:
         raise Http404
     return Status(200, case_json(case, events=True))
@@ -514,7 +507,7 @@ class WithdrawIn(Schema):
     summary="Answer a request for more information (the clock runs again)",
 )
 def answer(request, slug: str, number: str, payload: AnswerIn):
-    case = selectors.case_of(request.user, _municipality(slug), number)
+    case = selectors.case_of(request.user, request_municipality(request), number)
     if case is None:
         raise Http404
     services.answer_info(case, actor=request.user, message=payload.message)
@@ -527,7 +520,7 @@ def answer(request, slug: str, number: str, payload: AnswerIn):
     auth=session,
 )
 def withdraw(request, slug: str, number: str, payload: WithdrawIn):
-    case = selectors.case_of(request.user, _municipality(slug), number)
+    case = selectors.case_of(request.user, request_municipality(request), number)
     if case is None:
         raise Http404
     services.withdraw(case, actor=request.user, reason=payload.reason)
@@ -548,7 +541,7 @@ class AccessOut(Schema):
     summary="Who accessed my case (from the audit log)",
 )
 def accesses(request, slug: str, number: str):
-    case = selectors.case_of(request.user, _municipality(slug), number)
+    case = selectors.case_of(request.user, request_municipality(request), number)
     if case is None:
         raise Http404
     return Status(
@@ -592,7 +585,7 @@ def moving_home(
     response: HttpResponse,
     idempotency_key: str = Header("", alias=idempotency.HEADER),
 ):
-    municipality = _municipality(slug)
+    municipality = request_municipality(request)
     with idempotency.writes() as inserted:
         bundle = services.open_moving_home_bundle(
             municipality,
