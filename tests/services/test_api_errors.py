@@ -243,3 +243,58 @@ def test_every_operation_declares_every_status_it_can_answer(client):
     error = schema["components"]["schemas"]["Error"]
     assert error["required"] == ["detail", "code"]
     assert sorted(error["properties"]) == ["code", "detail", "errors"]
+
+
+# --- every operation, probed with bad input: never a 5xx, always a declared status and the shape
+
+
+def _url(path: str, values: dict) -> str:
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+def _calls(schema):
+    """(method, path, operation) for every operation of the OpenAPI document."""
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield method, path, operation
+
+
+def _check(response, operation, label):
+    status = str(response.status_code)
+    assert response.status_code < 500, label
+    assert status in operation["responses"], f"{label} answered {status}, not declared"
+    if response.status_code >= 400:
+        body = response.json()
+        assert isinstance(body["detail"], str) and isinstance(body["code"], str), label
+
+
+@pytest.mark.parametrize("who", ["anonymous", "citizen", "staff"])
+def test_bad_input_to_every_operation_gets_a_declared_status_in_the_shape(
+    client, verified_client, shkoder, citizen, specialist, who
+):
+    case = submit(shkoder, citizen)
+    if who == "citizen":
+        client.force_login(citizen)
+    elif who == "staff":
+        client = verified_client(specialist)
+    schema = client.get(f"{API}/openapi.json").json()
+    real = {"slug": "shkoder", "number": case.number, "code": case.tracking_code, "draft_id": "1"}
+    wrong = {"slug": "atlantis", "number": "X-1", "code": "zz", "draft_id": "999999"}
+    for method, path, operation in _calls(schema):
+        query = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+        for values in (real, wrong):
+            url = _url(path, values)
+            label = f"{who} {method.upper()} {url}"
+            if method == "get":
+                _check(client.get(url), operation, label)
+                for name in query:  # a word where a number, a flag or an id belongs
+                    bad = client.get(url, {name: "abc"})
+                    _check(bad, operation, f"{label} ?{name}=abc")
+                continue
+            for body in ("{not json", "[]", "{}", json.dumps({"service": ["x"], "data": 5})):
+                response = client.generic(
+                    method.upper(), url, body, content_type="application/json"
+                )
+                _check(response, operation, f"{label} {body}")

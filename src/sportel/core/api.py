@@ -1,4 +1,4 @@
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from .api_errors import responses
 from .selectors import active_municipalities
@@ -31,10 +31,13 @@ def list_municipalities(request):
 @router.get("/municipalities/{slug}", response=responses({200: MunicipalityDetail}))
 def get_municipality(request, slug: str):
     municipality = request_municipality(request)
-    return 200, {
-        "slug": municipality.slug,
-        "name": municipality.name,
-        "county": municipality.county,
-        "code": municipality.code,
-        "units": list(municipality.units.order_by("name")),
-    }
+    return Status(
+        200,
+        {
+            "slug": municipality.slug,
+            "name": municipality.name,
+            "county": municipality.county,
+            "code": municipality.code,
+            "units": list(municipality.units.order_by("name")),
+        },
+    )
