@@ -1,13 +1,14 @@
 """Services JSON API: the public catalogue, citizens' applications, tracking, staff cases.
 
-Handlers are thin: they parse, call ``services``/``selectors``, and shape the answer. Errors are
-``{"detail", "code"}`` (+ ``errors`` by field for bad input), in the caller's language
-(``Accept-Language``, Albanian by default). Creates take an ``Idempotency-Key`` header: the same
-key from the same account returns the first result.
+Handlers are thin: they parse, call ``services``/``selectors``, and shape the answer. They raise
+Django's exceptions; ``core.api_errors`` turns them into ``{"detail", "code"}`` (+ ``errors`` by
+field for bad input) in the caller's language, once for the whole API. Creates take an
+``Idempotency-Key`` header (``core.idempotency``): the same key from the same account returns
+the first result, marked ``Idempotent-Replayed: true``.
 
-Staff endpoints need a staff role in the path's municipality (403 otherwise, also for staff of
-another municipality) and a passed second factor; a case number the municipality does not have is
-404 whoever asks.
+Staff endpoints use ``StaffAuth(permission)`` (accounts/api_auth.py): a session, the second
+factor passed, and the permission in the path's municipality (403 otherwise, also for staff of
+another municipality); a case number the municipality does not have is 404 whoever asks.
 """
 
 import datetime as dt
