@@ -325,7 +325,7 @@ def staff_home(request, municipality_slug: str):
         "accounts/staff_home.html",
         {
             "roles": selectors.role_labels(request.staff_roles),
-            "links": links_for(request.staff_roles, municipality_slug),
+            "links": links_for(request.user, request.municipality),
             "other_municipalities": selectors.staff_municipalities(request.user)
             .exclude(pk=request.municipality.pk)
             .order_by("name"),

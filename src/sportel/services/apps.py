@@ -10,7 +10,7 @@ class ServicesConfig(AppConfig):
     def ready(self) -> None:
         # Registers the catalogue and demo-case seeder with sportel.core.demo.
         from . import (
-            audit_words,  # noqa: F401
+            audit_words,
             catalogue,  # noqa: F401
             identity,  # noqa: F401 -- attaches cases when an identity is proven
         )
