@@ -764,6 +764,8 @@ PUBLIC = {
 # No object in the path: the page or operation lists or creates the logged-in account's own rows
 # (selectors.cases_of, drafts_of...), so there is no other municipality's object to reach.
 OWN_ACCOUNT = {
+    "accounts:identity": "how the account's own identity stands",
+    "accounts:identity-code": "a counter code for the account itself",
     "services:mine": "the account's own applications",
     "services:moving-home": "opens a bundle for the account itself",
     "services:apply": "starts a draft of the account's own",
