@@ -59,7 +59,9 @@ def test_staff_login_and_second_factor_from_english_end_on_the_english_staff_hom
     assert response.url.startswith("/en/account/2fa/")
     page = english(client.get(response.url))
     assert "Two-step verification" in page
-    response = client.post(response.url, {"token": current_totp(clerk), "next": "/en/shkoder/staff/"})
+    response = client.post(
+        response.url, {"token": current_totp(clerk), "next": "/en/shkoder/staff/"}
+    )
     assert response.url == "/en/shkoder/staff/"
     english(client.get(response.url))
 
@@ -70,9 +72,8 @@ def test_the_account_page_links_to_applications_services_and_data_accesses(clien
     page = english(client.get("/en/account/"))
     assert "/en/account/accesses/" in page  # who accessed my data
     assert 'href="/en/"' in page  # no applications yet: choose a municipality
-    from sportel.services.services import save_draft
-
     from sportel.services.catalogue import seed_catalogue
+    from sportel.services.services import save_draft
 
     seed_catalogue(shkoder)
     save_draft(shkoder, service="public-information-request", actor=user, data={})

@@ -67,7 +67,9 @@ def test_a_kiosk_session_ends_on_the_server_after_the_idle_time(citizen, setting
 def test_an_online_login_session_is_not_cut_short(citizen, settings):
     settings.SPORTEL_KIOSK_IDLE_SECONDS = 1
     client = Client()
-    client.post("/account/login/", {"username": citizen.username, "password": "a-long-test-password"})
+    client.post(
+        "/account/login/", {"username": citizen.username, "password": "a-long-test-password"}
+    )
     time.sleep(1.5)
     assert client.get(url("services:mine")).status_code == 200
 
