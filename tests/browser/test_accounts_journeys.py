@@ -40,7 +40,6 @@ def test_kiosk_login_has_no_sign_up_and_the_idle_screen_returns_to_the_start(
     assert page.get_by_role("heading", name="Hyni në kioskë").is_visible()
     assert page.get_by_role("link", name="Krijoni një llogari").count() == 0
     accessible(page)
-    page.screenshot(path=f"var/kiosk-login-{width}.png", full_page=True)
     fill_login(page, citizen.username, PASSWORD)
     page.wait_for_url(re.compile(r".*/shkoder/kiosk/$"))
     assert page.locator("#navigation button", has_text="Përfundo dhe dil").count() == 1
@@ -87,7 +86,6 @@ def test_citizen_logging_in_from_english_stays_english(
     assert page.get_by_role("heading", name="Your account").is_visible()
     assert page.get_by_role("link", name="Who accessed my data").is_visible()
     accessible(page)
-    page.screenshot(path=f"var/account-en-{width}.png", full_page=True)
     page.get_by_role("button", name="Log out").last.click()
     page.wait_for_url(re.compile(r".*/en/$"))
     assert page.locator("html").get_attribute("lang") == "en"
@@ -121,7 +119,6 @@ def test_a_locked_out_owner_unlocks_with_a_code_in_english(
         page.wait_for_load_state()
     assert page.get_by_role("heading", name="Too many attempts").is_visible()
     accessible(page)
-    page.screenshot(path=f"var/locked-out-en-{width}.png", full_page=True)
     page.get_by_role("button", name="Send me a code").click()
     page.wait_for_url("**/en/account/unlock/code/")
     accessible(page)
