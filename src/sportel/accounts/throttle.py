@@ -17,6 +17,7 @@ Three rules, each with the reason it exists:
 
 import time
 
+from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
@@ -29,13 +30,14 @@ UNLOCK_GRANT = "accounts_unlock_grant"
 UNLOCK_GRANT_SECONDS = 15 * 60
 
 
-def address_failures(ip_address: str) -> int:
-    """Failed logins from one address, over every login, in the current window."""
+def address_failures(request) -> int:
+    """Failed logins from the request's client address, over every login, in the window."""
+    ip_address = getattr(request, "axes_ip_address", "")
     if not ip_address:
         return 0
-    total = AccessAttempt.objects.filter(ip_address=ip_address).aggregate(
-        n=Sum("failures_since_start")
-    )["n"]
+    total = AccessAttempt.objects.filter(
+        ip_address=ip_address, attempt_time__gt=get_cool_off_threshold(request)
+    ).aggregate(n=Sum("failures_since_start"))["n"]
     return total or 0
 
 
@@ -50,7 +52,7 @@ class LoginThrottle(AxesDatabaseHandler):
         if super().is_locked(request, credentials):
             return True
         limit = settings.SPORTEL_LOGIN_ADDRESS_FAILURE_LIMIT
-        return bool(limit) and address_failures(getattr(request, "axes_ip_address", "")) >= limit
+        return bool(limit) and address_failures(request) >= limit
 
 
 def grant_unlock(session, login: str) -> None:
