@@ -34,7 +34,7 @@ def test_citizen_logs_in_with_a_phone_number_in_local_format(client):
     assert client.session["_auth_user_id"]
 
 
-def test_the_language_of_the_login_page_stays_after_login_whatever_the_preference(client):
+def test_english_chosen_in_the_address_stays_after_login_whatever_the_preference(client):
     # Issue 8: a person reading /en/ chose English; their account's preference (for messages)
     # is Albanian, and they must not land on an Albanian page.
     UserFactory(username="sq@example.al", language="sq")
@@ -46,12 +46,13 @@ def test_the_language_of_the_login_page_stays_after_login_whatever_the_preferenc
     page = client.get(response.url).content.decode()
     assert "Your account" in page and "Llogaria juaj" not in page
     client.post("/en/account/logout/")
-    # And the other way round: an English-preferring account logging in on an Albanian page.
+    # From a page in the default language (no choice in the address), the account's preferred
+    # language takes over.
     UserFactory(username="en@example.al", language="en")
     post_login(client, "en@example.al")
     response = client.get(reverse("accounts:after-login"))
-    assert response.url == "/account/"
-    assert "Llogaria juaj" in client.get(response.url).content.decode()
+    assert response.url == "/en/account/"
+    assert "Your account" in client.get(response.url).content.decode()
 
 
 def test_too_many_login_attempts_lock_the_account_with_a_429_page(client):

@@ -127,13 +127,15 @@ def _with_language_cookie(response, language: str):
 
 def after_login(request):
     """Staff pass the second factor, then land on their municipality's staff home (the first
-    by name when they serve several); citizens land on their account page. The language of the
-    page they logged in from stays (``/en/...`` stays English), whatever the account's
-    preference for messages."""
+    by name when they serve several); citizens land on their account page. A language chosen in
+    the address (``/en/...``) stays English through login, whatever the account's preference;
+    from a page in the default language, the account's preferred language takes over."""
     user = request.user
     if not user.is_authenticated:
         return redirect("accounts:login")
     language = page_language()
+    if language == settings.LANGUAGE_CODE and user.language:
+        language = user.language
     if permissions.needs_second_factor(user):
         target = _in_language(language, "accounts:otp")
     else:
