@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sportel.core.middleware.TenantMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sportel.accounts.middleware.KioskSessionMiddleware",
 ]
 
 ROOT_URLCONF = "sportel.urls"
@@ -191,11 +192,23 @@ CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "sportel.web.errors.csrf_failure"  # in the visitor's language, with the layout
 AXES_FAILURE_LIMIT = int(env("SPORTEL_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(env("SPORTEL_LOGIN_COOLOFF_HOURS", "0.25"))
+# One login from one client address; a slower cap per address; see accounts/throttle.py.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "sportel.accounts.throttle.LoginThrottle"
 AXES_LOCKOUT_CALLABLE = "sportel.accounts.views.locked_out"
 AXES_USERNAME_CALLABLE = "sportel.accounts.normalize.axes_username"
+AXES_CLIENT_IP_CALLABLE = "sportel.accounts.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
+# A refused attempt during a lock-out is answered 429 and not counted again (so the per-address
+# cap, which axes' own counter does not see, answers 429 too; the lock does not grow).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # "N failed attempts since your last login, from …"
 AXES_VERBOSE = False
+SPORTEL_LOGIN_ADDRESS_FAILURE_LIMIT = int(env("SPORTEL_LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
+SPORTEL_TRUSTED_PROXIES = env_list("SPORTEL_TRUSTED_PROXIES", "127.0.0.1,::1")
+# A kiosk session ends after this long without a request (and the screen returns to the start).
+SPORTEL_KIOSK_IDLE_SECONDS = int(env("SPORTEL_KIOSK_IDLE_SECONDS", "120"))
 OTP_TOTP_ISSUER = "Sportel"
 
 # --- Security headers ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sportel.accounts.decorators import login_required_here
 from sportel.core.calendar import local_today
 from sportel.core.selectors import units_of
 from sportel.web import jsonforms
@@ -283,7 +284,7 @@ def _details(request, channel, *, version, draft=None):
     return render(request, "services/apply_details.html", context)
 
 
-@login_required
+@login_required_here
 def apply(request, municipality_slug: str, code: str, channel: str = Channel.ONLINE):
     service = selectors.service_by_code(request.municipality, code)
     if service is None:
@@ -309,7 +310,7 @@ def _draft_view(view):
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
-    return login_required(wrapped)
+    return login_required_here(wrapped)
 
 
 @_draft_view
@@ -428,7 +429,7 @@ def _own_case(request, number: str):
     return case
 
 
-@login_required
+@login_required_here
 def receipt(request, municipality_slug: str, number: str, channel: str = Channel.ONLINE):
     """The receipt: case number, tracking code, fee due, expected date. Printable."""
     case = _own_case(request, number)
