@@ -3,6 +3,8 @@
 import pytest
 
 from sportel.services import services, workflow
+from sportel.services.models import Attachment
+from tests.core.files import pdf, png_bomb
 
 from .factories import INFO, CitizenFactory, submit
 
@@ -139,13 +141,13 @@ def test_draft_attachment_and_submit_through_the_api(client, citizen):
     assert "not a PDF, PNG or JPEG" in bad.json()["detail"]
     good = client.post(
         f"{API}/municipalities/shkoder/drafts/{draft['id']}/attachments",
-        {"file": _upload("scan.pdf", b"%PDF-1.4\n%%EOF\n")},
+        {"file": _upload("scan.pdf", pdf())},
     )
     assert good.status_code == 201
     assert good.json()["attachments"][0]["content_type"] == "application/pdf"
     retried = client.post(  # the same file again, e.g. a retry after a lost answer
         f"{API}/municipalities/shkoder/drafts/{draft['id']}/attachments",
-        {"file": _upload("scan.pdf", b"%PDF-1.4\n%%EOF\n")},
+        {"file": _upload("scan.pdf", pdf())},
     )
     assert retried.status_code == 201
     assert len(retried.json()["attachments"]) == 1
@@ -159,6 +161,33 @@ def test_draft_attachment_and_submit_through_the_api(client, citizen):
         },
     )
     assert case.status_code == 201
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_unsafe_attachments_are_refused_through_the_api_and_nothing_is_kept(client, citizen):
+    client.force_login(citizen)
+    draft = post(
+        client,
+        f"{API}/municipalities/shkoder/drafts",
+        {"service": "public-information-request", "data": {}},
+    ).json()
+    url = f"{API}/municipalities/shkoder/drafts/{draft['id']}/attachments"
+    bomb = client.post(
+        url, {"file": _upload("plan.png", png_bomb())}, headers={"Accept-Language": "en"}
+    )
+    assert bomb.status_code == 400
+    assert (
+        bomb.json()["detail"] == "plan.png has more than 50 million pixels; send a smaller picture."
+    )
+    script = pdf(
+        catalog="/OpenAction 4 0 R ", objects=("<< /S /JavaScript /JS (app.alert\\(1\\)) >>",)
+    )
+    active = client.post(
+        url, {"file": _upload("scan.pdf", script)}, headers={"Accept-Language": "sq"}
+    )
+    assert active.status_code == 400
+    assert active.json()["detail"].startswith("scan.pdf përmban përmbajtje aktive (JS)")
+    assert not Attachment.objects.filter(application_id=draft["id"]).exists()
 
 
 def _upload(name, content):
