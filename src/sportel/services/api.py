@@ -25,11 +25,10 @@ from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
-from sportel.accounts.models import User
 from sportel.core.models import AdministrativeUnit
 from sportel.core.selectors import municipality_by_slug
 
-from . import deadlines, selectors, services, workflow
+from . import actions, deadlines, selectors, services, workflow
 from .models import Application, Case, ServiceType
 
 router = Router(tags=["services"])
@@ -793,7 +792,7 @@ class StaffCaseOut(CaseDetailOut):
     allowed_actions: list[str]
 
 
-def staff_case_json(case: Case) -> dict:
+def staff_case_json(case: Case, actor) -> dict:
     person = case.applicant_person
     business = case.applicant_business
     out = case_json(case, events=True, public_only=False)
@@ -809,7 +808,8 @@ def staff_case_json(case: Case) -> dict:
         assignee=str(case.assignee) if case.assignee else None,
         clerk=str(case.clerk) if case.clerk else None,
         unit=case.unit.slug if case.unit else None,
-        allowed_actions=workflow.allowed_actions(case.status),
+        # The same selector as the staff page: role, workflow and the service's preconditions.
+        allowed_actions=[action.name for action in actions.available_actions(case, actor)],
     )
     return out
 
@@ -824,7 +824,7 @@ def staff_case_json(case: Case) -> dict:
 def staff_case(request, slug: str, number: str):
     municipality = _staff(request, slug)
     case = services.read_case(municipality, number, actor=request.user)
-    return Status(200, staff_case_json(case))
+    return Status(200, staff_case_json(case, request.user))
 
 
 class TransitionIn(Schema):
@@ -839,30 +839,6 @@ class TransitionIn(Schema):
     receipt: str = ""
 
 
-# action → how the request's fields map onto the service function's keyword arguments
-PARAMS = {
-    "assign": lambda p: {"assignee": _assignee(p.assignee), "note": p.text or p.reason},
-    "start": lambda p: {},
-    "request_info": lambda p: {"message": p.message},
-    "answer_info": lambda p: {"message": p.message},
-    "extend": lambda p: {"days": p.days, "reason": p.reason},
-    "note": lambda p: {"text": p.text, "public": p.public},
-    "approve": lambda p: {"reason": p.reason, "legal_basis": p.legal_basis},
-    "reject": lambda p: {"reason": p.reason, "legal_basis": p.legal_basis},
-    "issue_document": lambda p: {},
-    "close": lambda p: {},
-    "withdraw": lambda p: {"reason": p.reason},
-    "mark_fee_paid": lambda p: {"receipt": p.receipt},
-}
-
-
-def _assignee(pk: int | None):
-    user = User.objects.filter(pk=pk).first() if pk else None
-    if user is None:
-        raise ValidationError({"assignee": _("Choose the specialist to assign the case to.")})
-    return user
-
-
 @router.post(
     "/municipalities/{slug}/cases/{number}/transitions",
     response=_responses({200: StaffCaseOut}),
@@ -871,14 +847,17 @@ def _assignee(pk: int | None):
 )
 @errors_as_json
 def transition(request, slug: str, number: str, payload: TransitionIn):
+    """Only what ``allowed_actions`` lists is done; anything else is refused with its reason
+    (403 without the role, 409 when the workflow or the service's rules do not allow it)."""
     municipality = _staff(request, slug)
-    if payload.action not in PARAMS:
+    action = actions.ACTIONS.get(payload.action)
+    if action is None:
         raise ValidationError({"action": _("Unknown action.")})
     case = (
         Case.objects.filter(municipality=municipality, number=number)
-        .select_related("service_version", "applicant_person")
+        .select_related("service_version", "applicant_person", "municipality")
         .get()
     )
-    services.perform(case, payload.action, actor=request.user, **PARAMS[payload.action](payload))
+    actions.perform(case, payload.action, actor=request.user, **action.api_params(payload))
     case = services.read_case(municipality, number, actor=request.user)
-    return Status(200, staff_case_json(case))
+    return Status(200, staff_case_json(case, request.user))
