@@ -858,6 +858,9 @@ def transition(request, slug: str, number: str, payload: TransitionIn):
         .select_related("service_version", "applicant_person", "municipality")
         .get()
     )
+    refused = actions.refusal(case, request.user, payload.action)
+    if refused is not None:  # before the payload is read: what is not available is refused as such
+        raise refused
     actions.perform(case, payload.action, actor=request.user, **action.api_params(payload))
     case = services.read_case(municipality, number, actor=request.user)
     return Status(200, staff_case_json(case, request.user))
