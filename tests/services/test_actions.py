@@ -288,3 +288,75 @@ def test_a_clerk_withdraws_for_the_applicant_from_the_case_page(
     assert case.status == S.WITHDRAWN
     assert CaseEvent.objects.filter(case=case).count() == events + 1
     assert "withdraw" not in page_actions(client, case)
+
+
+# --- the queue: decided cases with a step to come do not vanish ---------------------------------
+
+
+def test_approved_unpaid_and_rejected_cases_stay_in_the_default_queue(
+    shkoder, citizen, specialist, verified_client
+):
+    from sportel.services.models import ServiceType
+
+    version = ServiceType.objects.get(
+        municipality=shkoder, code="tax-clearance-certificate"
+    ).current_version
+    version.fee = Decimal("300")
+    version.save()
+    unpaid = case_in_state(
+        S.IN_PROGRESS,
+        municipality=shkoder,
+        citizen=citizen,
+        specialist=specialist,
+        code="tax-clearance-certificate",
+    )
+    services.decide(unpaid, actor=specialist, approve=True)
+    rejected = case_in_state(
+        S.REJECTED, municipality=shkoder, citizen=citizen, specialist=specialist
+    )
+    closed = case_in_state(S.CLOSED, municipality=shkoder, citizen=citizen, specialist=specialist)
+    client = verified_client(specialist)
+    with translation.override("en"):
+        page = client.get(url("services-staff:queue", "en")).content.decode()
+    decided = page[page.index('id="decided"') : page.index('id="queue"')]
+    assert unpaid.number in decided and "Waiting for the fee at the counter" in decided
+    assert rejected.number in decided and "To be closed" in decided
+    assert closed.number not in page  # finished: only a status filter shows it
+    filtered = client.get(url("services-staff:queue"), {"status": S.CLOSED}).content.decode()
+    assert closed.number in filtered and 'id="decided"' not in filtered
+
+
+# --- the case_changed signal --------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_case_changed_is_sent_once_per_change_after_commit_and_never_for_a_rollback(
+    shkoder, catalogue, citizen, specialist
+):
+    from django.db import transaction
+
+    from sportel.services.history import case_changed
+
+    received = []
+
+    def receiver(sender, case, action, **kwargs):
+        # After the commit: the change is already visible to anyone who reads the case.
+        received.append((action, Case.objects.get(pk=case.pk).status))
+
+    case_changed.connect(receiver, sender=Case)
+    try:
+        case = submit(shkoder, citizen)
+        services.assign(case, actor=specialist, assignee=specialist)
+        assert received == [("submit", S.SUBMITTED), ("assign", S.ASSIGNED)]
+        received.clear()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.start_work(case, actor=specialist)
+            raise RuntimeError("a later step failed")
+        assert received == []
+        assert Case.objects.get(pk=case.pk).status == S.ASSIGNED
+        # A refused action sends nothing either.
+        with pytest.raises(workflow.IllegalTransition):
+            services.close(case, actor=specialist)
+        assert received == []
+    finally:
+        case_changed.disconnect(receiver, sender=Case)

@@ -283,6 +283,22 @@ def queue(request, municipality_slug: str):
     ]
     query = request.GET.copy()
     query.pop("page", None)
+    decided = []
+    if not filters.get("status"):  # a status filter shows exactly that status above
+        waiting = selectors.decided_unfinished(
+            municipality,
+            service=filters.get("service") or None,
+            unit=filters.get("unit") or None,
+            assignee=filters.get("assignee") or None,
+        )[:DECIDED_SHOWN]
+        decided = [
+            {
+                "case": case,
+                "status": workflow.state_label(case.status),
+                "next_step": _next_step(case),
+            }
+            for case in waiting
+        ]
     return render(
         request,
         "services/staff/queue.html",
@@ -291,8 +307,21 @@ def queue(request, municipality_slug: str):
             "rows": rows,
             "page": page,
             "query": query.urlencode(),
+            "decided": decided,
         },
     )
+
+
+DECIDED_SHOWN = 50
+
+
+def _next_step(case: Case) -> str:
+    """What a decided case still waits for, in words."""
+    if case.status == workflow.APPROVED and case.service_version.output_document_type:
+        if case.fee_due and not case.fee_paid:
+            return _("Waiting for the fee at the counter")
+        return _("The document is to be issued")
+    return _("To be closed")
 
 
 def _action_forms(request, case, bound: dict | None = None) -> list[dict]:
