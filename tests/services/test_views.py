@@ -178,9 +178,10 @@ def test_fee_is_shown_on_review_and_recorded_on_the_case(citizen):
     assert response.url == url("services:draft-attachments", pk=pk)
     review = client.get(url("services:draft-review", pk=pk))
     assert review.status_code == 200
-    client.post(url("services:draft-review", pk=pk))
+    submitted = client.post(url("services:draft-review", pk=pk))
     case = Case.objects.get()
-    assert case.fee_due == case.service_version.fee or case.fee_due == 0
+    assert submitted.url == url("services:receipt", number=case.number)
+    assert case.fee_due == (case.service_version.fee or 0)
 
 
 def test_instant_certificate_is_issued_on_submission_with_a_link_to_the_sealed_pdf(citizen):
@@ -456,33 +457,37 @@ def test_specialist_works_a_case_from_assignment_to_closure(
     case = submit(shkoder, citizen, "tax-clearance-certificate")
     client = verified_client(specialist)
 
-    def act(action, **data):
-        return client.post(
+    def act(action, said="", **data):
+        response = client.post(
             url("services-staff:case-action", number=case.number, action=action), data
         )
+        if said:  # done: back on the case file, which says so
+            assert response.status_code == 302
+            assert said in client.get(response.url).content.decode()
+        return response
 
-    act("assign", assignee=str(specialist.pk))
-    act("start")
+    act("assign", "Kërkesa u caktua.", assignee=str(specialist.pk))
+    act("start", "Puna për kërkesën filloi.")
     assert Case.objects.get(pk=case.pk).status == workflow.IN_PROGRESS
     # A request without a message is refused next to the field.
     refused = act("request_info", message="")
     assert refused.status_code == 400
     assert Case.objects.get(pk=case.pk).status == workflow.IN_PROGRESS
-    act("request_info", message="Dërgoni NIPT-in.")
+    act("request_info", "afati është ndalur", message="Dërgoni NIPT-in.")
     assert Case.objects.get(pk=case.pk).status == workflow.AWAITING_APPLICANT
     services.answer_info(Case.objects.get(pk=case.pk), actor=citizen, message="OK")
-    act("note", text="Kontrolluar në regjistër.")
-    act("note", text="Po e përpunojmë.", public="on")
-    act("approve")
+    act("note", "Shënimi u shtua.", text="Kontrolluar në regjistër.")
+    act("note", "Shënimi u shtua.", text="Po e përpunojmë.", public="on")
+    act("approve", "Kërkesa u miratua.")
     case.refresh_from_db()
     assert case.status == workflow.APPROVED and not case.fee_due
-    response = act("issue_document")
+    response = act("issue_document", "Dokumenti u lëshua dhe u vulos.")
     case.refresh_from_db()
     assert case.status == workflow.DOCUMENT_ISSUED
     page = client.get(url("services-staff:case", number=case.number)).content.decode()
     assert verify_url(case) in page
     assert client.get(url("services-staff:case-document", number=case.number)).status_code == 200
-    act("close")
+    act("close", "Kërkesa u mbyll.")
     assert Case.objects.get(pk=case.pk).status == workflow.CLOSED
     assert response.status_code == 302
     # The applicant sees the public note, never the internal one.
