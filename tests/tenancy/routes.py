@@ -268,8 +268,9 @@ def services_case_file(municipality, ctx):
 def services_case_attachment(municipality, ctx):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    pdf = b"%PDF-1.4\nvertetim-i-pages\n%%EOF\n"
-    case = _services_case(municipality, uploads=[SimpleUploadedFile("kontrata.pdf", pdf)])
+    from tests.core.files import pdf
+
+    case = _services_case(municipality, uploads=[SimpleUploadedFile("kontrata.pdf", pdf())])
     attachment = case.application.attachments.get()
     return Probe(
         url=_case_url("services-staff:case-attachment", case, pk=attachment.pk),
