@@ -51,11 +51,11 @@ def test_an_unparsable_body_is_400_in_the_shape(client, citizen, language, detai
 @pytest.mark.parametrize(
     ("language", "required", "choose"),
     [
-        ("en", "This field is required.", "Choose one of: 'online', 'counter' or 'kiosk'."),
+        ("en", "This field is required.", "Choose one of: 'online', 'counter', 'kiosk'."),
         (
             "sq",
-            "Kjo fushë është e detyrueshme.",
-            "Zgjidhni një nga: 'online', 'counter' or 'kiosk'.",
+            "Kjo fushë është e domosdoshme.",
+            "Zgjidhni një nga: 'online', 'counter', 'kiosk'.",
         ),
     ],
 )

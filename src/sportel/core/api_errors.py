@@ -126,6 +126,11 @@ def validation_body(exc: ValidationError) -> dict:
     return {"detail": " ".join(messages), "code": code, "errors": None}
 
 
+def _choices(error) -> str:
+    # pydantic writes the choices in English ("'a', 'b' or 'c'"): keep only the values.
+    return str((error.get("ctx") or {}).get("expected", "")).replace(" or ", ", ")
+
+
 # pydantic's error types → a message in the caller's language (pydantic's own is English only).
 REQUEST_MESSAGES = {
     "missing": lambda e: _("This field is required."),
@@ -134,9 +139,7 @@ REQUEST_MESSAGES = {
     "bool_parsing": lambda e: _("Enter true or false."),
     "bool_type": lambda e: _("Enter true or false."),
     "string_type": lambda e: _("Enter text."),
-    "literal_error": lambda e: (
-        _("Choose one of: %(choices)s.") % {"choices": (e.get("ctx") or {}).get("expected", "")}
-    ),
+    "literal_error": lambda e: _("Choose one of: %(choices)s.") % {"choices": _choices(e)},
     "dict_type": lambda e: _("Enter a JSON object."),
     "model_type": lambda e: _("Enter a JSON object."),
     "model_attributes_type": lambda e: _("Enter a JSON object."),
