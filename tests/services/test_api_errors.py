@@ -122,6 +122,13 @@ def test_staff_refusals_say_why(client, verified_client, shkoder, citizen, speci
     assert_shape(post(staff, url, {"action": "start"}), 404, "not_found")
 
 
+def test_a_path_the_api_does_not_have_is_404_in_the_shape(client, db):
+    response = client.get(f"{API}/no-such-thing", headers={"Accept-Language": "en"})
+    assert assert_shape(response, 404, "not_found")["detail"] == "Not found."
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
 # --- server errors found by fuzzing -------------------------------------------------------------
 
 

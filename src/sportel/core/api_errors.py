@@ -172,6 +172,10 @@ def request_validation_body(exc: RequestValidationError) -> dict:
     return {"detail": detail, "code": "invalid_request", "errors": errors}
 
 
+def not_found_body() -> dict:
+    return {"detail": _("Not found."), "code": "not_found", "errors": None}
+
+
 def install(api) -> None:
     """Map every exception a handler or django-ninja raises to the error shape, once."""
 
@@ -189,7 +193,7 @@ def install(api) -> None:
         return answer(request, 403, {"detail": detail, "code": getattr(exc, "code", "forbidden")})
 
     def not_found(request, exc):
-        return answer(request, 404, {"detail": _("Not found."), "code": "not_found"})
+        return answer(request, 404, not_found_body())
 
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(ObjectDoesNotExist, not_found)
