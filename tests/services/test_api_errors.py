@@ -247,6 +247,10 @@ def test_every_operation_declares_every_status_it_can_answer(client):
             checked += 1
     assert checked >= 20
     assert not missing, missing
+    for path, methods in schema["paths"].items():
+        for operation in methods.values():
+            if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", [])):
+                assert "Idempotent-Replayed" in operation["responses"]["201"]["headers"], path
     error = schema["components"]["schemas"]["Error"]
     assert error["required"] == ["detail", "code"]
     assert sorted(error["properties"]) == ["code", "detail", "errors"]
