@@ -250,7 +250,9 @@ def test_every_operation_declares_every_status_it_can_answer(client):
     for path, methods in schema["paths"].items():
         for operation in methods.values():
             if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", [])):
-                assert "Idempotent-Replayed" in operation["responses"]["201"]["headers"], path
+                created = operation["responses"]["201"]
+                assert "Idempotent-Replayed" in created["headers"], path
+                assert created["content"]["application/json"]["schema"]["$ref"], path
     error = schema["components"]["schemas"]["Error"]
     assert error["required"] == ["detail", "code"]
     assert sorted(error["properties"]) == ["code", "detail", "errors"]

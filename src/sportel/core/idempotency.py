@@ -28,7 +28,7 @@ MAX_LENGTH = 100
 # For a create operation's ``openapi_extra``: the replay header in the OpenAPI document.
 OPENAPI = {
     "responses": {
-        "201": {
+        201: {
             "headers": {
                 REPLAYED: {
                     "description": "Present, and true, when this answer replays the first result "
