@@ -209,9 +209,12 @@ def install(api) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
-        # What django-ninja itself raises: a body it cannot parse (400), a throttle (429).
+        # What django-ninja itself raises: a body it cannot parse (400), an auth class's
+        # AuthorizationError (403), a throttle (429).
         if exc.status_code == 400:
             body = {"detail": _("The request body cannot be read as JSON."), "code": "bad_body"}
+        elif exc.status_code == 403:
+            body = {"detail": _("You do not have permission to do this."), "code": "forbidden"}
         elif exc.status_code == 429:
             body = {"detail": _("Too many requests: wait and try again."), "code": "throttled"}
         else:
