@@ -376,6 +376,7 @@ def draft_json(draft: Application) -> dict:
     response=responses({201: DraftOut}, auth="session", body=True),
     auth=session,
     summary="Save a new draft application",
+    openapi_extra=idempotency.OPENAPI,
 )
 def create_draft(
     request,
@@ -439,6 +440,7 @@ def attach(request, slug: str, draft_id: int, file: File[UploadedFile]):
     response=responses({201: CaseOut}, auth="session", body=True),
     auth=session,
     summary="Submit an application (online, kiosk, or by a clerk at the counter)",
+    openapi_extra=idempotency.OPENAPI,
 )
 def submit(
     request,
@@ -581,6 +583,7 @@ class BundleOut(Schema):
     response=responses({201: BundleOut}, auth="session", body=True),
     auth=session,
     summary="Moving home: one consent opens every case it implies",
+    openapi_extra=idempotency.OPENAPI,
 )
 def moving_home(
     request,
