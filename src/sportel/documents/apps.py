@@ -9,9 +9,14 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from sportel.accounts.staff import register_staff_link
+        from sportel.core import warmup as core_warmup
         from sportel.web.links import register_municipal_link
 
-        from . import demo, metrics  # noqa: F401 -- registers the demo seeder and the collectors
+        from . import demo, metrics, warmup  # noqa: F401 -- registers the demo seeder and the collectors
+
+        core_warmup.register("documents.fonts", warmup.load_fonts)
+        core_warmup.register("documents.seals", warmup.load_seals)
+        core_warmup.register("documents.log_key", warmup.load_log_key)
 
         register_municipal_link(
             "documents:verify",

@@ -99,7 +99,7 @@ def _clean(document_type: str, title: dict, fields, language: str) -> list[tuple
 
 
 def _certificate(municipality, *, code, issued_at, title, language, holder_text, content, sample):
-    from .render import Certificate
+    from .pdf.certificate import Certificate
 
     local = timezone.localtime(issued_at)
     with translation.override(language):
@@ -158,6 +158,9 @@ def _certificate(municipality, *, code, issued_at, title, language, holder_text,
             pdf_author=_("Municipality of %(name)s") % {"name": name},
             created=local,
             emblem=emblem_of(municipality),
+            qr_alt=_("QR code that opens the verification page %(url)s") % {"url": verify_url},
+            emblem_alt=_("Emblem of the Municipality of %(name)s") % {"name": name},
+            seal_alt=_("Electronic seal of the Municipality of %(name)s") % {"name": name},
         )
 
 
@@ -165,7 +168,7 @@ def emblem_of(municipality):
     """The municipality's emblem from ``$SPORTEL_DATA_DIR/emblems/<slug>.png`` (or .jpg), if any."""
     from django.conf import settings
 
-    from .render import load_emblem
+    from .pdf.drawing import load_emblem
 
     for suffix in (".png", ".jpg", ".jpeg"):
         path = settings.DATA_DIR / "emblems" / f"{municipality.slug}{suffix}"
@@ -234,7 +237,7 @@ def _prepare(
     holder_text=None,
     pseudonym=None,
 ) -> _Prepared:
-    from .render import DoesNotFit, render
+    from .pdf.certificate import DoesNotFit, render
     from .sealing import load_seal
 
     started = time.perf_counter()
