@@ -39,6 +39,7 @@ class Seal:
     timestamped: bool
     path: str = ""  # the PKCS#12 file it was read from
     stamp: tuple | None = None  # that file's identity when read: a new file is a new seal
+    registry_id: int | None = None  # its SealCertificate row, once known to be committed
 
     def seal(self, pdf: bytes) -> bytes:
         return outside_event_loop(self._seal, pdf)

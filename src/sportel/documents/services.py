@@ -45,7 +45,6 @@ __all__ = [
 
 LANGUAGES = ("sq", "en")
 _TYPE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
-_cert_ids: dict[str, int] = {}
 
 
 def holder_pseudonym(municipality, person) -> str:
@@ -308,8 +307,9 @@ def _prepare(
 
 
 def _certificate_id(prepared) -> int:
+    """The registry row of the seal's certificate, looked up once per loaded seal."""
     seal = prepared.seal
-    cert_id = _cert_ids.get(seal.fingerprint)
+    cert_id = seal.registry_id
     if cert_id is None:
         cert, _created = SealCertificate.objects.get_or_create(
             fingerprint=seal.fingerprint,
@@ -323,9 +323,9 @@ def _certificate_id(prepared) -> int:
         cert_id = cert.pk
         # Remember the row only once it is committed: if the caller's transaction rolls back,
         # a cached id would point at a row that never existed and fail every later issuance.
-        transaction.on_commit(
-            lambda fingerprint=seal.fingerprint, pk=cert.pk: _cert_ids.__setitem__(fingerprint, pk)
-        )
+        # The id lives on the loaded seal, so a reloaded key (or a restored database, after
+        # which processes restart) looks it up again.
+        transaction.on_commit(lambda seal=seal, pk=cert.pk: setattr(seal, "registry_id", pk))
     return cert_id
 
 
