@@ -1,5 +1,5 @@
 """The fixed forms of the services pages (the application form itself comes from the service's
-JSON Schema through ``sportel.web.jsonforms``). They only parse input; the rules that decide
+JSON Schema through ``sportel.core.jsonforms``). They only parse input; the rules that decide
 whether an input is acceptable live in ``services.py`` and come back as ``ValidationError``s
 that :func:`add_service_errors` puts next to the field they name."""
 

@@ -112,7 +112,7 @@ class ServiceTypeVersion(TenantScoped):
 
     ``statuses`` is the ordered list the applicant sees: ``[{"code": <workflow state>, "sq": ...,
     "en": ..., "notify": bool}]``; ``form_schema`` is a JSON Schema rendered by
-    ``sportel.web.jsonforms``; ``required_documents`` is ``[{"sq": ..., "en": ...}]``.
+    ``sportel.core.jsonforms``; ``required_documents`` is ``[{"sq": ..., "en": ...}]``.
     """
 
     service_type = models.ForeignKey(
