@@ -35,6 +35,12 @@ def _address_rows(person, municipality) -> list[tuple[str, str]]:
     return rows
 
 
+def purpose_line(purpose: str, language: str) -> str:
+    """The sentence saying at whose request, and for what, a document was issued."""
+    with translation.override(language):
+        return _purpose(purpose)
+
+
 def _purpose(purpose: str) -> str:
     purpose = (purpose or "").strip()
     if not purpose:

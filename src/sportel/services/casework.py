@@ -4,6 +4,7 @@ Each function checks the actor's permission (accounts.permissions), locks the ca
 one workflow edge through :func:`.history.move` and returns the caller's case refreshed.
 """
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,8 +24,10 @@ from . import deadlines, workflow
 from .attachments import store_attachment
 from .history import append_event, audit_case, lock, move, refresh_caller
 from .identity import is_applicant
-from .issuance import _issue
+from .issuance import discard_output, prepare_output, register_output
 from .models import AssignmentRule, Case, CaseEvent
+
+logger = logging.getLogger(__name__)
 
 
 def _check_assignee(municipality: Municipality, assignee) -> None:
@@ -258,19 +261,33 @@ def decide(case: Case, *, actor, approve: bool, reason: str = "", legal_basis: s
     return refresh_caller(case, locked)
 
 
+def _check_issuable(case: Case) -> None:
+    workflow.next_state(case.status, "issue_document")
+    if not case.service_version.output_document_type:
+        raise ValidationError(_("This service has no output document."), code="not_allowed")
+    if case.fee_due and not case.fee_paid:
+        raise ValidationError(
+            _("The fee must be paid before the document is issued."), code="fee_unpaid"
+        )
+
+
 def issue_document(case: Case, *, actor) -> Case:
-    """Issue the sealed output document of an approved case (once its fee is paid)."""
+    """Issue the sealed output document of an approved case (once its fee is paid).
+
+    Rendered and sealed before the case is locked; registered in the case's transaction only
+    if the case may still be issued (a second click finds it issued and its file is discarded).
+    """
     role = require(actor, case.municipality, "cases.process")
-    with transaction.atomic():
-        locked = lock(case)
-        workflow.next_state(locked.status, "issue_document")
-        if not locked.service_version.output_document_type:
-            raise ValidationError(_("This service has no output document."), code="not_allowed")
-        if locked.fee_due and not locked.fee_paid:
-            raise ValidationError(
-                _("The fee must be paid before the document is issued."), code="fee_unpaid"
-            )
-        _issue(locked, actor=actor, role=role)
+    _check_issuable(case)  # refuse early, before any work; checked again under the lock
+    prepared = prepare_output(case)
+    try:
+        with transaction.atomic():
+            locked = lock(case)
+            _check_issuable(locked)
+            register_output(locked, prepared, actor=actor, role=role)
+    except Exception:
+        discard_output(prepared)
+        raise
     return refresh_caller(case, locked)
 
 
@@ -334,15 +351,45 @@ def mark_fee_paid(case: Case, *, actor, receipt: str = "") -> Case:
         locked.save(update_fields=["fee_paid", "fee_paid_by", "fee_paid_at"])
         audit_case(locked, "fee_paid", actor=actor, role=role, data={"fee": str(locked.fee_due)})
         version = locked.service_version
-        if (
+        issue_now = (
             version.instant
             and locked.status == workflow.APPROVED
             and version.output_document_type
             and locked.events.filter(action="auto_approve").exists()
-        ):
-            _issue(locked, actor=None)
+        )
+    refresh_caller(case, locked)
+    if issue_now:
+        _issue_paid_instant(case, locked)
+        case.refresh_from_db()
+    return case
+
+
+def _issue_paid_instant(case: Case, paid: Case) -> None:
+    """The document of an instant case whose fee was just paid, prepared outside the fee's
+    transaction; if it cannot be issued the fee stays recorded and a note tells the staff."""
+    prepared = None
+    try:
+        prepared = prepare_output(paid)
+        with transaction.atomic():
+            locked = lock(case)
+            if locked.status != workflow.APPROVED or locked.document_code:
+                discard_output(prepared)  # issued or changed meanwhile
+                return
+            register_output(locked, prepared, actor=None)
             move(locked, "close", actor=None, update={"closed_at": timezone.now()})
-    return refresh_caller(case, locked)
+    except Exception as exc:
+        discard_output(prepared)
+        logger.exception("document of paid case %s could not be issued", case.pk)
+        with transaction.atomic():
+            append_event(
+                lock(case),
+                actor=None,
+                kind=CaseEvent.Kind.NOTE,
+                action="note",
+                visibility=CaseEvent.Visibility.INTERNAL,
+                text=f"automatic issuance after payment failed: {type(exc).__name__}",
+                data={"instant": False},
+            )
 
 
 # The actions the staff API exposes: action → (function, parameters it takes).
