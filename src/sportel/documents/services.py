@@ -213,7 +213,7 @@ def _failure(municipality, document_type: str, stage: str, message: str) -> None
     The row is written in the caller's transaction, if any: the issuance paths (services'
     instant, staff and fee-paid issuance) prepare documents outside any transaction, so a
     failure there is committed at once and survives whatever the case's transaction does
-    afterwards (see docs/decisions/0008-issue-outside-the-lock.md). The counter and the log
+    afterwards (see docs/decisions/0012-issue-outside-the-lock.md). The counter and the log
     line survive in every case.
     """
     metrics.FAILURES.labels(municipality.slug, stage).inc()

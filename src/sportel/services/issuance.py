@@ -6,7 +6,7 @@ row (one for every municipality) must not stay locked meanwhile. So an issuance 
 and then :func:`register_output` inside the case's own short transaction, after the case was
 locked and found still waiting for its document. A case that changed in between (another
 request issued first, the applicant withdrew) keeps what it has and the prepared file is
-discarded: a case ends with exactly one document. See docs/decisions/0008-issue-outside-the-lock.md.
+discarded: a case ends with exactly one document. See docs/decisions/0012-issue-outside-the-lock.md.
 """
 
 from typing import Any

@@ -34,6 +34,7 @@ from .drawing import (
     chunks,
     draw_qr,
     draw_shield,
+    spaced,
     wrap,
 )
 from .fonts import font_objects, fonts, printable
@@ -133,7 +134,7 @@ def _page_content(c: Certificate, doc: Node) -> bytes:
     with cv.mark(doc.add("P")):
         cv.text(MARGIN + 66, top - 36, c.issuer, size=issuer_size, bold=True)
     y = top - 52
-    contact = wrap(c.issuer_contact, inner - 66, size=8.5)[:2]
+    contact = spaced(wrap(c.issuer_contact, inner - 66, size=8.5)[:2])
     if c.issuer_contact:
         with cv.mark(doc.add("P")):
             for line in contact:
@@ -145,7 +146,7 @@ def _page_content(c: Certificate, doc: Node) -> bytes:
     # Title (read first after the letterhead).
     y = top - 160
     with cv.mark(doc.add("H1")):
-        for line in wrap(c.title.upper(), inner, size=19, bold=True):
+        for line in spaced(wrap(c.title.upper(), inner, size=19, bold=True)):
             cv.text_center(width / 2, y, line, size=19, bold=True)
             y -= 25
     with cv.artifact():
@@ -171,8 +172,8 @@ def _page_content(c: Certificate, doc: Node) -> bytes:
     label_w = 170
     table = doc.add("Table") if rows else None
     for label, value in rows:
-        values = wrap(value, inner - label_w - 12, size=11, bold=True)
-        labels = wrap(label, label_w - 20, size=9.5)
+        values = spaced(wrap(value, inner - label_w - 12, size=11, bold=True))
+        labels = spaced(wrap(label, label_w - 20, size=9.5))
         row_h = 8 + 14 * max(len(values), len(labels))
         if y - row_h + 10 < CONTENT_FLOOR:
             raise DoesNotFit(f"the fields need more than one page (at {label!r})")
@@ -191,7 +192,7 @@ def _page_content(c: Certificate, doc: Node) -> bytes:
     if c.body:
         y -= 10
         paragraphs = [p for p in c.body.split("\n\n") if p.strip()]
-        laid = [wrap(p, inner, size=10.5) for p in paragraphs]
+        laid = [spaced(wrap(p, inner, size=10.5)) for p in paragraphs]
         needed = sum(15 * len(lines) for lines in laid) + 6 * (len(laid) - 1) - 15
         if y - needed < CONTENT_FLOOR:
             raise DoesNotFit("the text needs more than one page")
@@ -212,7 +213,7 @@ def _page_content(c: Certificate, doc: Node) -> bytes:
     y = qr_y + qr_size - 10
     with cv.mark(doc.add("P")):
         for line in wrap(c.verify_caption, text_w, size=9, bold=True)[:2]:
-            cv.text(text_x, y, line, size=9, bold=True)
+            cv.text(text_x, y, line + " ", size=9, bold=True)
             y -= 12
         cv.text(text_x, y - 2, c.code, size=9)
     y -= 16
@@ -226,7 +227,7 @@ def _page_content(c: Certificate, doc: Node) -> bytes:
         cv.line(MARGIN, 90, right, 90)
     fy = 76
     with cv.mark(doc.add("P")):
-        for line in wrap(c.footer, inner, size=7.5)[:4]:
+        for line in spaced(wrap(c.footer, inner, size=7.5)[:4]):
             cv.text(MARGIN, fy, line, size=7.5, rgb=MUTED)
             fy -= 10
     if c.sample_banner:

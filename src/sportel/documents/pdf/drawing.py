@@ -89,12 +89,14 @@ class Canvas:
     def text_right(self, x_right: float, y: float, text: str, *, size=10, bold=False, rgb=INK):
         font = fonts()["B" if bold else "R"]
         text = printable(text, font)
-        self.text(x_right - font.width(text, size), y, text, size=size, bold=bold, rgb=rgb)
+        w = font.width(text.rstrip(), size)
+        self.text(x_right - w, y, text, size=size, bold=bold, rgb=rgb)
 
     def text_center(self, x_mid: float, y: float, text: str, *, size=10, bold=False, rgb=INK):
         font = fonts()["B" if bold else "R"]
         text = printable(text, font)
-        self.text(x_mid - font.width(text, size) / 2, y, text, size=size, bold=bold, rgb=rgb)
+        w = font.width(text.rstrip(), size)
+        self.text(x_mid - w / 2, y, text, size=size, bold=bold, rgb=rgb)
 
     def rect(self, x, y, w, h, *, fill=None, stroke=None, width: float = 0.75) -> None:
         if fill is not None:
@@ -142,6 +144,12 @@ def wrap(text: str, width: float, *, size: float, bold: bool = False) -> list[st
                 current.append(word)
         lines.append(" ".join(current))
     return lines
+
+
+def spaced(lines: list[str]) -> list[str]:
+    """Lines of one paragraph with the space a line break replaced kept at each line's end
+    (invisible): text extraction and screen readers then read words, not "wordword"."""
+    return [line + " " for line in lines[:-1]] + lines[-1:]
 
 
 def chunks(text: str, width: float, *, size: float, bold: bool = False) -> list[str]:
