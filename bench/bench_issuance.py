@@ -160,31 +160,31 @@ def serve_and_measure(label, src, env, seeded, *, rounds, residents, workers, th
     results = []
     with Server(command, env, port, log) as server:
         server.wait_ready("/healthz")
-        time.sleep(1.0)  # every worker booted (and, where the code does so, warmed up)
+        time.sleep(3.0)  # every worker booted (and, where the code does so, warmed up)
         for r in range(rounds):
             sessions = seeded.pop(0)
+            cpu_before = server.cpu_seconds()
             wall, lat, errors = burst(port, sessions)
+            time.sleep(0.2)  # the workers' last writes land in their CPU counters
+            cpu = server.cpu_seconds() - cpu_before
             results.append(
                 {
                     "wall": wall,
                     "rate": len(lat) / wall if wall else 0,
                     "p50": pct(lat, 50) if lat else float("nan"),
                     "p95": pct(lat, 95) if lat else float("nan"),
+                    "cpu_ms": cpu * 1000 / max(len(lat), 1),
                     "errors": errors,
                 }
             )
             print(
                 f"  {label} round {r} ({'cold' if r == 0 else 'warm'}): {wall:.2f} s, "
                 f"{results[-1]['rate']:.0f}/s, p50 {results[-1]['p50'] * 1000:.0f} ms, "
-                f"p95 {results[-1]['p95'] * 1000:.0f} ms, errors {errors}",
+                f"p95 {results[-1]['p95'] * 1000:.0f} ms, server CPU "
+                f"{results[-1]['cpu_ms']:.0f} ms/doc, errors {errors}",
                 flush=True,
             )
-    warm = results[1:]
-    return {
-        "cold": results[0],
-        "warm": {k: statistics.median(x[k] for x in warm) for k in ("wall", "rate", "p50", "p95")},
-        "errors": sum(x["errors"] for x in results),
-    }
+    return results
 
 
 INPROCESS = """
@@ -251,7 +251,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", required=True, help="an empty database's URL (flushed)")
     parser.add_argument("--baseline", type=Path, help="an older checkout to compare with")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=4, help="bursts per server start")
+    parser.add_argument("--repeats", type=int, default=2, help="server starts per tree")
     parser.add_argument("--residents", type=int, default=50)
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--threads", type=int, default=4)
@@ -288,7 +289,8 @@ def main() -> None:
     if args.baseline:
         trees.insert(0, ("before", args.baseline / "src"))
     per_round = args.residents
-    need = len(trees) * (args.rounds * per_round + per_round)
+    # Before and after alternate (A B A B …), so the machine's load drifts over both alike.
+    need = args.repeats * len(trees) * (args.rounds + 1) * per_round
     sessions = json.loads(
         sportel(
             env, "shell", "-c", SEED.replace("sys.argv[1]", "0").replace("sys.argv[2]", str(need))
@@ -296,21 +298,44 @@ def main() -> None:
         .strip()
         .splitlines()[-1]
     )
-    results = {}
+    runs: dict[str, dict[str, list]] = {label: {"http": [], "in": []} for label, _ in trees}
     offset = 0
-    for label, src in trees:
-        batches = [
-            sessions[offset + i * per_round : offset + (i + 1) * per_round]
-            for i in range(args.rounds)
-        ]
-        offset += args.rounds * per_round
-        http_result = serve_and_measure(
-            label, src, served, batches, rounds=args.rounds, residents=per_round,
-            workers=args.workers, threads=args.threads,
-        )  # fmt: skip
-        inproc = in_process(label, src, env, offset, per_round, args.inprocess_threads)
-        offset += per_round
-        results[label] = {"http": http_result, "in_process": inproc}
+    for _repeat in range(args.repeats):
+        for label, src in trees:
+            batches = [
+                sessions[offset + i * per_round : offset + (i + 1) * per_round]
+                for i in range(args.rounds)
+            ]
+            offset += args.rounds * per_round
+            runs[label]["http"].append(
+                serve_and_measure(
+                    label,
+                    src,
+                    served,
+                    batches,
+                    rounds=args.rounds,
+                    residents=per_round,
+                    workers=args.workers,
+                    threads=args.threads,
+                )
+            )
+            runs[label]["in"].append(
+                in_process(label, src, env, offset, per_round, args.inprocess_threads)
+            )
+            offset += per_round
+    results = {}
+    for label, got in runs.items():
+        cold = [r[0] for r in got["http"]]
+        warm = [x for r in got["http"] for x in r[1:]]
+        keys = ("wall", "rate", "p50", "p95", "cpu_ms")
+        results[label] = {
+            "cold": {k: statistics.median(x[k] for x in cold) for k in keys},
+            "warm": {k: statistics.median(x[k] for x in warm) for k in keys},
+            "in_process": {
+                k: statistics.median(x[k] for x in got["in"]) for k in ("rate", "p50", "p95")
+            },
+            "errors": sum(x["errors"] for r in got["http"] for x in r),
+        }
     print(json.dumps(results, indent=2))
 
 

@@ -30,6 +30,9 @@ def child_exit(server, worker):
 
 
 def post_worker_init(worker):
+    from django.db import connections
+
     from sportel.core import warmup
 
     warmup.run()
+    connections.close_all()  # the warm-up's connection; request threads open their own

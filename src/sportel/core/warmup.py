@@ -22,10 +22,24 @@ def register(name: str, step: Callable[[], object]) -> None:
     _steps[name] = step
 
 
+def load_urls_and_catalogues() -> None:
+    """Django imports the URLconf (and with it every view) and each language's message
+    catalogue on the first request that needs them; do it now."""
+    from django.conf import settings
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    get_resolver().url_patterns  # noqa: B018 -- the property imports the URLconf
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            translation.gettext("Municipality")
+
+
+register("core.urls_and_catalogues", load_urls_and_catalogues)
+
+
 def run() -> dict[str, float]:
     """Run every registered step; returns milliseconds per step (failed steps are left out)."""
-    from django.db import connections
-
     took: dict[str, float] = {}
     for name, step in list(_steps.items()):
         started = time.perf_counter()
@@ -35,7 +49,5 @@ def run() -> dict[str, float]:
             logger.exception("warm-up step %s failed", name)
             continue
         took[name] = (time.perf_counter() - started) * 1000
-    # A connection opened here must not be shared with the request threads as it is.
-    connections.close_all()
     logger.info("warm-up done: %s", ", ".join(f"{k} {v:.0f} ms" for k, v in took.items()))
     return took

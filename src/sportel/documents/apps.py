@@ -16,6 +16,7 @@ class DocumentsConfig(AppConfig):
 
         core_warmup.register("documents.fonts", warmup.load_fonts)
         core_warmup.register("documents.seals", warmup.load_seals)
+        core_warmup.register("documents.sample_seal", warmup.seal_a_sample)
         core_warmup.register("documents.log_key", warmup.load_log_key)
 
         register_municipal_link(

@@ -122,6 +122,12 @@ def preload(municipalities) -> list[str]:
     return missing
 
 
+def loaded_seals() -> list[Seal]:
+    """The seals this process has loaded."""
+    with _lock:
+        return list(_signers.values())
+
+
 def forget_signers() -> None:
     """Drop the cached seals (after a key was installed or rotated)."""
     with _lock:
