@@ -55,6 +55,12 @@ class SealSource:
     from_env: bool
 
 
+def seal_path(slug: str) -> Path:
+    """Where this municipality's PKCS#12 is read from (no file is touched)."""
+    env_path = os.environ.get(env_name(slug, "P12"))
+    return Path(env_path) if env_path else keys_dir() / slug / "seal.p12"
+
+
 def seal_source(slug: str) -> SealSource:
     """Where this municipality's PKCS#12 lives and its passphrase (not yet read or checked)."""
     env_path = os.environ.get(env_name(slug, "P12"))

@@ -19,7 +19,7 @@ import os
 import threading
 from dataclasses import dataclass
 
-from .keys import SealKeyError, env_name, seal_source
+from .keys import SealKeyError, env_name, seal_path, seal_source
 from .pdf.certificate import SIGNATURE_FIELD
 
 _lock = threading.Lock()
@@ -94,17 +94,19 @@ def _stamp(path: str) -> tuple | None:
 def load_seal(municipality) -> Seal:
     """The municipality's seal, loaded once per process; SealKeyError with a clear message.
 
-    A key file replaced on disk (``sportel keys init --rotate``, a renewed certificate) is read
-    again on the next issuance: the cache checks the file's identity (one ``stat``), so the code
-    that writes keys needs no hook into this module.
+    A key file replaced on disk (``sportel keys init --rotate``, a renewed certificate) or a
+    different file configured is read on the next issuance: the cache checks the configured
+    path and the file's identity (one ``stat``), so the code that writes keys needs no hook
+    into this module.
     """
     slug = municipality.slug
+    path = str(seal_path(slug))
     seal = _signers.get(slug)
-    if seal is not None and seal.stamp == _stamp(seal.path):
+    if seal is not None and seal.path == path and seal.stamp == _stamp(path):
         return seal
     with _lock:
         seal = _signers.get(slug)
-        if seal is None or seal.stamp != _stamp(seal.path):
+        if seal is None or seal.path != path or seal.stamp != _stamp(path):
             seal = _load(municipality)
             _signers[slug] = seal
     return seal
