@@ -4,6 +4,7 @@ Each function checks the actor's permission (accounts.permissions), locks the ca
 one workflow edge through :func:`.history.move` and returns the caller's case refreshed.
 """
 
+import logging
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,8 +23,10 @@ from . import deadlines, workflow
 from .attachments import store_attachment
 from .history import append_event, audit_case, lock, move, refresh_caller
 from .identity import identity_refusal, is_applicant, require_proven_identity
-from .issuance import _issue
+from .issuance import discard_output, prepare_output, register_output
 from .models import AssignmentRule, Case, CaseEvent
+
+logger = logging.getLogger(__name__)
 
 # --- preconditions -------------------------------------------------------------------------------
 # Each returns None or the refusal to raise. The services below raise it under the row lock; the
@@ -329,13 +332,24 @@ def decide(case: Case, *, actor, approve: bool, reason: str = "", legal_basis: s
 
 
 def issue_document(case: Case, *, actor) -> Case:
-    """Issue the sealed output document of an approved case (once its fee is paid)."""
+    """Issue the sealed output document of an approved case (once its fee is paid).
+
+    Rendered and sealed before the case is locked; registered in the case's transaction only
+    if the case may still be issued (a second click finds it issued and its file is discarded).
+    """
     role = require(actor, case.municipality, "cases.process")
-    with transaction.atomic():
-        locked = lock(case)
-        workflow.next_state(locked.status, "issue_document")
-        _refuse(may_issue(locked))
-        _issue(locked, actor=actor, role=role)
+    workflow.next_state(case.status, "issue_document")
+    _refuse(may_issue(case))  # refuse early, before any work; checked again under the lock
+    prepared = prepare_output(case)
+    try:
+        with transaction.atomic():
+            locked = lock(case)
+            workflow.next_state(locked.status, "issue_document")
+            _refuse(may_issue(locked))
+            register_output(locked, prepared, actor=actor, role=role)
+    except Exception:
+        discard_output(prepared)
+        raise
     return refresh_caller(case, locked)
 
 
@@ -391,16 +405,46 @@ def mark_fee_paid(case: Case, *, actor, receipt: str = "") -> Case:
         locked.save(update_fields=["fee_paid", "fee_paid_by", "fee_paid_at"])
         audit_case(locked, "fee_paid", actor=actor, role=role, data={"fee": str(locked.fee_due)})
         version = locked.service_version
-        if (
+        issue_now = (
             version.instant
             and locked.status == workflow.APPROVED
             and version.output_document_type
             and locked.events.filter(action="auto_approve").exists()
-        ):
-            # The clerk's taking of the fee issues the document: the clerk acted, not "the system".
-            _issue(locked, actor=actor, role=role)
+        )
+    refresh_caller(case, locked)
+    if issue_now:
+        _issue_paid_instant(case, locked, actor=actor, role=role)
+        case.refresh_from_db()
+    return case
+
+
+def _issue_paid_instant(case: Case, paid: Case, *, actor, role: str = "") -> None:
+    """The document of an instant case whose fee was just paid, prepared outside the fee's
+    transaction; if it cannot be issued the fee stays recorded and a note tells the staff. The
+    clerk whose taking of the fee set it off issues and closes, not "the system"."""
+    prepared = None
+    try:
+        prepared = prepare_output(paid)
+        with transaction.atomic():
+            locked = lock(case)
+            if locked.status != workflow.APPROVED or locked.document_code:
+                discard_output(prepared)  # issued or changed meanwhile
+                return
+            register_output(locked, prepared, actor=actor, role=role)
             move(locked, "close", actor=actor, role=role, update={"closed_at": timezone.now()})
-    return refresh_caller(case, locked)
+    except Exception as exc:
+        discard_output(prepared)
+        logger.exception("document of paid case %s could not be issued", case.pk)
+        with transaction.atomic():
+            append_event(
+                lock(case),
+                actor=None,
+                kind=CaseEvent.Kind.NOTE,
+                action="note",
+                visibility=CaseEvent.Visibility.INTERNAL,
+                text=f"automatic issuance after payment failed: {type(exc).__name__}",
+                data={"instant": False},
+            )
 
 
 # --- staff reads --------------------------------------------------------------------------------
