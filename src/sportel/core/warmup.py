@@ -3,8 +3,8 @@
 Apps register what they need loaded (the documents app: fonts, the PDF's constant objects, each
 municipality's seal key and certificate) from ``AppConfig.ready``; the gunicorn hook
 ``post_worker_init`` (``core/gunicorn_conf.py``) runs them in every worker before it accepts a
-connection, and ``sportel warm-up`` runs them by hand. A failing step is logged and skipped: a
-worker that cannot preload still serves, and pays the cost on first use as before.
+connection. A failing step is logged and skipped: a worker that cannot preload still serves,
+and pays the cost on first use as before.
 """
 
 from __future__ import annotations
