@@ -27,12 +27,11 @@ def load_urls_and_catalogues() -> None:
     catalogue on the first request that needs them; do it now."""
     from django.conf import settings
     from django.urls import get_resolver
-    from django.utils import translation
+    from django.utils.translation import trans_real
 
     get_resolver().url_patterns  # noqa: B018 -- the property imports the URLconf
     for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            translation.gettext("Municipality")
+        trans_real.translation(code)  # reads and merges every app's catalogue for the language
 
 
 register("core.urls_and_catalogues", load_urls_and_catalogues)
