@@ -3,8 +3,8 @@
 Apps register what they need loaded (the documents app: fonts, the PDF's constant objects, each
 municipality's seal key and certificate) from ``AppConfig.ready``; the gunicorn hook
 ``post_worker_init`` (``core/gunicorn_conf.py``) runs them in every worker before it accepts a
-connection, and ``sportel warm-up`` runs them by hand. A failing step is logged and skipped: a
-worker that cannot preload still serves, and pays the cost on first use as before.
+connection. A failing step is logged and skipped: a worker that cannot preload still serves,
+and pays the cost on first use as before.
 """
 
 from __future__ import annotations
@@ -27,12 +27,11 @@ def load_urls_and_catalogues() -> None:
     catalogue on the first request that needs them; do it now."""
     from django.conf import settings
     from django.urls import get_resolver
-    from django.utils import translation
+    from django.utils.translation import trans_real
 
     get_resolver().url_patterns  # noqa: B018 -- the property imports the URLconf
     for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            translation.gettext("Municipality")
+        trans_real.translation(code)  # reads and merges every app's catalogue for the language
 
 
 register("core.urls_and_catalogues", load_urls_and_catalogues)
