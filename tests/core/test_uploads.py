@@ -135,3 +135,16 @@ def test_a_file_is_named_by_what_it_is(sent, content, stored):
         Image.new("RGB", (4, 4), "white").save(out, format=content.upper())
         data = out.getvalue()
     assert check_upload(SimpleUploadedFile(sent, data)).name == stored
+
+
+def test_a_pdf_too_large_to_walk_is_refused_as_too_complex(monkeypatch):
+    from sportel.core import uploads
+
+    many = tuple(f"<< /N {n} >>" for n in range(60))
+    refs = " ".join(f"{4 + n} 0 R" for n in range(60))
+    document = pdf(catalog=f"/Extra [{refs}] ", objects=many)
+    assert check_upload(SimpleUploadedFile("big.pdf", document)).content_type == "application/pdf"
+    monkeypatch.setattr(uploads, "_MAX_PDF_OBJECTS", 50)
+    assert refusal("big.pdf", document) == (
+        "big.pdf is too complex to check; print it to a new PDF and send that."
+    )

@@ -283,12 +283,14 @@ def test_specialist_asks_for_information_and_the_citizen_answers_on_the_case_pag
 
 def test_citizen_withdraws_an_open_case(shkoder, citizen):
     case = submit(shkoder, citizen)
-    response = logged_in(citizen).post(
-        url("services:case-withdraw", number=case.number), {"reason": "x"}, follow=True
-    )
+    client = logged_in(citizen)
+    withdraw = url("services:case-withdraw", number=case.number)
+    assert withdraw in client.get(url("services:case", number=case.number)).content.decode()
+    response = client.post(withdraw, {"reason": "x"}, follow=True)
     assert Case.objects.get(pk=case.pk).status == workflow.WITHDRAWN
-    # The case page the citizen lands on says so.
+    # The case page the citizen lands on says so, and offers withdrawing no more.
     assert "Kërkesa juaj u tërhoq." in response.content.decode()
+    assert withdraw not in response.content.decode()
 
 
 def test_moving_home_asks_once_and_opens_every_case_with_one_consent(catalogue, citizen):

@@ -6,6 +6,7 @@ drops their metadata (EXIF GPS positions, camera serials).
 """
 
 import io
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -136,7 +137,11 @@ _ACTIVE_TYPES = frozenset(
     {"/JavaScript", "/Launch", "/EmbeddedFile", "/RichMedia", "/RichMediaExecute", "/ImportData"}
     | {"/GoToE"}
 )
-_MAX_PDF_OBJECTS = 200_000  # a bound on the walk; a scanned letter has a few hundred
+# Bounds on the walk. A scanned letter has a few dozen objects and a 100-page report a few
+# thousand; pyHanko parses an object stream again for each object read from it, so a crafted
+# file could make the walk slow: past either bound the file is refused as too complex.
+_MAX_PDF_OBJECTS = 50_000
+_PDF_SECONDS = 5.0
 
 
 def _check_pdf(name: str, content: bytes) -> None:
@@ -144,6 +149,11 @@ def _check_pdf(name: str, content: bytes) -> None:
     reason = _pdf_problem(content)
     if reason == "damaged":
         raise _refused(_("%(name)s is not a complete PDF file."), name=name)
+    if reason == "too complex":
+        raise _refused(
+            _("%(name)s is too complex to check; print it to a new PDF and send that."),
+            name=name,
+        )
     if reason == "encrypted":
         raise _refused(
             _("%(name)s is protected by a password; send it without the password."), name=name
@@ -160,7 +170,7 @@ def _check_pdf(name: str, content: bytes) -> None:
 
 
 def _pdf_problem(content: bytes) -> str | None:
-    """None for a clean PDF, else "damaged", "encrypted" or the active content found.
+    """None for a clean PDF, else "damaged", "encrypted", "too complex" or the active content.
 
     Parsed with pyHanko's reader (already needed for sealing; its stream decoding is bounded
     against compression bombs), never with a byte scan: names may be written with #-escapes
@@ -183,6 +193,7 @@ def _pdf_problem(content: bytes) -> str | None:
         seen: set[tuple[int, int]] = set()
         stack: list = [reader.trailer_view]
         visited = 0
+        deadline = time.monotonic() + _PDF_SECONDS
         while stack:
             obj = stack.pop()
             if isinstance(obj, generic.IndirectObject):
@@ -192,8 +203,8 @@ def _pdf_problem(content: bytes) -> str | None:
                 seen.add(key)
                 obj = obj.get_object()
             visited += 1
-            if visited > _MAX_PDF_OBJECTS:
-                return "damaged"
+            if visited > _MAX_PDF_OBJECTS or time.monotonic() > deadline:
+                return "too complex"
             if isinstance(obj, generic.DictionaryObject):  # streams too: their dictionary
                 for dict_key in obj:
                     if dict_key in _ACTIVE_KEYS:
