@@ -13,7 +13,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from sportel.core.calendar import local_today
 from sportel.core.models import AdministrativeUnit, AuditEntry, Municipality
 
-from . import deadlines, workflow
+from . import deadlines, search, workflow
 from .models import Application, Bundle, Case, CaseEvent, LifeEvent, ServiceType
 from .numbering import normalize_tracking_code
 
@@ -52,15 +52,19 @@ def service_by_code(municipality: Municipality, code: str) -> ServiceType | None
 
 
 def search_services(municipality: Municipality, text: str) -> QuerySet[ServiceType]:
-    """Services whose name or description (either language) contains ``text``."""
+    """Services whose name or description (either language) has every word of ``text``.
+
+    Accent- and case-insensitive, by stem (``search.py``): "vertetim", "certifikate",
+    "femije" and "takse" find "Vërtetim banimi", "Certifikatë familjare", "fëmijës" and
+    "taksat". Each query stem must begin a word of the version's folded ``search_text``;
+    the text is framed by spaces, so ``contains(" " + stem)`` is that test on both databases.
+    """
+    terms = search.query_terms(text)
     query = active_services(municipality)
-    for word in (text or "").split():
-        query = query.filter(
-            Q(current_version__name_sq__icontains=word)
-            | Q(current_version__name_en__icontains=word)
-            | Q(current_version__description_sq__icontains=word)
-            | Q(current_version__description_en__icontains=word)
-        )
+    if not terms:
+        return query.none() if (text or "").strip() else query
+    for term in terms:
+        query = query.filter(current_version__search_text__contains=" " + term)
     return query
 
 
@@ -125,7 +129,11 @@ class StatusStep:
 
 
 def status_steps(case: Case, language: str | None = None) -> list[StatusStep]:
-    """The service's ordered statuses, marking those the case has reached (for a timeline)."""
+    """The service's ordered statuses, marking those the case has reached (for a timeline).
+
+    A finished case shows only the steps it went through: a step it skipped (an instant
+    certificate is never "assigned") would read as something still to come.
+    """
     reached = set(
         CaseEvent.objects.filter(case=case)
         .exclude(to_status="")
@@ -141,7 +149,7 @@ def status_steps(case: Case, language: str | None = None) -> list[StatusStep]:
             code == case.status,
         )
         for code in codes
-        if code in reached or code not in (workflow.REJECTED, workflow.WITHDRAWN)
+        if code in reached or (case.is_open and code not in (workflow.REJECTED, workflow.WITHDRAWN))
     ]
 
 
@@ -225,9 +233,14 @@ def staff_queue(
 
 
 def count_by_deadline_state(municipality: Municipality, today: dt.date | None = None) -> dict:
-    """{on_time, due_soon, overdue} over open cases (for the staff home and monitoring)."""
+    """{on_time, due_soon, overdue, no_deadline} over open cases (staff home and monitoring)."""
     today = today or local_today()
-    counts = {deadlines.ON_TIME: 0, deadlines.DUE_SOON: 0, deadlines.OVERDUE: 0}
+    counts = {
+        deadlines.ON_TIME: 0,
+        deadlines.DUE_SOON: 0,
+        deadlines.OVERDUE: 0,
+        deadlines.NO_DEADLINE: 0,
+    }
     for case in (
         staff_queue(municipality)
         .select_related(None)
