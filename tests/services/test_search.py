@@ -103,3 +103,10 @@ def test_the_search_hint_examples_all_find_something(shkoder_catalogue, client):
         words = hint.split(":", 1)[1].strip(" .").split(", ")
         for word in words:
             assert codes(shkoder_catalogue, word), (language, word)
+
+
+def test_the_catalogue_page_lists_name_matches_before_passing_mentions(shkoder_catalogue, client):
+    page = client.get(url("services:catalogue"), {"q": "vertetim"}).content.decode()
+    results = page.split('id="results"', 1)[1]
+    # The taxi licence only mentions a clearance certificate among its documents.
+    assert results.index("Vërtetim banimi") < results.index("taksi")

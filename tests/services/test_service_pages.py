@@ -88,6 +88,9 @@ def test_a_service_filed_only_on_e_albania_links_there_instead_of_log_in(catalog
     assert "Log in to apply" not in page
     assert 'href="https://e-albania.al/eAlbaniaServices/UseService.aspx?service_code=6093"' in page
     assert "Apply on e-Albania" in page
+    # Its fee is paid there, not at a counter here.
+    assert "counter" not in fee_cell(page, "service-fee")
+    assert 'id="fee-note"' not in page
     page = page_of(logged_in(citizen), url("services:service", code="building-permit-review"))
     assert "Fillo tani" not in page and "Start now" not in page
     response = logged_in(citizen).get(url("services:apply", code="building-permit-review"))
@@ -108,7 +111,7 @@ def test_a_fee_reads_the_same_from_service_page_to_staff_case(
     assert "paid at the one-stop-shop counter" in page
     assert "As soon as you have paid the fee at the one-stop-shop counter" in page
     catalogue_page = page_of(client, url("services:catalogue"), "en")
-    assert "Instant once paid at the counter" in catalogue_page
+    assert "Instant after payment" in catalogue_page
 
     case = submit(catalogue, citizen, "family-certificate")
     assert case.fee_due == 50 and not case.document_code

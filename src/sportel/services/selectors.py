@@ -68,6 +68,19 @@ def search_services(municipality: Municipality, text: str) -> QuerySet[ServiceTy
     return query
 
 
+def names_first(services: list[ServiceType], text: str) -> list[ServiceType]:
+    """Search results with the services whose *name* has every word first, otherwise in the
+    catalogue's order (a description's passing mention comes after)."""
+    terms = search.query_terms(text)
+
+    def in_name(service: ServiceType) -> bool:
+        version = service.current_version
+        name = search.document(version.name_sq, version.name_en)
+        return all(" " + term in name for term in terms)
+
+    return sorted(services, key=lambda service: not in_name(service))
+
+
 # --- the applicant's side ----------------------------------------------------------------------
 
 

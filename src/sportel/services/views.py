@@ -163,7 +163,8 @@ def catalogue(request, municipality_slug: str, channel: str = Channel.ONLINE):
             events.append({"event": event, "services": shown})
     results = None
     if query:
-        results = [s for s in selectors.search_services(municipality, query) if s.pk in offered]
+        found = [s for s in selectors.search_services(municipality, query) if s.pk in offered]
+        results = selectors.names_first(found, query)
     return render(
         request,
         "services/catalogue.html",
