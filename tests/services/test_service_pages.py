@@ -302,3 +302,24 @@ def test_a_wrong_check_letter_at_the_counter_points_to_the_override(
     text = page.content.decode()
     assert "tick “The number is correct as on the card”" in text
     assert "The number is correct as on the card" in text
+
+
+def test_the_sources_note_is_on_the_administrators_version_page(catalogue, verified_client):
+    from sportel.accounts.models import User
+    from sportel.services.models import ServiceType
+
+    operator = User.objects.create_superuser(
+        "operator@test.sportel.al",
+        password="a-long-test-password",
+        email="operator@test.sportel.al",
+    )
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=operator, name="operator", confirmed=True)  # the admin's TOTP
+    version = ServiceType.objects.get(municipality=catalogue, code="archive-copy").current_version
+    client = verified_client(operator)
+    response = client.get(f"/admin/services/servicetypeversion/{version.pk}/change/")
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode()).casefold()
+    assert "burimet dhe shënimet e kërkimit" in page  # the field's label
+    assert "vkb 109/2019" in page
