@@ -85,6 +85,27 @@ def seed_core() -> None:
                 email=login,
                 user=user,
             )
+    _verify_demo_citizen()
+
+
+def _verify_demo_citizen() -> None:
+    """The demo citizen's identity was proven at Shkodër's counter, as a real one would be
+    (decision 0010): the clerk saw her identity card and she read out her account's code."""
+    from sportel.accounts import identity
+    from sportel.accounts.models import User
+    from sportel.core.models import Municipality
+
+    citizen = User.objects.get(username=DEMO_USERS[0][0])
+    if citizen.nid_verified:
+        return
+    identity.verify_at_counter(
+        Municipality.objects.get(slug="shkoder"),
+        clerk=User.objects.get(username=DEMO_USERS[1][0]),
+        code=identity.new_counter_code(citizen),
+        nid=DEMO_CITIZEN_NID,
+        document="id_card",
+        document_seen=True,
+    )
 
 
 def seed_all() -> None:

@@ -162,8 +162,27 @@ def test_eid_login_reuses_the_account_with_the_same_email(
     assert User.objects.count() == 1
     existing.refresh_from_db()
     assert existing.nid == CITIZEN["nid"] and existing.nid_verified
+    assert existing.nid_verified_via == "eid"
     assert existing.confirmed_at is not None  # the eID identified the person
     assert existing.full_name == "Vera S."  # what the citizen wrote is kept
+    # Whoever opened the unconfirmed account chose its password: it no longer logs in.
+    assert not existing.has_usable_password()
+
+
+def test_eid_never_reuses_an_account_proven_to_be_someone_else(
+    transactional_db, live_server, eid_enabled
+):
+    other = UserFactory(
+        username="vera.shiroka@example.al",
+        confirmed_at="2026-01-01T00:00:00Z",
+        nid="J00101001A",
+        nid_verified=True,
+        nid_verified_via="counter",
+    )
+    log_in_with_eid(live_server, eid_enabled)
+    other.refresh_from_db()
+    assert other.nid == "J00101001A"
+    assert User.objects.filter(nid=CITIZEN["nid"], nid_verified=True).exclude(pk=other.pk).exists()
 
 
 def test_login_page_has_no_eid_button_when_it_is_not_configured(client):

@@ -31,6 +31,7 @@ class CitizenFactory(factory.django.DjangoModelFactory):
     full_name = factory.Sequence(lambda n: f"Qytetar Test{n}")
     nid = factory.LazyFunction(new_nid)
     nid_verified = True
+    nid_verified_via = "eid"
     language = "sq"
     confirmed_at = factory.LazyFunction(timezone.now)
     password = factory.django.Password("a-long-test-password")

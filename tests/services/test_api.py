@@ -115,7 +115,12 @@ def test_invalid_nid_at_the_counter_is_a_clear_400(client, catalogue, clerk):
             "service": "tax-clearance-certificate",
             "data": {"purpose": "x"},
             "channel": "counter",
-            "walk_in": {"nid": "123", "first_name": "Gjon", "last_name": "Leka"},
+            "walk_in": {
+                "nid": "123",
+                "first_name": "Gjon",
+                "last_name": "Leka",
+                "identity_document": "id_card",
+            },
         },
         **{"Accept-Language": "en"},
     )
@@ -348,7 +353,12 @@ def test_lezhe_staff_get_403_on_every_shkoder_case_endpoint(
                     "service": "tax-clearance-certificate",
                     "data": {"purpose": "x"},
                     "channel": "counter",
-                    "walk_in": {"nid": "H85412037N", "first_name": "G", "last_name": "L"},
+                    "walk_in": {
+                        "nid": "H85412037N",
+                        "first_name": "G",
+                        "last_name": "L",
+                        "identity_document": "id_card",
+                    },
                 },
             ),
         ]

@@ -67,7 +67,13 @@ def test_the_sources_note_is_kept_for_staff_on_the_counter_page(catalogue, clerk
     nid = with_check_letter("I05101990")
     client.post(
         url("services-staff:counter"),
-        {"nid": nid, "first_name": "Gjon", "last_name": "Leka", "language": "sq"},
+        {
+            "nid": nid,
+            "first_name": "Gjon",
+            "last_name": "Leka",
+            "language": "sq",
+            "identity_document": "id_card",
+        },
     )
     page = client.get(url("services-staff:counter-apply", code="archive-copy")).content.decode()
     assert 'id="sources-note"' in page and "VKB 109/2019" in page
@@ -195,6 +201,7 @@ def test_a_same_day_deadline_reads_the_same_on_the_public_page_and_the_counter(
             "first_name": "Agim",
             "last_name": "Berisha",
             "language": "sq",
+            "identity_document": "id_card",
         },
     )
     counter = page_of(staff, url("services-staff:counter-apply", code="burial-permit"), "en")
@@ -297,7 +304,8 @@ def test_a_wrong_check_letter_at_the_counter_points_to_the_override(
     nid = with_check_letter("I05101992")
     wrong = nid[:9] + ("A" if nid[9] != "A" else "B")
     page = verified_client(clerk).post(
-        "/en" + url("services-staff:counter"), {"nid": wrong, "language": "sq"}
+        "/en" + url("services-staff:counter"),
+        {"nid": wrong, "language": "sq", "identity_document": "id_card"},
     )
     text = page.content.decode()
     assert "tick “The number is correct as on the card”" in text

@@ -157,7 +157,13 @@ def test_a_business_service_needs_a_nipt(shkoder, citizen):
 # --- counter -----------------------------------------------------------------------------------
 
 
-WALK_IN = {"nid": "H85412037N", "first_name": "Gjon", "last_name": "Leka", "phone": "+355691234567"}
+WALK_IN = {
+    "nid": "H85412037N",
+    "first_name": "Gjon",
+    "last_name": "Leka",
+    "phone": "+355691234567",
+    "identity_document": "id_card",
+}
 
 
 def test_clerk_files_for_a_walk_in_identified_by_nid(shkoder, catalogue, clerk):
@@ -367,12 +373,12 @@ def test_at_the_counter_a_paid_instant_certificate_is_issued_at_once(shkoder, ca
 
 
 def test_instant_check_failing_leaves_the_case_to_a_specialist(shkoder, catalogue):
-    # An account whose NID nobody verified, not yet in the municipality's register.
+    # An account whose NID nobody verified: a typed number is a claim (decision 0010).
     user = CitizenFactory(nid_verified=False)
     case = submit(shkoder, user, "residence-certificate")
     assert case.status == workflow.SUBMITTED
     note = case.events.get(action="note")
-    assert note.visibility == "internal" and "register" in note.text
+    assert note.visibility == "internal" and "identity not proven" in note.text
 
 
 def test_only_a_clerk_marks_a_fee_paid_and_only_once(shkoder, citizen, clerk, specialist):

@@ -334,18 +334,31 @@ def test_clerk_serves_a_walk_in_from_nid_to_printed_receipt_and_fee(
     client = verified_client(clerk)
     counter = url("services-staff:counter")
     # A malformed NID is refused with the reason.
-    page = client.post(counter, {"nid": "123", "language": "sq"}).content.decode()
+    page = client.post(
+        counter, {"nid": "123", "language": "sq", "identity_document": "id_card"}
+    ).content.decode()
     assert "10 karaktere" in page or "10 characters" in page
     # A wrong check letter is a warning the clerk must confirm.
     nid = with_check_letter("I05101999")
     wrong = nid[:9] + ("A" if nid[9] != "A" else "B")
-    page = client.post(counter, {"nid": wrong, "language": "sq"}).content.decode()
+    page = client.post(
+        counter, {"nid": wrong, "language": "sq", "identity_document": "id_card"}
+    ).content.decode()
     assert "confirm_check_letter" in page
     # Unknown person: names needed, then registered.
-    page = client.post(counter, {"nid": nid, "language": "sq"}).content.decode()
+    page = client.post(
+        counter, {"nid": nid, "language": "sq", "identity_document": "id_card"}
+    ).content.decode()
     assert "emrin" in page or "first and last name" in page
     response = client.post(
-        counter, {"nid": nid, "first_name": "Gjon", "last_name": "Leka", "language": "sq"}
+        counter,
+        {
+            "nid": nid,
+            "first_name": "Gjon",
+            "last_name": "Leka",
+            "language": "sq",
+            "identity_document": "id_card",
+        },
     )
     assert response.url == url("services-staff:counter-services")
     assert Person.objects.filter(municipality=catalogue, nid=nid).exists()
@@ -383,6 +396,7 @@ def test_walk_in_with_a_confirmed_wrong_check_letter_is_registered_as_overridden
         {
             "nid": wrong,
             "confirm_check_letter": "on",
+            "identity_document": "id_card",
             "first_name": "Ana",
             "last_name": "Gjini",
             "language": "en",

@@ -31,6 +31,34 @@ def staff_home(municipality, ctx):
     )
 
 
+@tenant_route(
+    "accounts: a clerk verifies a resident's identity",
+    url_names=("staff:verify-identity",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def accounts_verify_identity(municipality, ctx):
+    from sportel.accounts import identity
+    from sportel.accounts.models import User
+    from sportel.core.identifiers import with_check_letter
+
+    user = User.objects.create_user(
+        f"resident.{User.objects.count()}@test.sportel.al", "x", confirmed_at="2026-01-01T00:00Z"
+    )
+    code = identity.new_counter_code(user)
+    return Probe(
+        url=reverse("staff:verify-identity", kwargs={"municipality_slug": municipality.slug}),
+        method="POST",
+        data={
+            "code": code,
+            "nid": with_check_letter("I05101996"),
+            "document": "id_card",
+            "document_seen": "on",
+        },
+        state=lambda: User.objects.get(pk=user.pk).nid_verified,
+    )
+
+
 # --- documents: staff monitoring, a document's page, revoke and re-issue ------------------------
 def _document(municipality):
     from tests.documents.factories import registered_document
@@ -160,7 +188,13 @@ def services_counter_register(municipality, ctx):
     return Probe(
         url=reverse("services-staff:counter", kwargs={"municipality_slug": municipality.slug}),
         method="POST",
-        data={"nid": nid, "first_name": "Gjon", "last_name": "Leka", "language": "sq"},
+        data={
+            "nid": nid,
+            "first_name": "Gjon",
+            "last_name": "Leka",
+            "language": "sq",
+            "identity_document": "id_card",
+        },
         state=lambda: Person.objects.filter(municipality=municipality, nid=nid).count(),
     )
 
@@ -383,7 +417,12 @@ def services_api_counter(municipality, ctx):
             "service": "tax-clearance-certificate",
             "data": {"purpose": "Tender"},
             "channel": "counter",
-            "walk_in": {"nid": "H85412037N", "first_name": "Gjon", "last_name": "Leka"},
+            "walk_in": {
+                "nid": "H85412037N",
+                "first_name": "Gjon",
+                "last_name": "Leka",
+                "identity_document": "id_card",
+            },
         },
         state=lambda: Case.objects.filter(municipality=municipality).count(),
     )

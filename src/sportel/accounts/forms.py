@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sportel.core.models import Language
 
+from .models import IdentityVerification
+
 CONTACT_HELP = _("Your email address, or your mobile number (for example 069 123 4567).")
 
 
@@ -129,4 +131,36 @@ class OtpForm(forms.Form):
         label=_("Code from your authenticator app"),
         max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class IdentityCheckForm(forms.Form):
+    """The clerk's form: the resident's account code, and what the clerk saw on the document."""
+
+    code = forms.CharField(
+        label=_("Code shown on the resident's account page"),
+        max_length=12,
+        help_text=_("Eight letters and digits, for example KQ7M-3XPA."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    nid = forms.CharField(
+        label=_("Personal number (NID) on the identity document"),
+        max_length=14,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    document = forms.ChoiceField(
+        label=_("Identity document you saw"),
+        choices=IdentityVerification.Document.choices,
+        widget=forms.RadioSelect,
+    )
+    document_seen = forms.BooleanField(
+        label=_(
+            "I saw this identity document, it is valid, and the person in front of me is the "
+            "person it shows"
+        ),
+        required=False,
+    )
+    override_check = forms.BooleanField(
+        label=_("The number is correct as printed on the document"),
+        required=False,
     )

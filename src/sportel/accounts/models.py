@@ -44,13 +44,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("personal number"),
         max_length=10,
         blank=True,
-        help_text=_("Linked by the citizen, or asserted by the national eID."),
+        help_text=_(
+            "Typed by the citizen (a claim), or proven by the national eID or at the counter."
+        ),
     )
     nid_verified = models.BooleanField(
         _("personal number verified"),
         default=False,
-        help_text=_("True when the national eID asserted the number."),
+        help_text=_(
+            "True only when the national eID asserted the number or a clerk saw the identity "
+            "document (accounts/identity.py); never for a number the account typed."
+        ),
     )
+    nid_verified_via = models.CharField(_("verified by"), max_length=10, blank=True, default="")
+    nid_verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, default=Language.SQ
     )
@@ -145,3 +152,58 @@ class ConfirmationSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.channel} {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdentityVerification(models.Model):
+    """One proof of an account's identity (append-only): the eID's assertion, or a clerk who
+    saw the identity document at the counter. The latest row is the account's current proof."""
+
+    class Method(models.TextChoices):
+        EID = "eid", _("the national eID")
+        COUNTER = "counter", _("a clerk at the counter, with the identity document")
+
+    class Document(models.TextChoices):
+        ID_CARD = "id_card", _("Identity card")
+        PASSPORT = "passport", _("Passport")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_verifications")
+    nid = models.CharField(_("personal number"), max_length=10)
+    method = models.CharField(_("how"), max_length=10, choices=Method.choices)
+    verified_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="identity_verifications_made",
+        verbose_name=_("clerk"),
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    document = models.CharField(
+        _("document seen"), max_length=10, choices=Document.choices, blank=True
+    )
+    check_letter_overridden = models.BooleanField(default=False)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "at"])]
+        verbose_name = _("identity verification")
+        verbose_name_plural = _("identity verifications")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.method} {self.at:%Y-%m-%d}"
+
+
+class IdentityCheckCode(models.Model):
+    """A one-time code shown on the resident's account page and read out to the clerk, so the
+    clerk verifies the account of the person in front of them. Only the hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.created_at:%Y-%m-%d %H:%M}"

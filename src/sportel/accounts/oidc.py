@@ -2,18 +2,21 @@
 
 mozilla-django-oidc runs the code flow (state, nonce, PKCE, ID-token signature against the
 provider's JWKS); this backend maps the claims onto a Sportel account. The personal-number claim
-(``OIDC_NID_CLAIM``, ``nid`` by default) is trusted: it sets ``nid`` with ``nid_verified``.
-An existing account with the same verified NID or the same email is reused, never duplicated.
+(``OIDC_NID_CLAIM``, ``nid`` by default) is trusted: it proves the account's NID
+(``identity.record_eid``). An existing account with the same verified NID, or a *confirmed*
+account with the same email or phone that is not proven to be someone else, is reused.
 """
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from sportel.core import audit
 from sportel.core.identifiers import check_identifier
 
+from . import identity
 from .models import User
 from .normalize import is_phone, login_identifier
 
@@ -47,12 +50,19 @@ class EIDBackend(OIDCAuthenticationBackend):
                 return by_nid
         email, phone = self._contacts(claims)
         # The account whose login is this email or phone first; then one that only lists it.
+        # An account already proven to be someone else is never reused. An unconfirmed account
+        # with this address is reused, but update_user takes it over (its password stops
+        # working): signing up with someone's address proves nothing, and the eID must never
+        # hand its assertion to an account an attacker opened in advance.
+        candidates = User.objects.all()
+        if nid:
+            candidates = candidates.exclude(Q(nid_verified=True) & ~Q(nid=nid))
         logins = [value for value in (email, phone) if value]
-        by_login = User.objects.filter(username__in=logins).order_by("pk")[:1]
+        by_login = candidates.filter(username__in=logins).order_by("pk")[:1]
         if by_login:
             return by_login
         if email:
-            return User.objects.filter(email__iexact=email)
+            return candidates.filter(email__iexact=email).order_by("pk")[:1]
         return User.objects.none()
 
     def describe_user_by_claims(self, claims) -> str:
@@ -63,16 +73,19 @@ class EIDBackend(OIDCAuthenticationBackend):
         email, phone = self._contacts(claims)
         nid = self._nid(claims)
         username = email or phone or f"eid:{nid or claims['sub']}"
+        if User.objects.filter(username=username).exists():
+            # That login belongs to an account proven to be someone else (see above).
+            username = f"eid:{nid or claims['sub']}"
         user = User.objects.create_user(
             username,
             None,
             email=email,
             phone=phone,
             full_name=(claims.get("name") or "").strip()[:200],
-            nid=nid,
-            nid_verified=bool(nid),
             confirmed_at=timezone.now(),
         )
+        if nid:
+            identity.record_eid(user, nid)
         audit.record(
             "account.sign_up",
             actor=user,
@@ -86,16 +99,20 @@ class EIDBackend(OIDCAuthenticationBackend):
     def update_user(self, user, claims):
         nid = self._nid(claims)
         changed = []
-        if nid and (user.nid != nid or not user.nid_verified):
-            user.nid, user.nid_verified = nid, True
+        if nid and (user.nid != nid or user.nid_verified_via != "eid"):
+            identity.record_eid(user, nid)
+            user.refresh_from_db()
             changed += ["nid", "nid_verified"]
         if not user.full_name and claims.get("name"):
             user.full_name = claims["name"].strip()[:200]
             changed.append("full_name")
         if user.confirmed_at is None:
             # The national eID has identified the person: that is stronger than our own link.
+            # Whoever opened this unconfirmed account and chose its password may not be this
+            # person: the password stops working (and with it every session opened with it).
             user.confirmed_at = timezone.now()
-            changed.append("confirmed_at")
+            user.set_unusable_password()
+            changed += ["confirmed_at", "password"]
         if changed:
             user.save(update_fields=changed)
             audit.record(

@@ -24,6 +24,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "people.read": frozenset({Role.CLERK, Role.SPECIALIST, Role.TAX_OFFICER, Role.MANAGER}),
     # The counter registers walk-ins; specialists correct records while processing cases.
     "people.write": frozenset({Role.CLERK, Role.SPECIALIST}),
+    # Proving a resident's identity needs the person and their identity document in front of
+    # you: only the counter does it (accounts/identity.py).
+    "people.verify": frozenset({Role.CLERK}),
     # Managers and administrators look at the audit log of their municipality.
     "audit.read": frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
     # Administrators configure the municipality (units, staff roles, later services and tariffs).

@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from . import views
+from . import identity_views, views
 
 app_name = "staff"
 
 urlpatterns = [
     path("", views.staff_home, name="home"),
+    path("identity/", identity_views.verify_identity, name="verify-identity"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import identity_views, views
 
 app_name = "accounts"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("confirm/resend/", views.resend, name="resend"),
     path("profile/", views.profile, name="profile"),
     path("nid/", views.link_nid, name="nid"),
+    path("identity/", identity_views.identity_page, name="identity"),
+    path("identity/code/", identity_views.identity_code, name="identity-code"),
     path("password/", views.password_change, name="password"),
     path("accesses/", views.accesses, name="accesses"),
 ]

@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
-from ninja import File, Header, Query, Router, Schema, Status
+from ninja import Field, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
@@ -310,6 +310,9 @@ class WalkInIn(Schema):
     nid: str
     first_name: str
     last_name: str
+    identity_document: Literal["id_card", "passport"] = Field(
+        ..., description="The identity document the clerk saw (decision 0010); required."
+    )
     email: str = ""
     phone: str = ""
     language: Literal["sq", "en"] | None = None

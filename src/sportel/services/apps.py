@@ -9,7 +9,10 @@ class ServicesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the catalogue and demo-case seeder with sportel.demo.
-        from . import catalogue  # noqa: F401
+        from . import (
+            catalogue,  # noqa: F401
+            identity,  # noqa: F401 -- attaches cases when an identity is proven
+        )
         from .web_links import register_links
 
         register_links()

@@ -161,7 +161,12 @@ def seed_catalogue(municipality, *, actor=None) -> int:
 
 # --- demo -----------------------------------------------------------------------------------------
 
-DEMO_WALK_IN = {"nid": "H85412037N", "first_name": "Gjon", "last_name": "Leka"}
+DEMO_WALK_IN = {
+    "nid": "H85412037N",
+    "first_name": "Gjon",
+    "last_name": "Leka",
+    "identity_document": "id_card",
+}
 
 
 @seeder

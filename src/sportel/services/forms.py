@@ -1,5 +1,5 @@
 """The fixed forms of the services pages (the application form itself comes from the service's
-JSON Schema through ``sportel.web.jsonforms``). They only parse input; the rules that decide
+JSON Schema through ``sportel.core.jsonforms``). They only parse input; the rules that decide
 whether an input is acceptable live in ``services.py`` and come back as ``ValidationError``s
 that :func:`add_service_errors` puts next to the field they name."""
 
@@ -11,6 +11,7 @@ from sportel.core.identifiers import check_identifier
 from sportel.web.forms import TelInput
 
 from . import workflow
+from .models import IdentityDocument
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -104,6 +105,16 @@ class WalkInForm(forms.Form):
         label=_("The number is correct as on the card"),
         help_text=_("Tick only when the identity card really shows this number."),
         required=False,
+    )
+    identity_document = forms.ChoiceField(
+        label=_("Identity document you saw"),
+        choices=IdentityDocument.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _(
+                "Say which identity document of the applicant you saw: identity card or passport."
+            )
+        },
     )
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)

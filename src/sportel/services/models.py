@@ -71,8 +71,18 @@ class AssuranceLevel(models.TextChoices):
     """eIDAS levels of assurance, mapped to what Sportel knows about an account."""
 
     LOW = "low", _("Low: a confirmed account")
-    SUBSTANTIAL = "substantial", _("Substantial: an account with a personal number")
+    SUBSTANTIAL = (
+        "substantial",
+        _("Substantial: identity proven by the national eID or at the counter"),
+    )
     HIGH = "high", _("High: identity asserted by the national eID")
+
+
+class IdentityDocument(models.TextChoices):
+    """What a clerk saw at the counter to know who the applicant is."""
+
+    ID_CARD = "id_card", _("identity card")
+    PASSPORT = "passport", _("passport")
 
 
 class Channel(models.TextChoices):
@@ -119,7 +129,7 @@ class ServiceTypeVersion(TenantScoped):
 
     ``statuses`` is the ordered list the applicant sees: ``[{"code": <workflow state>, "sq": ...,
     "en": ..., "notify": bool}]``; ``form_schema`` is a JSON Schema rendered by
-    ``sportel.web.jsonforms``; ``required_documents`` is ``[{"sq": ..., "en": ...}]``.
+    ``sportel.core.jsonforms``; ``required_documents`` is ``[{"sq": ..., "en": ...}]``.
     """
 
     service_type = models.ForeignKey(
@@ -475,6 +485,13 @@ class Case(TenantScoped):
         blank=True,
         related_name="+",
         help_text=_("The clerk who filed it at the counter."),
+    )
+    identity_document = models.CharField(
+        _("identity document seen"),
+        max_length=10,
+        blank=True,
+        choices=IdentityDocument.choices,
+        help_text=_("At the counter: the document the clerk saw (decision 0010)."),
     )
     applicant_person = models.ForeignKey(
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"

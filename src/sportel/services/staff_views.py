@@ -37,6 +37,7 @@ from .forms import (
     WalkInForm,
     add_service_errors,
 )
+from .identity import identity_summary
 from .models import ApplicantKind, Case, Channel
 from .views import (
     answer_summary,
@@ -125,6 +126,7 @@ def counter(request, municipality_slug: str):
                             "last_name": person.last_name,
                             "language": data["language"] or person.preferred_language,
                             "override": bool(data["confirm_check_letter"]),
+                            "identity_document": data["identity_document"],
                             "email": data.get("email") or "",
                             "phone": data.get("phone") or "",
                         },
@@ -365,6 +367,7 @@ def _case_file(request, case, *, bound=None, status=200):
             "state": case.deadline_state(),
             "status_label": workflow.state_label(case.status),
             "document": web_selectors.issued_document(case),
+            "identity": identity_summary(case),
         },
         status=status,
     )

@@ -12,7 +12,8 @@ from sportel.accounts.roles import roles_with
 from sportel.core import audit
 from sportel.core.models import Municipality, Person
 
-from . import selectors, services
+from . import selectors
+from .identity import _check_assurance
 from .models import Application, Attachment, Bundle, Case, ServiceType, ServiceTypeVersion
 
 
@@ -32,7 +33,7 @@ def assurance_problem(user, version: ServiceTypeVersion) -> str | None:
         return None
     try:
         # The rule lives in the services module; the page only shows it before the form.
-        services._check_assurance(user, version.assurance_level)
+        _check_assurance(user, version.assurance_level)
     except ValidationError as exc:
         return " ".join(exc.messages)
     return None

@@ -19,7 +19,7 @@ def fill_search_text(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('services', '0002_queue_partial_indexes'),
+        ("services", "0003_case_identity_document"),
     ]
 
     operations = [

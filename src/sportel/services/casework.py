@@ -1,0 +1,407 @@
+"""What staff (and the applicant) do to an open case, and the audited staff read of one.
+
+Each function checks the actor's permission (accounts.permissions), locks the case row, applies
+one workflow edge through :func:`.history.move` and returns the caller's case refreshed.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sportel.accounts.permissions import has_permission, require
+from sportel.core import audit
+from sportel.core.calendar import local_today
+from sportel.core.models import Municipality
+from sportel.core.uploads import check_upload
+
+from . import deadlines, workflow
+from .attachments import store_attachment
+from .history import append_event, audit_case, lock, move, refresh_caller
+from .identity import is_applicant, require_proven_identity
+from .issuance import _issue
+from .models import AssignmentRule, Case, CaseEvent
+
+
+def _check_assignee(municipality: Municipality, assignee) -> None:
+    if assignee is None or not has_permission(assignee, municipality, "cases.process"):
+        raise ValidationError(
+            {"assignee": _("Cases can only be assigned to a specialist of this municipality.")}
+        )
+
+
+def assign(case: Case, *, actor, assignee, note: str = "") -> Case:
+    """Assign (or reassign) the case to a specialist of its municipality."""
+    role = require(actor, case.municipality, "cases.assign")
+    _check_assignee(case.municipality, assignee)
+    with transaction.atomic():
+        locked = lock(case)
+        move(
+            locked,
+            "assign",
+            actor=actor,
+            role=role,
+            kind=CaseEvent.Kind.ASSIGNMENT,
+            visibility=CaseEvent.Visibility.INTERNAL,
+            text=note,
+            data={"assignee": assignee.pk},
+            update={"assignee": assignee},
+        )
+    return refresh_caller(case, locked)
+
+
+def matching_rule(case: Case) -> AssignmentRule | None:
+    """The rule for the case's service and unit, else the service's default rule."""
+    rules = AssignmentRule.objects.filter(
+        municipality_id=case.municipality_id, service_type_id=case.service_type_id
+    ).select_related("assignee")
+    if not case.unit_id:
+        return rules.filter(unit__isnull=True).first()
+    # One statement: the unit's own rule sorts before the service's default rule.
+    return (
+        rules.filter(Q(unit_id=case.unit_id) | Q(unit__isnull=True))
+        .order_by(F("unit_id").asc(nulls_last=True))
+        .first()
+    )
+
+
+def _assign_by_rule(case: Case) -> None:
+    rule = matching_rule(case)
+    if rule is None or not has_permission(rule.assignee, case.municipality, "cases.process"):
+        return
+    move(
+        case,
+        "assign",
+        actor=None,
+        kind=CaseEvent.Kind.ASSIGNMENT,
+        visibility=CaseEvent.Visibility.INTERNAL,
+        data={"assignee": rule.assignee_id, "rule": rule.pk},
+        update={"assignee": rule.assignee},
+    )
+
+
+def assign_by_rule(case: Case, *, actor=None) -> Case:
+    """Assign by the service's AssignmentRule (per administrative unit); no rule, no change."""
+    if actor is not None:
+        require(actor, case.municipality, "cases.assign")
+    with transaction.atomic():
+        locked = lock(case)
+        _assign_by_rule(locked)
+    return refresh_caller(case, locked)
+
+
+def start_work(case: Case, *, actor) -> Case:
+    """The assignee opens the file: assigned → in progress."""
+    role = require(actor, case.municipality, "cases.process")
+    with transaction.atomic():
+        locked = lock(case)
+        taking_over = locked.status == workflow.ASSIGNED and locked.assignee_id != actor.pk
+        if taking_over and not has_permission(actor, case.municipality, "cases.assign"):
+            raise PermissionDenied(_("This case is assigned to someone else."))
+        move(
+            locked,
+            "start",
+            actor=actor,
+            role=role,
+            update={"assignee": locked.assignee or actor},
+        )
+    return refresh_caller(case, locked)
+
+
+def request_info(case: Case, *, actor, message: str) -> Case:
+    """Ask the applicant for more: the clock stops until they answer."""
+    role = require(actor, case.municipality, "cases.process")
+    if not (message or "").strip():
+        raise ValidationError({"message": _("Say what the applicant must provide.")})
+    with transaction.atomic():
+        locked = lock(case)
+        workflow.next_state(locked.status, "request_info")
+        if not locked.service_version.suspension_allowed:
+            raise ValidationError(_("This service cannot be suspended."), code="not_allowed")
+        move(
+            locked,
+            "request_info",
+            actor=actor,
+            role=role,
+            kind=CaseEvent.Kind.SUSPENSION,
+            text=message.strip(),
+            update={"suspended_since": local_today()},
+        )
+    return refresh_caller(case, locked)
+
+
+def answer_info(case: Case, *, actor, message: str, uploads: Iterable = ()) -> Case:
+    """The applicant (or the clerk on their behalf) answers: the clock runs again, both ends
+    pushed by the working days it stood still."""
+    counter_role = ""
+    if not is_applicant(actor, case):
+        counter_role = require(actor, case.municipality, "cases.counter")
+    if not (message or "").strip() and not uploads:
+        raise ValidationError({"message": _("Write an answer or attach a file.")})
+    checked = [check_upload(upload) for upload in uploads]
+    with transaction.atomic():
+        locked = lock(case)
+        workflow.next_state(locked.status, "answer_info")
+        days = deadlines.suspended_working_days(locked.suspended_since, local_today())
+        stored = [store_attachment(locked.application, c, actor=actor) for c in checked]
+        move(
+            locked,
+            "answer_info",
+            actor=actor,
+            role=counter_role,
+            kind=CaseEvent.Kind.RESUMPTION,
+            text=(message or "").strip(),
+            data={"suspended_days": days, "attachments": [a.pk for a in stored]},
+            update={
+                "suspended_since": None,
+                "suspended_days": locked.suspended_days + days,
+                "planned_end": deadlines.push(locked.planned_end, days),
+                "legal_end": deadlines.push(locked.legal_end, days),
+            },
+        )
+    return refresh_caller(case, locked)
+
+
+def extend(case: Case, *, actor, days: int, reason: str) -> Case:
+    """Extend the legal deadline where the service allows it, within its maximum, with a reason."""
+    role = require(actor, case.municipality, "cases.process")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for the extension.")})
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if days <= 0:
+        raise ValidationError({"days": _("The extension must be at least one working day.")})
+    with transaction.atomic():
+        locked = lock(case)
+        workflow.next_state(locked.status, "extend")
+        version = locked.service_version
+        if not version.extension_allowed or locked.legal_end is None:
+            raise ValidationError(
+                _("This service's deadline cannot be extended."), code="not_allowed"
+            )
+        if locked.extension_days + days > version.max_extension_days:
+            raise ValidationError(
+                {
+                    "days": _("At most %(max)d working days of extension; %(left)d remain.")
+                    % {
+                        "max": version.max_extension_days,
+                        "left": version.max_extension_days - locked.extension_days,
+                    }
+                }
+            )
+        move(
+            locked,
+            "extend",
+            actor=actor,
+            role=role,
+            kind=CaseEvent.Kind.EXTENSION,
+            text=reason.strip(),
+            data={"days": days, "old_legal_end": locked.legal_end.isoformat()},
+            update={
+                "extension_days": locked.extension_days + days,
+                "legal_end": deadlines.push(locked.legal_end, days),
+            },
+        )
+    return refresh_caller(case, locked)
+
+
+def add_note(case: Case, *, actor, text: str, public: bool = False) -> CaseEvent:
+    """An internal note for colleagues, or a public one the applicant sees in the timeline."""
+    role = require(actor, case.municipality, "cases.note")
+    if not (text or "").strip():
+        raise ValidationError({"text": _("The note is empty.")})
+    with transaction.atomic():
+        locked = lock(case)
+        event = append_event(
+            locked,
+            actor=actor,
+            kind=CaseEvent.Kind.NOTE,
+            action="note",
+            visibility=CaseEvent.Visibility.PUBLIC if public else CaseEvent.Visibility.INTERNAL,
+            text=text.strip(),
+        )
+        audit_case(locked, "note", actor=actor, role=role, data={"public": public})
+    return event
+
+
+def decide(case: Case, *, actor, approve: bool, reason: str = "", legal_basis: str = "") -> Case:
+    """Approve, or reject with the legal reason the applicant is told."""
+    role = require(actor, case.municipality, "cases.process")
+    if not approve and not ((reason or "").strip() and (legal_basis or "").strip()):
+        raise ValidationError(
+            {
+                "reason": _("A rejection needs its reason and its legal basis."),
+            }
+        )
+    action = "approve" if approve else "reject"
+    with transaction.atomic():
+        locked = lock(case)
+        if approve:
+            require_proven_identity(locked)
+        move(
+            locked,
+            action,
+            actor=actor,
+            role=role,
+            kind=CaseEvent.Kind.DECISION,
+            text=(reason or "").strip(),
+            data={"decision": "approved" if approve else "rejected", "legal_basis": legal_basis},
+            update={
+                "decision": "approved" if approve else "rejected",
+                "decided_at": timezone.now(),
+            },
+        )
+    return refresh_caller(case, locked)
+
+
+def issue_document(case: Case, *, actor) -> Case:
+    """Issue the sealed output document of an approved case (once its fee is paid)."""
+    role = require(actor, case.municipality, "cases.process")
+    with transaction.atomic():
+        locked = lock(case)
+        workflow.next_state(locked.status, "issue_document")
+        if not locked.service_version.output_document_type:
+            raise ValidationError(_("This service has no output document."), code="not_allowed")
+        if locked.fee_due and not locked.fee_paid:
+            raise ValidationError(
+                _("The fee must be paid before the document is issued."), code="fee_unpaid"
+            )
+        _issue(locked, actor=actor, role=role)
+    return refresh_caller(case, locked)
+
+
+def close(case: Case, *, actor) -> Case:
+    """Close a decided case (after its document, if the service has one)."""
+    role = require(actor, case.municipality, "cases.process")
+    with transaction.atomic():
+        locked = lock(case)
+        workflow.next_state(locked.status, "close")
+        if locked.status == workflow.APPROVED and locked.service_version.output_document_type:
+            raise ValidationError(
+                _("Issue the document before closing an approved case."), code="document_missing"
+            )
+        move(locked, "close", actor=actor, role=role, update={"closed_at": timezone.now()})
+    return refresh_caller(case, locked)
+
+
+def withdraw(case: Case, *, actor, reason: str = "") -> Case:
+    """The applicant (or the clerk for them) withdraws a case nothing has been decided on."""
+    role = ""
+    if not is_applicant(actor, case):
+        role = require(actor, case.municipality, "cases.counter")
+    with transaction.atomic():
+        locked = lock(case)
+        move(
+            locked,
+            "withdraw",
+            actor=actor,
+            role=role,
+            text=(reason or "").strip(),
+            update={"closed_at": timezone.now(), "suspended_since": None},
+        )
+    return refresh_caller(case, locked)
+
+
+def mark_fee_paid(case: Case, *, actor, receipt: str = "") -> Case:
+    """The clerk took the fee at the counter (until the revenue module takes payments).
+
+    An instant case that was waiting for its fee gets its document now.
+    """
+    role = require(actor, case.municipality, "cases.counter")
+    with transaction.atomic():
+        locked = lock(case)
+        if locked.status == workflow.WITHDRAWN:
+            raise ValidationError(_("This case was withdrawn."), code="not_allowed")
+        if not locked.fee_due:
+            raise ValidationError(_("This service has no fee."), code="no_fee")
+        if locked.fee_paid:
+            raise ValidationError(_("The fee is already marked as paid."), code="already_paid")
+        append_event(
+            locked,
+            actor=actor,
+            kind=CaseEvent.Kind.FEE,
+            action="fee_paid",
+            text=receipt,
+            data={"fee": str(locked.fee_due)},
+        )
+        locked.fee_paid = True
+        locked.fee_paid_by = actor
+        locked.fee_paid_at = timezone.now()
+        locked.save(update_fields=["fee_paid", "fee_paid_by", "fee_paid_at"])
+        audit_case(locked, "fee_paid", actor=actor, role=role, data={"fee": str(locked.fee_due)})
+        version = locked.service_version
+        if (
+            version.instant
+            and locked.status == workflow.APPROVED
+            and version.output_document_type
+            and locked.events.filter(action="auto_approve").exists()
+        ):
+            _issue(locked, actor=None)
+            move(locked, "close", actor=None, update={"closed_at": timezone.now()})
+    return refresh_caller(case, locked)
+
+
+# The actions the staff API exposes: action → (function, parameters it takes).
+ACTIONS: dict[str, Callable[..., Any]] = {
+    "assign": assign,
+    "start": start_work,
+    "request_info": request_info,
+    "answer_info": answer_info,
+    "extend": extend,
+    "note": add_note,
+    "approve": lambda case, **kw: decide(case, approve=True, **kw),
+    "reject": lambda case, **kw: decide(case, approve=False, **kw),
+    "issue_document": issue_document,
+    "close": close,
+    "withdraw": withdraw,
+    "mark_fee_paid": mark_fee_paid,
+}
+
+
+def perform(case: Case, action: str, *, actor, **params) -> Case:
+    """Dispatch a named action (the API's POST transitions) to its service function."""
+    func = ACTIONS.get(action)
+    if func is None:
+        raise ValidationError({"action": _("Unknown action.")}, code="unknown_action")
+    result = func(case, actor=actor, **params)
+    return case if isinstance(result, CaseEvent) else result
+
+
+# --- staff reads --------------------------------------------------------------------------------
+
+
+def read_case(municipality: Municipality, number: str, *, actor, reason: str = "") -> Case:
+    """A staff member opens a case: permission checked, the read of personal data audited.
+
+    Raises ``Case.DoesNotExist`` when the municipality has no such case (404, never a hint that
+    another municipality has one) and PermissionDenied without a staff role here.
+    """
+    role = require(actor, municipality, "cases.read")
+    case = (
+        Case.objects.select_related(
+            "service_version",
+            "service_type",
+            "applicant_person",
+            "applicant_business",
+            "applicant_user",
+            "assignee",
+            "clerk",
+            "unit",
+            "application",
+        )
+        .filter(municipality=municipality, number=number)
+        .get()
+    )
+    if case.applicant_person is not None:
+        audit.record_read(
+            actor, case.applicant_person, reason=reason or f"case {case.number}", role=role
+        )
+    else:
+        audit_case(case, "read", actor=actor, role=role)
+    return case

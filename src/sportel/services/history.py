@@ -1,0 +1,193 @@
+"""How a case changes: lock the row, append the event, audit, notify, signal on commit.
+
+Every write in :mod:`.applications`, :mod:`.instant` and :mod:`.casework` goes through these
+helpers, so a status change is always one appended :class:`CaseEvent`, one audit entry in the
+same transaction, the applicant's notification where the service says so, and
+:data:`case_changed` once the transaction commits.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.dispatch import Signal
+from django.utils import timezone, translation
+
+from sportel.core import audit
+
+from . import workflow
+from .models import Case, CaseEvent
+
+# Sent on commit after every change of a case: case_changed.send(sender=Case, case=, action=).
+case_changed = Signal()
+
+
+def lock(case: Case) -> Case:
+    """Re-read the case under a row lock (only the case row: of=self)."""
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("service_version", "municipality", "applicant_person", "service_type")
+        .get(pk=case.pk)
+    )
+
+
+def refresh_caller(original: Case, locked: Case) -> Case:
+    """Copy the saved state back into the caller's instance so it sees the change."""
+    original.__dict__.update(
+        {k: v for k, v in locked.__dict__.items() if not k.startswith("_state")}
+    )
+    original._state.fields_cache = dict(locked._state.fields_cache)
+    return original
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    return actor.get_username()
+
+
+def user_or_none(actor):
+    return actor if actor is not None and not isinstance(actor, str) else None
+
+
+def append_event(
+    case: Case,
+    *,
+    actor,
+    kind: str,
+    action: str,
+    from_status: str = "",
+    to_status: str = "",
+    visibility: str = CaseEvent.Visibility.PUBLIC,
+    text: str = "",
+    data: dict | None = None,
+    first: bool = False,
+) -> CaseEvent:
+    last = 0 if first else CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
+    return CaseEvent.objects.create(
+        municipality_id=case.municipality_id,
+        case=case,
+        seq=last + 1,
+        at=timezone.now(),
+        actor=user_or_none(actor),
+        actor_label=_actor_label(actor),
+        kind=kind,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        visibility=visibility,
+        text=text,
+        data=data or {},
+    )
+
+
+def audit_case(case: Case, action: str, *, actor, role: str = "", data: dict | None = None) -> None:
+    audit.record(
+        f"case.{action}",
+        actor=actor,
+        municipality=case.municipality,
+        obj=case,
+        subject=case.applicant_person,
+        subject_user=case.applicant_user,
+        role=role,
+        data={"number": case.number, **(data or {})},
+    )
+
+
+def signal_on_commit(case: Case, action: str) -> None:
+    transaction.on_commit(lambda: case_changed.send(sender=Case, case=case, action=action))
+
+
+def notify_applicant(case: Case, status: str, *, note: str = "") -> None:
+    """Tell the applicant about a notifying status, in their language (email/SMS outbox)."""
+    version = case.service_version
+    if not version.notifies(status):
+        return
+    from sportel.core.notifications import send_notification
+
+    person = case.applicant_person
+    user = case.applicant_user
+    business = case.applicant_business
+    email = (person.email if person else "") or (user.email if user else "")
+    phone = (person.phone if person else "") or (user.phone if user else "")
+    if business is not None and not (email or phone):
+        email, phone = business.email, business.phone
+    if not (email or phone):
+        return  # a walk-in without contact details follows the case at the counter
+    # The same choice send_notification makes for the template: the person's language first.
+    language = (
+        (person.preferred_language if person else "")
+        or (user.language if user else "")
+        or case.language
+    )
+    with translation.override(language):
+        context = {
+            "number": case.number,
+            "service": version.name(language),
+            "status": version.status_text(status, language),
+            "tracking_code": case.tracking_code_display,
+            "track_url": f"{settings.SPORTEL_PUBLIC_URL}/{'en/' if language == 'en' else ''}"
+            f"track/{case.tracking_code}",
+            "legal_end": case.legal_end,
+            "planned_end": case.planned_end,
+            "municipality": case.municipality.name,
+            "name": person.full_name if person else (business.name if business else ""),
+            "note": note,
+        }
+    send_notification(
+        template="case_status",
+        context=context,
+        language=language,
+        to_email=email,
+        to_phone=phone,
+        municipality=case.municipality,
+        person=person,
+        user=user,
+    )
+
+
+def move(
+    case: Case,
+    action: str,
+    *,
+    actor,
+    role: str = "",
+    kind: str = CaseEvent.Kind.TRANSITION,
+    visibility: str = CaseEvent.Visibility.PUBLIC,
+    text: str = "",
+    data: dict | None = None,
+    update: dict | None = None,
+) -> CaseEvent:
+    """Apply one workflow edge to a locked case: event, pointer, audit, notification."""
+    source = case.status
+    target = workflow.next_state(source, action)
+    event = append_event(
+        case,
+        actor=actor,
+        kind=kind,
+        action=action,
+        from_status=source,
+        to_status=target,
+        visibility=visibility,
+        text=text,
+        data=data,
+    )
+    case.status = target
+    case.status_changed_at = event.at
+    case.current_event = event
+    fields = ["status", "status_changed_at", "current_event"]
+    for key, value in (update or {}).items():
+        setattr(case, key, value)
+        fields.append(key)
+    case.save(update_fields=fields)
+    audit_case(
+        case, action, actor=actor, role=role, data={"from": source, "to": target, **(data or {})}
+    )
+    if target != source:
+        # What the applicant is asked or told (a request, a rejection's reason) goes with it.
+        notify_applicant(
+            case, target, note=text if visibility == CaseEvent.Visibility.PUBLIC else ""
+        )
+    signal_on_commit(case, action)
+    return event

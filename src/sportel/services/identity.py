@@ -1,0 +1,208 @@
+"""Who the applicant is: the Person behind an account, the assurance a service asks for, and
+whether the account was *proven* to be the person a case is about (decision 0010).
+
+A personal number the account typed is a claim: it never links the account to the register
+entry (``core.Person``) holding that number, so an account applies as a person without a
+personal number until the national eID or a clerk with the identity document proves who it is
+(``accounts.identity``). Then :func:`attach_proven_identity` links its register entry and open
+cases.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
+
+from sportel.accounts import identity as accounts_identity
+from sportel.core import audit
+from sportel.core.models import Municipality, Person
+from sportel.core.services import register_person
+
+from . import workflow
+from .models import AssuranceLevel, Case, CaseEvent, Channel
+
+
+def is_applicant(actor, case: Case) -> bool:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if case.applicant_user_id == actor.pk:
+        return True
+    person = case.applicant_person
+    return person is not None and person.user_id == actor.pk
+
+
+def _split_name(full_name: str) -> tuple[str, str]:
+    parts = (full_name or "").split()
+    if len(parts) >= 2:
+        return " ".join(parts[:-1]), parts[-1]
+    return (parts[0], "-") if parts else ("-", "-")
+
+
+def person_for_user(municipality: Municipality, user, *, actor=None) -> Person:
+    """The municipality's Person for a signed-in citizen, created from the account if needed.
+
+    Only a *proven* personal number finds or creates the register entry with that number; an
+    account with a typed (claimed) number gets an entry of its own without one.
+    """
+    if user.nid_verified and user.nid:
+        registered = Person.objects.filter(municipality=municipality, nid=user.nid).first()
+        if registered is not None:
+            if registered.user_id != user.pk:
+                Person.objects.filter(pk=registered.pk).update(user=user)
+                registered.user = user
+            return registered
+        own = Person.objects.filter(municipality=municipality, user=user, nid__isnull=True)
+        own = own.first()
+        if own is not None:
+            Person.objects.filter(pk=own.pk).update(nid=user.nid)
+            own.nid = user.nid
+            return own
+        nid = user.nid
+    else:
+        own = Person.objects.filter(municipality=municipality, user=user, nid__isnull=True)
+        own = own.first()
+        if own is not None:
+            return own
+        nid = None
+    first, last = _split_name(user.full_name)
+    return register_person(
+        municipality,
+        nid=nid,
+        first_name=first,
+        last_name=last,
+        actor=actor or user,
+        override_check=True,
+        email=user.email,
+        phone=user.phone,
+        user=user,
+        preferred_language=user.language,
+    ).obj
+
+
+def _check_assurance(user, level: str) -> None:
+    """May this account apply at all? (Whether a document is issued is :func:`identity_proven`.)
+
+    *Substantial* services take the application from an account with at least a typed personal
+    number, so staff can find the records; the case then waits for staff until the identity is
+    proven. *High* services need the national eID.
+    """
+    if level == AssuranceLevel.SUBSTANTIAL and not user.nid:
+        raise ValidationError(
+            _("This service needs your personal number (NID): link it to your account first."),
+            code="assurance",
+        )
+    if level == AssuranceLevel.HIGH and accounts_identity.level_of(user) != "high":
+        raise ValidationError(
+            _(
+                "This service needs an identity confirmed by the national eID: log in with "
+                "e-Albania, or apply at the counter with your identity card."
+            ),
+            code="assurance",
+        )
+
+
+def needs_proven_identity(case: Case) -> bool:
+    """Is the case about a person, so that deciding or issuing needs their identity proven?"""
+    version = case.service_version
+    return bool(version.output_document_type) or version.assurance_level in (
+        AssuranceLevel.SUBSTANTIAL,
+        AssuranceLevel.HIGH,
+    )
+
+
+def identity_proven(case: Case) -> bool:
+    """Was the person this case is about proven to be its applicant?
+
+    At the counter the clerk saw the identity document (recorded on the case). Online and at a
+    kiosk, the account must be proven (eID or counter) to be the person the case names.
+    """
+    if case.channel == Channel.COUNTER:
+        return bool(case.identity_document)
+    person = case.applicant_person
+    return person is not None and accounts_identity.is_proven_person(
+        case.applicant_user, person.nid
+    )
+
+
+def require_proven_identity(case: Case) -> None:
+    """``ValidationError`` (code ``identity_unproven``) when the case may not be decided yet."""
+    if needs_proven_identity(case) and not identity_proven(case):
+        raise ValidationError(
+            _(
+                "The applicant's identity is not proven: nothing about a person is approved or "
+                "issued until they log in with the national eID or show their identity document "
+                "at a counter."
+            ),
+            code="identity_unproven",
+        )
+
+
+def identity_summary(case: Case) -> dict:
+    """What the staff case file shows: who filed, and how (or whether) the identity was proven."""
+    user = case.applicant_user
+    verification = accounts_identity.latest_verification(user) if user else None
+    return {
+        "channel": case.channel,
+        "clerk": (case.clerk.full_name or case.clerk.username) if case.clerk else "",
+        "login": user.username if user else "",
+        "proven": identity_proven(case),
+        "needs_proof": needs_proven_identity(case),
+        "document": case.get_identity_document_display() if case.identity_document else "",
+        "method": verification.method if verification else "",
+        "at": verification.at if verification else None,
+        "verified_by": (
+            (verification.verified_by.full_name or verification.verified_by.username)
+            if verification and verification.verified_by
+            else ""
+        ),
+        "office": verification.municipality.name
+        if verification and verification.municipality
+        else "",
+        "claimed_nid": user.nid if user and not user.nid_verified else "",
+    }
+
+
+@receiver(accounts_identity.identity_verified, dispatch_uid="services.attach_proven_identity")
+def _on_identity_verified(sender, user, nid, method, **kwargs):
+    attach_proven_identity(user, nid=nid, method=method)
+
+
+def attach_proven_identity(user, *, nid: str, method: str) -> None:
+    """An account was just proven to be the person with ``nid``: in every municipality, its own
+    entry without a number becomes that person's entry, or its open cases move to the register
+    entry that already holds the number. Each case gets an internal history line."""
+    from .history import append_event
+
+    for own in Person.objects.filter(user=user, nid__isnull=True).select_related("municipality"):
+        with transaction.atomic():
+            registered = Person.objects.filter(municipality=own.municipality, nid=nid).first()
+            if registered is None:
+                Person.objects.filter(pk=own.pk).update(nid=nid)
+                target = own
+            else:
+                Person.objects.filter(pk=registered.pk).update(user=user)
+                target = registered
+            cases = Case.objects.select_for_update().filter(
+                applicant_user=user, applicant_person=own
+            )
+            for case in cases.exclude(status__in=workflow.FINAL_STATES):
+                Case.objects.filter(pk=case.pk).update(applicant_person=target)
+                case.applicant_person = target
+                append_event(
+                    case,
+                    actor=None,
+                    kind=CaseEvent.Kind.NOTE,
+                    action="note",
+                    visibility=CaseEvent.Visibility.INTERNAL,
+                    text=f"identity proven ({method}): the case is now the register entry's",
+                    data={"identity": method},
+                )
+            if target is registered:
+                audit.record(
+                    "person.account_linked",
+                    actor=None,
+                    municipality=own.municipality,
+                    obj=registered,
+                    subject=registered,
+                    data={"method": method},
+                )

@@ -1,0 +1,95 @@
+"""Instant services: a registered data check decides, then the document is issued at once."""
+
+import logging
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import workflow
+from .history import (
+    append_event,
+    lock,
+    move,
+    refresh_caller,
+)
+from .identity import identity_proven
+from .issuance import _issue
+from .models import Case, CaseEvent
+
+logger = logging.getLogger(__name__)
+
+# name → check(case) returning None when the data check passes, else the reason it did not.
+INSTANT_CHECKS: dict[str, Callable[[Case], str | None]] = {}
+
+
+def instant_check(name: str):
+    """Register a check that lets an instant service decide without a specialist."""
+
+    def register(func):
+        INSTANT_CHECKS[name] = func
+        return func
+
+    return register
+
+
+@instant_check("civil_register")
+def _civil_register(case: Case) -> str | None:
+    """The applicant is proven to be the person the certificate names (decision 0010): the
+    clerk saw the identity document at the counter, or the account was proven by the national
+    eID or at a counter to hold the personal number of the register entry."""
+    if not identity_proven(case):
+        return "identity not proven: a typed personal number is a claim (decision 0010)"
+    person = case.applicant_person
+    if person is None or not person.nid:
+        return "no personal number"
+    if person.nid_check_overridden:
+        return "personal number with an overridden check letter"
+    return None
+
+
+def run_instant(case: Case) -> Case:
+    """Decide an instant case when its check passes: approve, issue the document, close.
+
+    When the check fails, or the document cannot be issued, the case stays in the queue for a
+    specialist with an internal note saying why; nothing of the failed attempt remains.
+    """
+    version = case.service_version
+    check = INSTANT_CHECKS.get(version.instant_check)
+    reason = check(case) if check else f"unknown check {version.instant_check!r}"
+    if reason is None:
+        try:
+            with transaction.atomic():
+                locked = lock(case)
+                if locked.status != workflow.SUBMITTED:
+                    return refresh_caller(case, locked)
+                move(
+                    locked,
+                    "auto_approve",
+                    actor=None,
+                    kind=CaseEvent.Kind.DECISION,
+                    data={"decision": "approved", "check": version.instant_check},
+                    update={"decision": "approved", "decided_at": timezone.now()},
+                )
+                if locked.fee_due and not locked.fee_paid:
+                    # Payment first: mark_fee_paid issues the document.
+                    return refresh_caller(case, locked)
+                if version.output_document_type:
+                    _issue(locked, actor=None)
+                move(locked, "close", actor=None, update={"closed_at": timezone.now()})
+                return refresh_caller(case, locked)
+        except Exception as exc:  # the document service failed: leave the case to a person
+            logger.exception("instant decision of case %s failed", case.pk)
+            reason = f"automatic decision failed: {type(exc).__name__}"
+    with transaction.atomic():
+        locked = lock(case)
+        append_event(
+            locked,
+            actor=None,
+            kind=CaseEvent.Kind.NOTE,
+            action="note",
+            visibility=CaseEvent.Visibility.INTERNAL,
+            text=reason,
+            data={"instant": False},
+        )
+        return refresh_caller(case, locked)

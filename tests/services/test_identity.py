@@ -1,0 +1,173 @@
+"""A certificate about a person is issued only to an account proven to be that person (issue 8
+§1). The attack the probe found — type someone else's personal number on the account page, then
+ask for their residence or family certificate — fails online, at a kiosk and through the API, and
+nothing is issued; the case waits for staff. The register keeps the real person's details."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from sportel.accounts import identity
+from sportel.accounts import services as accounts_services
+from sportel.core.models import Person
+from sportel.core.services import register_person
+from sportel.documents.models import IssuedDocument
+from sportel.documents.services import holder_pseudonym
+from sportel.services import services, workflow
+
+from .factories import CitizenFactory, new_nid, submit
+
+VICTIM = {"first_name": "Vera", "last_name": "Shiroka", "phone": "+355691111111"}
+
+
+@pytest.fixture
+def victim(catalogue, clerk):
+    """A resident in Shkodër's register (she applied at the counter once)."""
+    return register_person(
+        catalogue, nid=new_nid(), actor=clerk, email="vera@example.al", **VICTIM
+    ).obj
+
+
+@pytest.fixture
+def attacker(catalogue, victim):
+    """A fresh account that typed the victim's personal number on its account page."""
+    user = CitizenFactory(nid="", nid_verified=False, nid_verified_via="", full_name="Vera Shiroka")
+    accounts_services.link_nid(user, victim.nid)
+    user.refresh_from_db()
+    assert user.nid == victim.nid and not user.nid_verified
+    return user
+
+
+def _nothing_issued(case):
+    case.refresh_from_db()
+    assert not case.document_code
+    assert case.status == workflow.SUBMITTED
+    assert not IssuedDocument.objects.exists()
+    assert case.applicant_person.nid is None  # never the victim's register entry
+    note = case.events.get(action="note")
+    assert note.visibility == "internal"
+    assert "identity" in note.text
+
+
+@pytest.mark.parametrize("channel", ["online", "kiosk"])
+def test_a_typed_personal_number_gets_no_certificate_in_that_name(attacker, victim, channel):
+    case = submit(victim.municipality, attacker, "residence-certificate", channel=channel)
+    _nothing_issued(case)
+    # Trying again (the person is now "on record") changes nothing.
+    again = submit(victim.municipality, attacker, "residence-certificate", channel=channel)
+    _nothing_issued(again)
+
+
+def test_the_attack_fails_through_the_api(attacker, victim, client):
+    client.force_login(attacker)
+    response = client.post(
+        "/api/v1/municipalities/shkoder/applications",
+        {"service": "residence-certificate", "data": {"purpose": "Për bankën"}},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == workflow.SUBMITTED
+    assert not body.get("document_code")
+    assert not IssuedDocument.objects.exists()
+
+
+def test_a_family_certificate_in_someone_elses_name_cannot_be_approved_or_issued(
+    attacker, victim, specialist
+):
+    case = submit(victim.municipality, attacker, "family-certificate")
+    assert case.status == workflow.SUBMITTED
+    services.assign(case, actor=specialist, assignee=specialist)
+    services.start_work(case, actor=specialist)
+    with pytest.raises(ValidationError) as refused:
+        services.decide(case, actor=specialist, approve=True)
+    assert refused.value.code == "identity_unproven"
+    case.refresh_from_db()
+    assert case.status == workflow.IN_PROGRESS and not case.decision
+    assert not IssuedDocument.objects.exists()
+
+
+def test_the_register_keeps_the_real_persons_details(attacker, victim):
+    submit(victim.municipality, attacker, "residence-certificate")
+    victim.refresh_from_db()
+    assert victim.user_id is None
+    assert (victim.email, victim.phone) == ("vera@example.al", "+355691111111")
+    assert Person.objects.filter(nid=victim.nid).count() == 1
+
+
+def test_a_typed_number_creates_no_register_entry_with_that_number(catalogue):
+    stranger_nid = new_nid()
+    user = CitizenFactory(nid=stranger_nid, nid_verified=False, nid_verified_via="")
+    submit(catalogue, user, "residence-certificate")
+    assert not Person.objects.filter(nid=stranger_nid).exists()
+
+
+def test_once_verified_at_the_counter_the_waiting_case_is_the_persons_and_can_be_issued(
+    attacker, victim, clerk, specialist, django_capture_on_commit_callbacks
+):
+    # Here the "attacker" really is Vera: she proves it with her identity card at the counter.
+    case = submit(victim.municipality, attacker, "family-certificate")
+    code = identity.new_counter_code(attacker)
+    with django_capture_on_commit_callbacks(execute=True):
+        identity.verify_at_counter(
+            victim.municipality,
+            clerk=clerk,
+            code=code,
+            nid=victim.nid,
+            document="id_card",
+            document_seen=True,
+        )
+    case.refresh_from_db()
+    assert case.applicant_person_id == victim.pk
+    services.assign(case, actor=specialist, assignee=specialist)
+    services.start_work(case, actor=specialist)
+    services.decide(case, actor=specialist, approve=True)
+    services.mark_fee_paid(case, actor=clerk)
+    services.issue_document(case, actor=specialist)
+    case.refresh_from_db()
+    assert case.status == workflow.DOCUMENT_ISSUED and case.document_code
+    document = IssuedDocument.objects.get(code=case.document_code)
+    assert document.holder_pseudonym == holder_pseudonym(victim.municipality, victim)
+
+
+def test_a_counter_verified_account_gets_its_instant_certificate_online(
+    catalogue, clerk, django_capture_on_commit_callbacks
+):
+    user = CitizenFactory(nid="", nid_verified=False, nid_verified_via="")
+    nid = new_nid()
+    with django_capture_on_commit_callbacks(execute=True):
+        identity.verify_at_counter(
+            catalogue,
+            clerk=clerk,
+            code=identity.new_counter_code(user),
+            nid=nid,
+            document="passport",
+            document_seen=True,
+        )
+    user.refresh_from_db()
+    case = submit(catalogue, user, "residence-certificate")
+    assert case.status == workflow.CLOSED and case.document_code
+    assert case.applicant_person.nid == nid
+
+
+def test_at_the_counter_the_clerk_states_the_document_seen(catalogue, clerk):
+    walk_in = {"nid": new_nid(), "first_name": "Gjon", "last_name": "Leka"}
+    with pytest.raises(ValidationError) as refused:
+        services.submit_application(
+            catalogue,
+            service="residence-certificate",
+            data={"purpose": "Për bankën"},
+            actor=clerk,
+            channel="counter",
+            walk_in=walk_in,
+        )
+    assert "identity_document" in refused.value.message_dict
+    case = services.submit_application(
+        catalogue,
+        service="residence-certificate",
+        data={"purpose": "Për bankën"},
+        actor=clerk,
+        channel="counter",
+        walk_in={**walk_in, "identity_document": "id_card"},
+    )
+    assert case.identity_document == "id_card"
+    assert case.status == workflow.CLOSED and case.document_code
