@@ -412,9 +412,10 @@ def floor_submissions(municipality, citizens, threads: int) -> float:
                     conn.execute(
                         "INSERT INTO core_notification (municipality_id, person_id, user_id,"
                         " channel, recipient, template, language, subject, body, sensitive,"
-                        " status, attempts, last_error, created_at, next_attempt_at) VALUES"
+                        " status, attempts, last_error, created_at, next_attempt_at,"
+                        " reference) VALUES"
                         " (%s,%s,%s,'email',%s,'case_status','sq','s','b',false,'queued',0,'',"
-                        " now(), now())",
+                        " now(), now(), gen_random_uuid())",
                         (m, persons[user.pk], user.pk, user.email),
                     )
 

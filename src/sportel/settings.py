@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sportel.core.middleware.TenantMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sportel.accounts.middleware.KioskSessionMiddleware",
 ]
 
 ROOT_URLCONF = "sportel.urls"
@@ -125,9 +126,11 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so two writers queue instead of
     # failing with "database is locked" when both upgrade from a read; WAL lets readers go on.
+    # The busy timeout is how long a writer waits for the lock before "database is locked";
+    # no transaction holds the lock across slow work, so waits are short and this is a ceiling.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
+        "timeout": float(env("SPORTEL_SQLITE_BUSY_TIMEOUT", "20")),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
@@ -189,11 +192,23 @@ CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "sportel.web.errors.csrf_failure"  # in the visitor's language, with the layout
 AXES_FAILURE_LIMIT = int(env("SPORTEL_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(env("SPORTEL_LOGIN_COOLOFF_HOURS", "0.25"))
+# One login from one client address; a slower cap per address; see accounts/throttle.py.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "sportel.accounts.throttle.LoginThrottle"
 AXES_LOCKOUT_CALLABLE = "sportel.accounts.views.locked_out"
 AXES_USERNAME_CALLABLE = "sportel.accounts.normalize.axes_username"
+AXES_CLIENT_IP_CALLABLE = "sportel.accounts.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
+# A refused attempt during a lock-out is answered 429 and not counted again (so the per-address
+# cap, which axes' own counter does not see, answers 429 too; the lock does not grow).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # "N failed attempts since your last login, from …"
 AXES_VERBOSE = False
+SPORTEL_LOGIN_ADDRESS_FAILURE_LIMIT = int(env("SPORTEL_LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
+SPORTEL_TRUSTED_PROXIES = env_list("SPORTEL_TRUSTED_PROXIES", "127.0.0.1,::1")
+# A kiosk session ends after this long without a request (and the screen returns to the start).
+SPORTEL_KIOSK_IDLE_SECONDS = int(env("SPORTEL_KIOSK_IDLE_SECONDS", "120"))
 OTP_TOTP_ISSUER = "Sportel"
 
 # --- Security headers ------------------------------------------------------------------------
@@ -204,6 +219,11 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SPORTEL_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+    if not SECURE_SSL_REDIRECT and SECURE_PROXY_SSL_HEADER:
+        # SPORTEL_SSL_REDIRECT=off is for a TLS-terminating proxy that redirects http→https
+        # itself (the operator guide's nginx does). Django's W008 cannot see the proxy, so it
+        # is silenced then, and only then; HSTS and secure cookies stay on.
+        SILENCED_SYSTEM_CHECKS = ["security.W008"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env("SPORTEL_HSTS_SECONDS", "31536000"))
@@ -266,7 +286,11 @@ EMAIL_HOST_USER = env("SPORTEL_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env("SPORTEL_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("SPORTEL_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("SPORTEL_EMAIL_FROM", "Sportel <no-reply@sportel.localhost>")
+# Seconds for each blocking step of an SMTP exchange (connect, every reply): a mail server that
+# accepts and never answers costs the worker this long, never more than a few times over.
+EMAIL_TIMEOUT = float(env("SPORTEL_EMAIL_TIMEOUT", "10"))
 SPORTEL_SMS_PROVIDER = env("SPORTEL_SMS_PROVIDER", "file")
+SPORTEL_SMS_TIMEOUT = float(env("SPORTEL_SMS_TIMEOUT", "10"))  # passed to the gateway's send()
 SPORTEL_SMS_FILE_PATH = DATA_DIR / "outbox" / "sms"
 SPORTEL_PUBLIC_URL = env("SPORTEL_PUBLIC_URL", "http://127.0.0.1:8000")
 # Where this deployment's source code is published (AGPL); the footer links to it when set.
@@ -283,6 +307,14 @@ SPORTEL_TASK_STALE_SECONDS = int(env("SPORTEL_TASK_STALE_SECONDS", "300"))
 SPORTEL_TASK_MAX_ATTEMPTS = int(env("SPORTEL_TASK_MAX_ATTEMPTS", "5"))  # worker deaths per task
 SPORTEL_NOTIFICATION_MAX_ATTEMPTS = int(env("SPORTEL_NOTIFICATION_MAX_ATTEMPTS", "6"))
 SPORTEL_NOTIFICATION_BACKOFF_SECONDS = int(env("SPORTEL_NOTIFICATION_BACKOFF_SECONDS", "30"))
+# How long a worker owns a notification it is sending; past it, another worker may send it again
+# (the first one died or hung). Keep it well above the email and SMS timeouts.
+SPORTEL_NOTIFICATION_LEASE_SECONDS = int(env("SPORTEL_NOTIFICATION_LEASE_SECONDS", "120"))
+if 3 * max(EMAIL_TIMEOUT, SPORTEL_SMS_TIMEOUT) > SPORTEL_NOTIFICATION_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        "SPORTEL_NOTIFICATION_LEASE_SECONDS must be at least three times the longer of "
+        "SPORTEL_EMAIL_TIMEOUT and SPORTEL_SMS_TIMEOUT, or a slow send is sent twice."
+    )
 
 # --- Observability -------------------------------------------------------------------------
 PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")

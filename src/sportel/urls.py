@@ -34,6 +34,8 @@ municipal = [
     path("<slug:municipality_slug>/staff/", include("sportel.accounts.staff_urls")),
     path("<slug:municipality_slug>/staff/", include("sportel.services.staff_urls")),
     path("<slug:municipality_slug>/services/", include("sportel.services.urls")),
+    # Before the kiosk flow, whose "<service code>/" would otherwise take "login/".
+    path("<slug:municipality_slug>/kiosk/", include("sportel.accounts.kiosk_urls")),
     path("<slug:municipality_slug>/kiosk/", include(services_urls.kiosk_urlpatterns)),
     path("<slug:municipality_slug>/track/", include(services_urls.track_urlpatterns)),
 ]

@@ -34,14 +34,25 @@ def test_citizen_logs_in_with_a_phone_number_in_local_format(client):
     assert client.session["_auth_user_id"]
 
 
-def test_language_preference_sets_the_ui_language_after_login(client):
+def test_english_chosen_in_the_address_stays_after_login_whatever_the_preference(client):
+    # Issue 8: a person reading /en/ chose English; their account's preference (for messages)
+    # is Albanian, and they must not land on an Albanian page.
+    UserFactory(username="sq@example.al", language="sq")
+    response = post_login(client, "sq@example.al", prefix="/en")
+    assert response.url == "/en/account/after-login/"
+    response = client.get(response.url)
+    assert response.url == "/en/account/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    page = client.get(response.url).content.decode()
+    assert "Your account" in page and "Llogaria juaj" not in page
+    client.post("/en/account/logout/")
+    # From a page in the default language (no choice in the address), the account's preferred
+    # language takes over.
     UserFactory(username="en@example.al", language="en")
     post_login(client, "en@example.al")
     response = client.get(reverse("accounts:after-login"))
     assert response.url == "/en/account/"
-    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
-    page = client.get(response.url)
-    assert "Your account" in page.content.decode()
+    assert "Your account" in client.get(response.url).content.decode()
 
 
 def test_too_many_login_attempts_lock_the_account_with_a_429_page(client):
@@ -120,7 +131,7 @@ def test_staff_with_no_device_enrol_with_a_qr_code_then_land_on_their_staff_home
     assert response.url == "/en/account/after-login/"
     device.refresh_from_db()
     assert device.confirmed
-    assert client.get(response.url).url == "/lezhe/staff/"
+    assert client.get(response.url).url == "/en/lezhe/staff/"  # the language stays
     assert AuditEntry.objects.filter(action="staff.2fa_enrol", actor=clerk).exists()
 
 

@@ -139,8 +139,8 @@ def test_citizen_logs_in_with_the_national_eid_and_their_nid_is_verified(
     transactional_db, live_server, eid_enabled
 ):
     landing = log_in_with_eid(live_server, eid_enabled)
-    # Back on Sportel, logged in, on the account page.
-    assert landing.url == f"{live_server.url}/account/", landing.url
+    # Back on Sportel, logged in, on the account page, still in English (issue 8).
+    assert landing.url == f"{live_server.url}/en/account/", landing.url
     assert "Vera Shiroka" in landing.text
     user = User.objects.get(email="vera.shiroka@example.al")
     assert user.username == "vera.shiroka@example.al"
@@ -158,7 +158,7 @@ def test_eid_login_reuses_the_account_with_the_same_email(
         username="vera.shiroka@example.al", full_name="Vera S.", confirmed_at=None
     )
     landing = log_in_with_eid(live_server, eid_enabled)
-    assert landing.url == f"{live_server.url}/account/"
+    assert landing.url == f"{live_server.url}/en/account/"
     assert User.objects.count() == 1
     existing.refresh_from_db()
     assert existing.nid == CITIZEN["nid"] and existing.nid_verified

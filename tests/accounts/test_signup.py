@@ -83,9 +83,9 @@ def test_the_sms_code_and_email_link_leave_the_outbox_once_delivered(settings, t
 
     settings.SPORTEL_SMS_PROVIDER = "file"
     settings.SPORTEL_SMS_FILE_PATH = tmp_path
-    services.sign_up(contact="0680003333", password=PASSWORD, full_name="Besa", language="sq")
+    services.sign_up(contact="0682003333", password=PASSWORD, full_name="Besa", language="sq")
     services.sign_up(contact="besa@example.al", password=PASSWORD, full_name="Besa", language="sq")
-    code = confirmation_code("+355680003333")
+    code = confirmation_code("+355682003333")
     link = confirmation_link("besa@example.al")
 
     for row in Notification.objects.all():
@@ -98,37 +98,37 @@ def test_the_sms_code_and_email_link_leave_the_outbox_once_delivered(settings, t
     assert bodies == [REDACTED, REDACTED]
     assert not any(code in b or "confirm/email" in b for b in bodies)
     # The code still confirms the account: only the stored copy is gone.
-    assert services.confirm_phone(login="0680003333", code=code).confirmed_at is not None
+    assert services.confirm_phone(login="0682003333", code=code).confirmed_at is not None
 
 
 def test_wrong_codes_are_counted_and_the_sixth_try_is_refused_even_when_right():
     user = services.sign_up(
-        contact="+355 68 000 1111", password=PASSWORD, full_name="Besa", language="sq"
+        contact="+355 68 200 1111", password=PASSWORD, full_name="Besa", language="sq"
     )
-    code = confirmation_code("+355680001111")
+    code = confirmation_code("+355682001111")
     wrong = "000000" if code != "000000" else "111111"
     for _attempt in range(services.PHONE_CODE_MAX_ATTEMPTS):
         with pytest.raises(services.ConfirmationError):
-            services.confirm_phone(login="0680001111", code=wrong)
+            services.confirm_phone(login="0682001111", code=wrong)
     with pytest.raises(services.ConfirmationError, match="Shumë kode të gabuara"):
-        services.confirm_phone(login="0680001111", code=code)
+        services.confirm_phone(login="0682001111", code=code)
     user.refresh_from_db()
     assert user.confirmed_at is None
 
 
 def test_phone_code_expires_after_15_minutes():
-    services.sign_up(contact="0680002222", password=PASSWORD, full_name="Besa", language="sq")
-    code = confirmation_code("+355680002222")
+    services.sign_up(contact="0682002222", password=PASSWORD, full_name="Besa", language="sq")
+    code = confirmation_code("+355682002222")
     with (
         time_machine.travel(timezone.now() + services.PHONE_CODE_LIFETIME, tick=False),
         pytest.raises(services.ConfirmationError, match="ka skaduar"),
     ):
-        services.confirm_phone(login="0680002222", code=code)
+        services.confirm_phone(login="0682002222", code=code)
 
 
 def test_confirmations_are_rate_limited_to_three_an_hour():
     user = services.sign_up(
-        contact="0680003333", password=PASSWORD, full_name="Besa", language="sq"
+        contact="0682003333", password=PASSWORD, full_name="Besa", language="sq"
     )
     services.send_confirmation(user)
     services.send_confirmation(user)

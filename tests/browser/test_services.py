@@ -157,6 +157,8 @@ def test_clerk_serves_a_walk_in_at_the_counter(page, accessible, catalogue, make
     page.locator("#id_nid").fill(nid)
     page.locator("#id_first_name").fill("Gjon")
     page.locator("#id_last_name").fill("Leka")
+    # The clerk states which identity document they saw (decision 0010).
+    page.get_by_label("letërnjoftim").check()
     page.get_by_role("button", name="Vazhdo").click()
     page.wait_for_url("**/counter/services/")
     assert "Gjon Leka" in page.locator("#walk-in").inner_text()

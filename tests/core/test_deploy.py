@@ -61,6 +61,38 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
+def test_check_deploy_is_clean_when_the_proxy_does_the_https_redirect(tmp_path):
+    """The operator guide allows SPORTEL_SSL_REDIRECT=off behind its TLS proxy; the check agrees,
+    and everything else it asks for (HSTS, secure cookies) is still checked and still on."""
+    key = sportel("generate-secret-key", tmp_path=tmp_path).stdout.strip()
+    env = {**production(key), "SPORTEL_SSL_REDIRECT": "off"}
+    result = sportel("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (1 silenced)" in result.stdout
+    shown = sportel(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, "
+        "s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER)",
+        tmp_path=tmp_path,
+        **env,
+    )
+    assert shown.stdout.strip().splitlines()[-1] == (
+        "False 31536000 True ('HTTP_X_FORWARDED_PROTO', 'https')"
+    ), shown.stderr
+    # Without a header saying so, nothing else is silenced: a weak HSTS still warns.
+    weak = sportel(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        tmp_path=tmp_path,
+        **env,
+        SPORTEL_HSTS_SECONDS="0",
+    )
+    assert weak.returncode != 0 and "security.W004" in weak.stdout + weak.stderr
+
+
 @pytest.mark.parametrize(
     "key",
     [None, "", "sportel-development-secret-key-not-for-production", "short-key"],

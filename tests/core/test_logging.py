@@ -85,3 +85,42 @@ def test_health_and_metrics_scrapes_and_static_files_are_not_logged(log_lines, c
     client.get("/static/no-such-file.css")  # a 404 is still worth a line
     (line,) = [line for line in log_lines() if line.get("event") == "request"]
     assert (line["route"], line["status"]) == ("unmatched", 404)
+
+
+def test_an_international_number_is_scrubbed_like_an_albanian_one(log_lines):
+    logging.getLogger("sportel.core").warning(
+        "no route to %s or %s", "+44 7911 123456", "+39-333-1234567"
+    )
+    (line,) = log_lines()
+    assert line["message"] == "no route to [phone] or [phone]"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_send_logs_neither_the_recipient_nor_the_code(log_lines, settings):
+    from sportel.core import notifications, sms
+
+    @sms.register("echoing-gateway")
+    class EchoingGateway(sms.SmsProvider):
+        """Gateways often echo what they refused, number and text included."""
+
+        def send(self, *, to, body, reference, timeout):
+            raise sms.SmsError(f"refused {to}: {body!r}")
+
+    settings.SPORTEL_SMS_PROVIDER = "echoing-gateway"
+    row = notifications.send_notification(
+        template="test",
+        context={"name": "kodi 482913"},
+        language="sq",
+        to_phone="+447911123456",
+        sensitive=True,
+    )
+    assert notifications.deliver(row.pk) == "retry"
+    lines = [line for line in log_lines() if line["logger"] == "sportel.core.notifications"]
+    assert [line["event"] for line in lines] == ["notification.retry"]
+    assert f"notification {row.pk} attempt 1 failed (SmsError)" in lines[0]["message"]
+    text = json.dumps(lines)
+    for secret in ("447911123456", "7911", "482913"):
+        assert secret not in text
+    row.refresh_from_db()
+    # Nor does the outbox keep it through the error, which the operator reads in the admin.
+    assert row.last_error == "SmsError: [details withheld: the message carries a code or link]"

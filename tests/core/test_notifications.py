@@ -138,7 +138,7 @@ def test_delivery_is_enqueued_only_when_the_caller_commits(shkoder):
 
 @sms.register("always-down")
 class GatewayDown(sms.SmsProvider):
-    def send(self, *, to, body):
+    def send(self, *, to, body, reference, timeout):
         raise sms.SmsError("gateway answered 503")
 
 
@@ -262,7 +262,9 @@ def test_without_any_recipient_the_caller_gets_a_clear_error(db):
 
 def test_the_sms_provider_registry_knows_console_and_file(capsys, settings, tmp_path):
     assert {"console", "file"} <= set(sms.providers())
-    sms.get_provider("console").send(to="+355690000000", body="Tungjatjeta")
+    sms.get_provider("console").send(
+        to="+355690000000", body="Tungjatjeta", reference="r1", timeout=1
+    )
     assert "Tungjatjeta" in capsys.readouterr().out
     with pytest.raises(sms.SmsError, match="Unknown SMS provider"):
         sms.get_provider("nope")
@@ -299,6 +301,12 @@ def test_an_operator_can_retry_a_failed_notification_from_the_admin(settings, ve
     assert sorted(run_queued_deliveries()) == ["sent", "skipped"]  # the old task and the retry
     row.refresh_from_db()
     assert row.status == "sent"
+
+    # Someone reports two copies: the Message-ID / reference they quote finds the row.
+    other = send_notification(template="test", context={}, language="sq", to_phone="+355691112288")
+    found = client.get("/admin/core/notification/", {"q": str(row.reference)}).content.decode()
+    assert f"/admin/core/notification/{row.pk}/change/" in found
+    assert f"/admin/core/notification/{other.pk}/change/" not in found
 
 
 @pytest.mark.django_db(transaction=True)

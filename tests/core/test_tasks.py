@@ -53,9 +53,9 @@ def blocking_work(key: str, gate: str, trace: str) -> str:
 class BlockingGateway(sms.SmsProvider):
     """An SMS gateway that waits for the gate before handing the message to the file provider."""
 
-    def send(self, *, to: str, body: str) -> str:
+    def send(self, *, to: str, body: str, reference: str, timeout: float) -> str:
         _wait_for_gate(os.environ[TRACE_ENV], os.environ[GATE_ENV])
-        return sms.FileProvider().send(to=to, body=body)
+        return sms.FileProvider().send(to=to, body=body, reference=reference, timeout=timeout)
 
 
 def database_url() -> str:
@@ -74,6 +74,10 @@ class Workers:
             # PostgreSQL must notice the dead worker by its released lock, not by waiting.
             "SPORTEL_TASK_STALE_SECONDS": "1" if connection.vendor == "sqlite" else "3600",
             "SPORTEL_SMS_PROVIDER": "tests.core.test_tasks.BlockingGateway",
+            # A killed worker's notification lease runs out quickly here (two minutes by default).
+            "SPORTEL_NOTIFICATION_LEASE_SECONDS": "2",
+            "SPORTEL_EMAIL_TIMEOUT": "0.5",
+            "SPORTEL_SMS_TIMEOUT": "0.5",
             "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "src")]),
             GATE_ENV: str(gate),
             TRACE_ENV: str(trace),
@@ -163,7 +167,9 @@ def test_a_notification_whose_worker_was_killed_midsend_is_delivered_once(worker
     os.kill(first.pid, signal.SIGKILL)
     first.wait(10)
     notification.refresh_from_db()
-    assert (notification.status, notification.attempts) == ("queued", 0)
+    # Claimed under a lease that nobody will release: the next worker waits for it to run out.
+    assert (notification.status, notification.attempts) == ("sending", 1)
+    assert notification.leased_until is not None
 
     gate.touch()
     workers.start()
@@ -175,10 +181,14 @@ def test_a_notification_whose_worker_was_killed_midsend_is_delivered_once(worker
     time.sleep(2.5)
 
     notification.refresh_from_db()
-    assert notification.attempts == 1
-    assert list(notification.attempt_log.values_list("number", "ok")) == [(1, True)]
+    # The killed attempt is on record as failed with an unknown outcome; the second one sent it.
+    assert notification.attempts == 2 and notification.lease is None
+    log = list(notification.attempt_log.values_list("number", "ok", "error"))
+    assert [(n, ok) for n, ok, _ in log] == [(1, False), (2, True)]
+    assert "lease ran out" in log[0][2]
     (message,) = (tmp_path / "outbox" / "sms").glob("*.sms")
     assert "To: +355697654321" in message.read_text()
+    assert f"Reference: {notification.reference}" in message.read_text()
 
 
 def test_a_task_whose_worker_keeps_dying_is_failed_not_retried_for_ever(db):

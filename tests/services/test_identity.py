@@ -171,3 +171,24 @@ def test_at_the_counter_the_clerk_states_the_document_seen(catalogue, clerk):
     )
     assert case.identity_document == "id_card"
     assert case.status == workflow.CLOSED and case.document_code
+
+
+def test_the_resident_is_told_why_the_application_waits_and_how_to_verify(attacker, victim, client):
+    case = submit(victim.municipality, attacker, "residence-certificate")
+    client.force_login(attacker)
+    receipt = client.get(f"/en/shkoder/services/cases/{case.number}/receipt/").content.decode()
+    assert "Your identity is not verified yet" in receipt
+    assert 'href="/en/account/identity/"' in receipt
+    page = client.get(f"/shkoder/services/cases/{case.number}/").content.decode()
+    assert "Identiteti juaj nuk është verifikuar ende" in page
+
+
+def test_the_staff_case_file_shows_who_filed_and_that_the_identity_is_a_claim(
+    attacker, victim, specialist, verified_client
+):
+    case = submit(victim.municipality, attacker, "residence-certificate")
+    page = verified_client(specialist).get(f"/en/shkoder/staff/cases/{case.number}/")
+    html = page.content.decode()
+    assert f"the account {attacker.username}" in html
+    assert "not proven" in html
+    assert f"typed the personal number {victim.nid}: a claim" in html

@@ -376,13 +376,21 @@ def _api(municipality, rest=""):
     return f"/api/v1/municipalities/{municipality.slug}/{rest}"
 
 
-@tenant_route("services API: staff queue", owner_role=Role.SPECIALIST)
+@tenant_route(
+    "services API: staff queue",
+    operations=("GET /api/v1/municipalities/{slug}/cases",),
+    owner_role=Role.SPECIALIST,
+)
 def services_api_queue(municipality, ctx):
     case = _services_case(municipality)
     return Probe(url=_api(municipality, "cases"), marker=case.number)
 
 
-@tenant_route("services API: case file", owner_role=Role.SPECIALIST)
+@tenant_route(
+    "services API: case file",
+    operations=("GET /api/v1/municipalities/{slug}/cases/{number}",),
+    owner_role=Role.SPECIALIST,
+)
 def services_api_case(municipality, ctx):
     case = _services_case(municipality)
     return Probe(
@@ -391,7 +399,11 @@ def services_api_case(municipality, ctx):
     )
 
 
-@tenant_route("services API: case transition", owner_role=Role.SPECIALIST)
+@tenant_route(
+    "services API: case transition",
+    operations=("POST /api/v1/municipalities/{slug}/cases/{number}/transitions",),
+    owner_role=Role.SPECIALIST,
+)
 def services_api_transition(municipality, ctx):
     case = _services_case(municipality)
     return Probe(
@@ -404,7 +416,12 @@ def services_api_transition(municipality, ctx):
     )
 
 
-@tenant_route("services API: counter files for a walk-in", owner_role=Role.CLERK, ok_status=(201,))
+@tenant_route(
+    "services API: counter files for a walk-in",
+    operations=("POST /api/v1/municipalities/{slug}/applications",),
+    owner_role=Role.CLERK,
+    ok_status=(201,),
+)
 def services_api_counter(municipality, ctx):
     from sportel.services.models import Case
 
@@ -426,3 +443,335 @@ def services_api_counter(municipality, ctx):
         },
         state=lambda: Case.objects.filter(municipality=municipality).count(),
     )
+
+
+# --- a citizen's own objects: the citizen reaches them, staff of another municipality never ----
+def _citizen(case):
+    return case.application.created_by
+
+
+def _waiting_for_answer(municipality, ctx):
+    """A case whose specialist asked the applicant for more information."""
+    from sportel.services import services
+
+    case = _services_case(municipality)
+    specialist = ctx.make_staff(municipality, Role.SPECIALIST)
+    services.assign(case, actor=specialist, assignee=specialist)
+    services.start_work(case, actor=specialist)
+    services.request_info(case, actor=specialist, message="Na dërgoni kontratën.")
+    return case
+
+
+def _draft(municipality):
+    from sportel.services import services
+    from sportel.services.catalogue import seed_catalogue
+    from tests.services.factories import CitizenFactory
+
+    seed_catalogue(municipality)
+    citizen = CitizenFactory()
+    return services.save_draft(
+        municipality,
+        service="public-information-request",
+        actor=citizen,
+        data={"information_description": "Buxheti i ndriçimit publik të lagjes"},
+    )
+
+
+def _draft_state(draft):
+    from sportel.services.models import Application
+
+    def state():
+        row = Application.objects.get(pk=draft.pk)
+        return (row.data, row.status, row.attachments.count())
+
+    return state
+
+
+@tenant_route(
+    "services: the applicant's case page",
+    url_names=("services:case",),
+    owner_role=Role.CLERK,
+)
+def services_citizen_case(municipality, ctx):
+    case = _services_case(municipality)
+    return Probe(
+        url=_case_url("services:case", case),
+        marker=case.tracking_code_display,
+        owner=_citizen(case),
+    )
+
+
+@tenant_route(
+    "services API: the applicant's case",
+    operations=("GET /api/v1/municipalities/{slug}/applications/{number}",),
+    owner_role=Role.CLERK,
+)
+def services_api_citizen_case(municipality, ctx):
+    case = _services_case(municipality)
+    return Probe(
+        url=_api(municipality, f"applications/{case.number}"),
+        marker=case.tracking_code,
+        owner=_citizen(case),
+    )
+
+
+@tenant_route(
+    "services API: who accessed the applicant's case",
+    operations=("GET /api/v1/municipalities/{slug}/applications/{number}/accesses",),
+    owner_role=Role.CLERK,
+)
+def services_api_accesses(municipality, ctx):
+    case = _services_case(municipality)
+    return Probe(
+        url=_api(municipality, f"applications/{case.number}/accesses"), owner=_citizen(case)
+    )
+
+
+@tenant_route(
+    "services: the applicant answers a request",
+    url_names=("services:case-answer",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def services_citizen_answer(municipality, ctx):
+    case = _waiting_for_answer(municipality, ctx)
+    return Probe(
+        url=_case_url("services:case-answer", case),
+        method="POST",
+        data={"message": "Ja kontrata."},
+        state=_case_state(case),
+        owner=_citizen(case),
+    )
+
+
+@tenant_route(
+    "services API: the applicant answers a request",
+    operations=("POST /api/v1/municipalities/{slug}/applications/{number}/answer",),
+    owner_role=Role.CLERK,
+)
+def services_api_answer(municipality, ctx):
+    case = _waiting_for_answer(municipality, ctx)
+    return Probe(
+        url=_api(municipality, f"applications/{case.number}/answer"),
+        method="POST",
+        json=True,
+        data={"message": "Ja kontrata."},
+        state=_case_state(case),
+        owner=_citizen(case),
+    )
+
+
+@tenant_route(
+    "services: the applicant withdraws",
+    url_names=("services:case-withdraw",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def services_citizen_withdraw(municipality, ctx):
+    case = _services_case(municipality)
+    return Probe(
+        url=_case_url("services:case-withdraw", case),
+        method="POST",
+        data={"reason": "Nuk më duhet."},
+        state=_case_state(case),
+        owner=_citizen(case),
+    )
+
+
+@tenant_route(
+    "services API: the applicant withdraws",
+    operations=("POST /api/v1/municipalities/{slug}/applications/{number}/withdraw",),
+    owner_role=Role.CLERK,
+)
+def services_api_withdraw(municipality, ctx):
+    case = _services_case(municipality)
+    return Probe(
+        url=_api(municipality, f"applications/{case.number}/withdraw"),
+        method="POST",
+        json=True,
+        data={"reason": "Nuk më duhet."},
+        state=_case_state(case),
+        owner=_citizen(case),
+    )
+
+
+@tenant_route(
+    "services: the applicant's sealed document",
+    url_names=("services:case-document",),
+    owner_role=Role.CLERK,
+)
+def services_citizen_document(municipality, ctx):
+    probe = services_case_document(municipality, ctx)
+    from sportel.services.models import Case
+
+    case = Case.objects.get(municipality=municipality, document_code__gt="")
+    return Probe(
+        url=_case_url("services:case-document", case), marker=probe.marker, owner=_citizen(case)
+    )
+
+
+def _receipt(url_name):
+    def make(municipality, ctx):
+        case = _services_case(municipality)
+        return Probe(
+            url=_case_url(url_name, case),
+            marker=case.tracking_code_display,
+            owner=_citizen(case),
+        )
+
+    return make
+
+
+for _flow in ("services", "kiosk"):
+    tenant_route(f"{_flow}: the receipt", url_names=(f"{_flow}:receipt",), owner_role=Role.CLERK)(
+        _receipt(f"{_flow}:receipt")
+    )
+
+
+def _draft_step(url_name):
+    def make(municipality, ctx):
+        draft = _draft(municipality)
+        return Probe(
+            url=reverse(url_name, kwargs={"municipality_slug": municipality.slug, "pk": draft.pk}),
+            marker="Buxheti i ndriçimit publik të lagjes",
+            owner=draft.created_by,
+        )
+
+    return make
+
+
+for _name in ("draft-details", "draft-attachments", "draft-review"):
+    for _flow in ("services", "kiosk"):
+        tenant_route(
+            f"{_flow}: a draft's step {_name}",
+            url_names=(f"{_flow}:{_name}",),
+            owner_role=Role.CLERK,
+            # An incomplete draft's review sends its owner back to the missing answers.
+            ok_status=(302,) if _name == "draft-review" else (200,),
+        )(_draft_step(f"{_flow}:{_name}"))
+
+
+@tenant_route(
+    "services API: save a draft again",
+    operations=("PUT /api/v1/municipalities/{slug}/drafts/{draft_id}",),
+    owner_role=Role.CLERK,
+)
+def services_api_draft(municipality, ctx):
+    draft = _draft(municipality)
+    return Probe(
+        url=_api(municipality, f"drafts/{draft.pk}"),
+        method="PUT",
+        json=True,
+        data={"service": "public-information-request", "data": {"preferred_format": "email"}},
+        marker="Buxheti i ndriçimit publik të lagjes",
+        state=_draft_state(draft),
+        owner=draft.created_by,
+    )
+
+
+@tenant_route(
+    "services API: attach a file to a draft",
+    operations=("POST /api/v1/municipalities/{slug}/drafts/{draft_id}/attachments",),
+    owner_role=Role.CLERK,
+    ok_status=(201,),
+)
+def services_api_attach(municipality, ctx):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    draft = _draft(municipality)
+    return Probe(
+        url=_api(municipality, f"drafts/{draft.pk}/attachments"),
+        method="POST",
+        multipart=True,
+        data={"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4\nprova\n%%EOF\n")},
+        marker="Buxheti i ndriçimit publik të lagjes",
+        state=_draft_state(draft),
+        owner=draft.created_by,
+    )
+
+
+@tenant_route(
+    "services: a moving-home bundle", url_names=("services:bundle",), owner_role=Role.CLERK
+)
+def services_citizen_bundle(municipality, ctx):
+    from sportel.services import services
+    from sportel.services.catalogue import seed_catalogue
+    from tests.services.factories import CitizenFactory
+
+    seed_catalogue(municipality)
+    citizen = CitizenFactory()
+    bundle = services.open_moving_home_bundle(
+        municipality, actor=citizen, new_address="Rruga Kiri 7", consent=True
+    )
+    return Probe(
+        url=reverse(
+            "services:bundle", kwargs={"municipality_slug": municipality.slug, "pk": bundle.pk}
+        ),
+        marker="Rruga Kiri 7",
+        owner=citizen,
+    )
+
+
+# --- the allow-lists: routes with no municipality's private object in them ---------------------
+PUBLIC = {
+    # Operations and the public site.
+    "healthz": "the database answers or not",
+    "metrics": "counters by route, no ids or personal data",
+    "admin:": "Django's admin, for platform operators (superusers) only",
+    "oidc_authentication_init": "the national eID login",
+    "oidc_authentication_callback": "the national eID login",
+    "oidc_logout": "the national eID logout",
+    "web:home": "the list of municipalities",
+    "web:accessibility": "the accessibility statement",
+    # Anyone may check a document or follow a case with its unguessable code.
+    "documents:verify": "public verification by upload",
+    "documents:verify-code": "public verification by code",
+    "documents:transparency": "the public transparency log",
+    "documents:proof-inclusion": "the public transparency log",
+    "documents:proof-consistency": "the public transparency log",
+    "track-code": "tracking by the code on the receipt: status and dates, no personal data",
+    "tracking:track": "the tracking form",
+    "services:catalogue": "the public service catalogue",
+    "services:service": "a public service page",
+    "kiosk:catalogue": "the public service catalogue, at a kiosk",
+    "kiosk:service": "a public service page, at a kiosk",
+    # The account's own pages: above municipalities, only ever the logged-in account.
+    "accounts:account": "the account's own page",
+    "accounts:login": "logging in",
+    "accounts:logout": "logging out",
+    "accounts:after-login": "where logging in lands",
+    "accounts:otp": "the second factor",
+    "accounts:signup": "creating an account",
+    "accounts:signup-sent": "creating an account",
+    "accounts:confirm-email": "confirming an email address by its token",
+    "accounts:confirm-phone": "confirming a phone number",
+    "accounts:resend": "sending a confirmation again",
+    "accounts:profile": "the account's own profile",
+    "accounts:nid": "the account's own personal number",
+    "accounts:password": "the account's own password",
+    "accounts:accesses": "who read the account's own data",
+    # The JSON API's public operations and its description.
+    "GET /api/v1/municipalities": "the list of municipalities",
+    "GET /api/v1/municipalities/{slug}": "a municipality and its units",
+    "GET /api/v1/municipalities/{slug}/services": "the public service catalogue",
+    "GET /api/v1/municipalities/{slug}/services/{code}": "a public service",
+    "GET /api/v1/municipalities/{slug}/life-events": "the public life events",
+    "GET /api/v1/track/{code}": "tracking by code: status and dates, no personal data",
+    "GET /api/v1/documents/{code}": "public verification by code",
+    "POST /api/v1/documents/verify": "public verification by upload",
+}
+
+# No object in the path: the page or operation lists or creates the logged-in account's own rows
+# (selectors.cases_of, drafts_of...), so there is no other municipality's object to reach.
+OWN_ACCOUNT = {
+    "accounts:identity": "how the account's own identity stands",
+    "accounts:identity-code": "a counter code for the account itself",
+    "services:mine": "the account's own applications",
+    "services:moving-home": "opens a bundle for the account itself",
+    "services:apply": "starts a draft of the account's own",
+    "kiosk:apply": "starts a draft of the account's own, at a kiosk",
+    "kiosk:finish": "ends the kiosk session",
+    "GET /api/v1/me/applications": "the account's own applications",
+    "POST /api/v1/municipalities/{slug}/drafts": "starts a draft of the account's own",
+    "POST /api/v1/municipalities/{slug}/life-events/moving-home": "opens a bundle for the account",
+}

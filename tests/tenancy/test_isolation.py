@@ -1,10 +1,13 @@
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver, path
+from django.urls.resolvers import RoutePattern, URLResolver
+from ninja import NinjaAPI, Router
 
 from sportel.accounts.roles import Role
+from sportel.api import api
 
-from . import routes  # noqa: F401 -- registers the routes
-from .harness import ROUTES, Probe
+from . import routes
+from .harness import ROUTES, Probe, api_operations, html_url_names, uncovered
 
 
 class Ctx:
@@ -20,6 +23,8 @@ class Ctx:
 def _request(client, probe: Probe):
     if probe.method == "GET":
         return client.get(probe.url)
+    if probe.multipart:
+        return client.post(probe.url, probe.data)
     if probe.json:
         import json
 
@@ -39,7 +44,7 @@ def test_owner_staff_reach_the_route(route, shkoder, lezhe, make_staff, verified
     """The control: without it a route that 404s for everyone would pass the isolation test."""
     ctx = Ctx(shkoder, lezhe, make_staff)
     probe = route.make(shkoder, ctx)
-    client = verified_client(make_staff(shkoder, route.owner_role))
+    client = verified_client(probe.owner or make_staff(shkoder, route.owner_role))
     response = _request(client, probe)
     assert response.status_code in route.ok_status, response.content[:500]
 
@@ -66,21 +71,67 @@ def test_staff_of_lezhe_cannot_read_or_change_shkoder_data(
         assert probe.state() == before, "a refused request changed data"
 
 
-def _patterns(resolver, prefix=""):
+ALLOWED = {**routes.PUBLIC, **routes.OWN_ACCOUNT}
+
+
+def test_every_route_is_covered_by_the_harness():
+    """Every page and every API operation: covered by a route, or allow-listed with a reason."""
+    missing = uncovered(html_url_names(get_resolver()), api_operations(api), ROUTES, ALLOWED)
+    assert not missing, (
+        "routes with no tenancy probe in tests/tenancy/routes.py (add one, or list the route in "
+        f"PUBLIC / OWN_ACCOUNT with the reason): {missing}"
+    )
+
+
+def test_every_staff_page_has_a_probe_not_an_allow_list_entry():
+    staff_pages = {
+        name
+        for name, callback in _named_callbacks(get_resolver())
+        if hasattr(callback, "staff_permission")
+    }
+    assert staff_pages, "no staff page found: the walk is broken"
+    assert not staff_pages & set(ALLOWED)
+    assert not uncovered(staff_pages, (), ROUTES, ())
+
+
+def test_the_allow_lists_name_only_routes_that_exist():
+    """A stale entry (a route renamed or removed) would hide its successor."""
+    known = set(html_url_names(get_resolver())) | set(api_operations(api))
+    stale = sorted(n for n in ALLOWED if not n.endswith(":") and n not in known)
+    assert not stale, stale
+
+
+def test_the_coverage_check_reports_a_new_page_and_a_new_operation():
+    """The harness fails for the right reason: a route added without a probe is named."""
+
+    def secrets(request, municipality_slug):  # pragma: no cover - never requested
+        raise AssertionError
+
+    resolver = get_resolver()
+    with_new_page = URLResolver(
+        RoutePattern(""),
+        [
+            *resolver.url_patterns,
+            path("<slug:municipality_slug>/secrets/", secrets, name="secrets"),
+        ],
+    )
+    router = Router()
+
+    @router.get("/municipalities/{slug}/secrets")
+    def list_secrets(request, slug: str):  # pragma: no cover - never requested
+        raise AssertionError
+
+    new_api = NinjaAPI(urls_namespace="tenancy-harness-test")
+    new_api.add_router("/", router)
+    operations = [*api_operations(api), *api_operations(new_api)]
+    missing = uncovered(html_url_names(with_new_page), operations, ROUTES, ALLOWED)
+    assert missing == ["GET /api/v1/municipalities/{slug}/secrets", "secrets"]
+
+
+def _named_callbacks(resolver, prefix=""):
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             ns = f"{entry.namespace}:" if entry.namespace else ""
-            yield from _patterns(entry, prefix + ns)
-        elif isinstance(entry, URLPattern) and entry.name:
+            yield from _named_callbacks(entry, prefix + ns)
+        elif entry.name:
             yield prefix + entry.name, entry.callback
-
-
-def test_every_staff_url_is_covered_by_the_harness():
-    staff_urls = {
-        name
-        for name, callback in _patterns(get_resolver())
-        if hasattr(callback, "staff_permission")
-    }
-    covered = {name for route in ROUTES for name in route.url_names}
-    missing = sorted(staff_urls - covered)
-    assert not missing, f"staff URLs with no tenancy route in tests/tenancy/routes.py: {missing}"

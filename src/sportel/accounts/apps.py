@@ -11,7 +11,9 @@ class AccountsConfig(AppConfig):
         from django.contrib import admin
         from django_otp.admin import OTPAdminSite
 
-        from . import signals  # noqa: F401 -- connects the audit receivers
+        from sportel.core.audit_words import register_action_words
+
+        from . import demo, signals  # noqa: F401 -- registers demo accounts, audit receivers
         from .staff import register_staff_link
 
         register_staff_link(
@@ -19,6 +21,16 @@ class AccountsConfig(AppConfig):
             "staff:verify-identity",
             "people.verify",
             _("with their identity document and the code on their account page"),
+        )
+
+        register_action_words(
+            {
+                "staff.role_grant": _("Gave you a staff role"),
+                "staff.role_revoke": _("Took away one of your staff roles"),
+                "account.identity_code": _("Gave you a code to verify your identity"),
+                "account.identity_verified": _("Verified your identity"),
+                "person.account_linked": _("Linked your account to your record"),
+            }
         )
 
         # The admin is for platform operators, who must pass TOTP like staff.

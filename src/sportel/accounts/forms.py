@@ -164,3 +164,20 @@ class IdentityCheckForm(forms.Form):
         label=_("The number is correct as printed on the document"),
         required=False,
     )
+
+
+class KioskLoginForm(LoginForm):
+    """The login form on a shared screen: the browser must not offer to remember anything."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs["autocomplete"] = "off"
+        self.fields["password"].widget.attrs["autocomplete"] = "off"
+
+
+class UnlockCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code we sent you"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

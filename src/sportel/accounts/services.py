@@ -131,6 +131,17 @@ def email_confirmation_token(user: User) -> str:
     return signing.dumps({"u": user.pk, "l": user.username}, salt=EMAIL_LINK_SALT)
 
 
+def _check_send_limit(user: User, now) -> None:
+    """Refuse a 4th confirmation or unlock code within an hour (call inside a transaction)."""
+    # Lock the user row so two concurrent requests cannot both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if (
+        ConfirmationSent.objects.filter(user=user, at__gte=now - timedelta(hours=1)).count()
+        >= CONFIRMATIONS_PER_HOUR
+    ):
+        raise RateLimited
+
+
 def send_confirmation(user: User, *, base_url: str = "") -> None:
     """Send a confirmation link (email) or a 6-digit code (SMS); at most 3 an hour per account."""
     from sportel.core.notifications import send_notification
@@ -139,13 +150,7 @@ def send_confirmation(user: User, *, base_url: str = "") -> None:
         return
     now = timezone.now()
     with transaction.atomic():
-        # Lock the user row so two concurrent resends cannot both pass the limit.
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        if (
-            ConfirmationSent.objects.filter(user=user, at__gte=now - timedelta(hours=1)).count()
-            >= CONFIRMATIONS_PER_HOUR
-        ):
-            raise RateLimited
+        _check_send_limit(user, now)
         if is_phone_login(user):
             code = f"{secrets.randbelow(1_000_000):06d}"
             PhoneConfirmation.objects.filter(user=user, used_at__isnull=True).update(
@@ -406,3 +411,158 @@ def record_lockout(login: str) -> None:
     user = User.objects.filter(username=login_identifier(login)).first()
     # obj, not subject_user: a lockout is nobody reading the citizen's data.
     audit.record("account.lockout", actor="anonymous", obj=user, data={})
+
+
+# --- Locked out: the owner's way back in, and staff told of failed attempts -----------------
+
+UNLOCK_CODE_SALT = "sportel.accounts.unlock-code"
+UNLOCK_CODE_LIFETIME = timedelta(minutes=15)
+UNLOCK_CODE_MAX_ATTEMPTS = 5
+FAILED_LOGIN_NOTICE_EVERY = timedelta(hours=1)
+
+
+@dataclass
+class UnlockChallenge:
+    """What the browser that asked keeps (in its session) to check the code typed back."""
+
+    login: str
+    code_hash: str
+    expires_at: float
+    attempts: int = 0
+
+
+def _unlock_hash(login: str, code: str) -> str:
+    return salted_hmac(UNLOCK_CODE_SALT, f"{login}:{code}", algorithm="sha256").hexdigest()
+
+
+def send_unlock_code(login: str) -> UnlockChallenge:
+    """Send a one-time code to the confirmed email or phone of the account ``login`` names.
+
+    The answer looks the same whether or not there is such an account (a challenge no code
+    matches), so the page reveals nothing; codes share the confirmations' limit of 3 an hour.
+    Raises ``RateLimited`` past it.
+    """
+    from sportel.core.notifications import send_notification
+
+    login = login_identifier(login)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    now = timezone.now()
+    challenge = UnlockChallenge(
+        login=login,
+        code_hash=_unlock_hash(login, secrets.token_hex(16)),  # matches no six digits
+        expires_at=(now + UNLOCK_CODE_LIFETIME).timestamp(),
+    )
+    user = User.objects.filter(username=login, confirmed_at__isnull=False, is_active=True).first()
+    if user is None:
+        return challenge
+    to_email, to_phone = login_contact(user)
+    if not (to_email or to_phone):
+        return challenge
+    channel = "sms" if to_phone else "email"
+    with transaction.atomic():
+        _check_send_limit(user, now)
+        send_notification(
+            template="accounts_unlock_code",
+            context={"code": code, "name": user.full_name, "minutes": 15},
+            language=user.language,
+            to_phone=to_phone,
+            to_email=to_email,
+            user=user,
+            sensitive=True,
+        )
+        ConfirmationSent.objects.create(user=user, channel=channel, at=now)
+        audit.record("account.unlock_code", actor="anonymous", obj=user, data={"channel": channel})
+    challenge.code_hash = _unlock_hash(login, code)
+    return challenge
+
+
+def check_unlock_code(challenge: UnlockChallenge, code: str) -> User:
+    """Accept the code sent by ``send_unlock_code`` and clear every lock-out of the account.
+
+    The caller counts a wrong code against the challenge (5 wrong codes end it) and forgets
+    the challenge once it is used, so a code works once.
+    """
+    from axes.utils import reset
+
+    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    if challenge.expires_at < timezone.now().timestamp():
+        raise ConfirmationError(_("This code has expired. Ask for a new one."))
+    if challenge.attempts >= UNLOCK_CODE_MAX_ATTEMPTS:
+        raise ConfirmationError(_("Too many wrong codes. Ask for a new one."))
+    user = User.objects.filter(username=challenge.login, is_active=True).first()
+    if user is None or not constant_time_compare(
+        challenge.code_hash, _unlock_hash(challenge.login, code)
+    ):
+        raise ConfirmationError(
+            _("This code is not valid. Check the last message we sent, or ask for a new code.")
+        )
+    reset(username=challenge.login)
+    with transaction.atomic():
+        audit.record("account.unlock", actor=user, obj=user, subject_user=user)
+    return user
+
+
+def notify_failed_login(login: str, *, ip_address: str) -> bool:
+    """Tell a staff member (or operator) that someone failed to log in as them.
+
+    At most one message an hour per account, so a guessing run is one message, not hundreds.
+    Citizens are not messaged (an SMS each time would cost the municipality, and help an
+    attacker annoy them); everyone sees the count after their next login.
+    """
+    from sportel.core.models import Notification
+    from sportel.core.notifications import send_notification
+
+    user = User.objects.filter(username=login_identifier(login)).first()
+    if user is None or not user.needs_second_factor:
+        return False
+    since = timezone.now() - FAILED_LOGIN_NOTICE_EVERY
+    if Notification.objects.filter(
+        template="accounts_failed_login", user=user, created_at__gte=since
+    ).exists():
+        return False
+    to_email, to_phone = login_contact(user)
+    if not (to_email or to_phone):
+        return False
+    with transaction.atomic():
+        send_notification(
+            template="accounts_failed_login",
+            context={"name": user.full_name, "address": ip_address or "?"},
+            language=user.language,
+            to_email=to_email,
+            to_phone=to_phone,
+            user=user,
+        )
+    return True
+
+
+def login_contact(user: User) -> tuple[str, str]:
+    """(email, phone) to reach the account's owner: its login, which was confirmed."""
+    if is_phone_login(user):
+        return "", user.phone or user.username
+    return user.email or (user.username if "@" in user.username else ""), ""
+
+
+@dataclass
+class FailedLogins:
+    count: int
+    addresses: list[str]
+
+
+def failed_logins_since_last_login(username: str, *, now) -> FailedLogins:
+    """Failed password attempts on ``username`` since its previous successful login."""
+    from axes.models import AccessFailureLog, AccessLog
+
+    previous = (
+        AccessLog.objects.filter(username=username, attempt_time__lt=now)
+        .order_by("-attempt_time")
+        .values_list("attempt_time", flat=True)
+        .first()
+    )
+    failures = AccessFailureLog.objects.filter(username=username, attempt_time__lt=now)
+    if previous is not None:
+        failures = failures.filter(attempt_time__gt=previous)
+    addresses: list[str] = []
+    for address in failures.order_by("-attempt_time").values_list("ip_address", flat=True):
+        if address and address not in addresses:
+            addresses.append(address)
+    return FailedLogins(failures.count(), addresses)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.functional import Promise
 
+from . import permissions
 from .roles import roles_with
 
 
@@ -30,15 +31,14 @@ def register_staff_link(
         STAFF_LINKS.append(link)
 
 
-def links_for(roles: set[str], municipality_slug: str) -> list[dict]:
-    links = []
-    for link in STAFF_LINKS:
-        if roles & {role.value for role in roles_with(link.permission)}:
-            links.append(
-                {
-                    "label": link.label,
-                    "description": link.description,
-                    "url": reverse(link.url_name, kwargs={"municipality_slug": municipality_slug}),
-                }
-            )
-    return links
+def links_for(user, municipality) -> list[dict]:
+    """The links whose permission ``user`` holds in ``municipality``."""
+    return [
+        {
+            "label": link.label,
+            "description": link.description,
+            "url": reverse(link.url_name, kwargs={"municipality_slug": municipality.slug}),
+        }
+        for link in STAFF_LINKS
+        if permissions.has_permission(user, municipality, link.permission)
+    ]

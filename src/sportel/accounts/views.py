@@ -3,6 +3,8 @@ and the staff home. Thin: parse, call a service or selector, render."""
 
 import base64
 import contextlib
+from dataclasses import asdict
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -14,15 +16,16 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
-from . import selectors, services
+from . import permissions, selectors, services, throttle
 from .decorators import staff_required
 from .forms import (
+    KioskLoginForm,
     LoginForm,
     NidForm,
     OtpForm,
@@ -30,7 +33,10 @@ from .forms import (
     ProfileForm,
     ResendForm,
     SignUpForm,
+    UnlockCodeForm,
 )
+from .links import municipalities_of
+from .middleware import start_kiosk_session
 from .normalize import login_identifier
 from .staff import links_for
 
@@ -46,6 +52,9 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_initial(self):
+        return {"username": self.request.GET.get("login", "")}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = context["form"]
@@ -53,6 +62,36 @@ class LoginView(auth_views.LoginView):
             error.code == "unconfirmed" for error in form.errors.as_data().get("__all__", [])
         )
         context["oidc_enabled"] = oidc_enabled()
+        return context
+
+
+class KioskLoginView(LoginView):
+    """Log in at a kiosk: no sign-up or eID links (neither can be done at a shared screen),
+    back into the kiosk flow afterwards, and a session that ends when the screen is left idle."""
+
+    template_name = "accounts/kiosk_login.html"
+    authentication_form = KioskLoginForm
+    redirect_authenticated_user = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        start_kiosk_session(self.request, self.kwargs["municipality_slug"])
+        return response
+
+    def get_default_redirect_url(self):
+        return reverse(
+            "kiosk:catalogue", kwargs={"municipality_slug": self.kwargs["municipality_slug"]}
+        )
+
+    def get_redirect_url(self):
+        # Only back into this municipality's kiosk: a kiosk session has no business elsewhere.
+        target = super().get_redirect_url()
+        kiosk_root = self.get_default_redirect_url()
+        return target if target.startswith(kiosk_root) else ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["kiosk"] = True
         return context
 
 
@@ -69,6 +108,11 @@ def _safe_next(request, default: str) -> str:
     return default
 
 
+def page_language() -> str:
+    """The language of the page being served (from its ``/en/`` prefix, or the default)."""
+    return (get_language() or settings.LANGUAGE_CODE)[:2]
+
+
 def _in_language(language: str, url_name: str, **kwargs) -> str:
     with override(language):
         return reverse(url_name, kwargs=kwargs or None)
@@ -83,13 +127,16 @@ def _with_language_cookie(response, language: str):
 
 def after_login(request):
     """Staff pass the second factor, then land on their municipality's staff home (the first
-    by name when they serve several); citizens land on their account page. Every page is in the
-    user's own language from here on."""
+    by name when they serve several); citizens land on their account page. A language chosen in
+    the address (``/en/...``) stays English through login, whatever the account's preference;
+    from a page in the default language, the account's preferred language takes over."""
     user = request.user
     if not user.is_authenticated:
         return redirect("accounts:login")
-    language = user.language
-    if user.needs_second_factor and not user.is_verified():
+    language = page_language()
+    if language == settings.LANGUAGE_CODE and user.language:
+        language = user.language
+    if permissions.needs_second_factor(user):
         target = _in_language(language, "accounts:otp")
     else:
         municipality = selectors.staff_municipalities(user).order_by("name").first()
@@ -115,21 +162,29 @@ def otp_verify(request):
     user = request.user
     if not user.is_authenticated:
         return redirect("accounts:login")
-    if not user.needs_second_factor or user.is_verified():
+    if not permissions.needs_second_factor(user):
         return redirect(_safe_next(request, reverse("accounts:after-login")))
     enrolling = not user.totpdevice_set.filter(confirmed=True).exists()
     device = services.enrolment_device(user) if enrolling else None
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"].strip()
-        if enrolling:
-            verified = device if services.confirm_enrolment(user, device, token) else None
+        wait = _second_factor_wait(user, device)
+        if wait:
+            form.add_error("token", _wait_message(wait))
         else:
-            verified = match_token(user, token)
-        if verified is not None:
-            otp_login(request, verified)
-            return redirect(_safe_next(request, reverse("accounts:after-login")))
-        form.add_error("token", _("This code is not valid. Enter the current code from your app."))
+            if enrolling:
+                verified = device if services.confirm_enrolment(user, device, token) else None
+            else:
+                verified = match_token(user, token)
+            if verified is not None:
+                otp_login(request, verified)
+                return redirect(_safe_next(request, reverse("accounts:after-login")))
+            message = _("This code is not valid. Enter the current code from your app.")
+            wait = _second_factor_wait(user, device)
+            if wait:
+                message = f"{message} {_wait_message(wait)}"
+            form.add_error("token", message)
     context = {"form": form, "enrolling": enrolling, "next": _safe_next(request, "")}
     if enrolling:
         context["qr_code"] = _qr_data_uri(device.config_url)
@@ -137,8 +192,89 @@ def otp_verify(request):
     return render(request, "accounts/otp.html", context)
 
 
+def _second_factor_wait(user, device=None) -> int:
+    """Seconds before django-otp accepts another code (it waits longer after each wrong one)."""
+    from django.utils import timezone
+
+    devices = [device] if device is not None else list(user.totpdevice_set.filter(confirmed=True))
+    waits = []
+    for candidate in devices:
+        allowed, data = candidate.verify_is_allowed()
+        if allowed:
+            return 0
+        until = (data or {}).get("locked_until")
+        waits.append(max(1, int((until - timezone.now()).total_seconds() + 0.999)) if until else 1)
+    return min(waits) if waits else 0
+
+
+def _wait_message(seconds: int) -> str:
+    return ngettext(
+        "Wait %(seconds)d second before trying again.",
+        "Wait %(seconds)d seconds before trying again.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
 def locked_out(request, credentials=None, *args, **kwargs):
-    return render(request, "accounts/locked_out.html", status=429)
+    """The 429 page after too many failures, with the owner's way back in (a code)."""
+    from .normalize import axes_username
+
+    login = axes_username(request, credentials)
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {"form": ResendForm(initial={"login": login}), "minutes": _cooloff_minutes()},
+        status=429,
+    )
+
+
+def _cooloff_minutes() -> int:
+    return max(1, round(float(settings.AXES_COOLOFF_TIME) * 60))
+
+
+UNLOCK_CHALLENGE = "accounts_unlock_challenge"
+
+
+def unlock(request):
+    """Locked out? A code to the account's email or phone clears the lock for its owner."""
+    form = ResendForm(request.POST or None, initial={"login": request.GET.get("login", "")})
+    if request.method == "POST" and form.is_valid():
+        login = login_identifier(form.cleaned_data["login"])
+        try:
+            challenge = services.send_unlock_code(login)
+        except services.RateLimited:
+            form.add_error(
+                "login",
+                _("We have already sent 3 codes in the last hour. Use the last one, or try later."),
+            )
+        else:
+            request.session[UNLOCK_CHALLENGE] = asdict(challenge)
+            return redirect("accounts:unlock-code")
+    return render(request, "accounts/unlock.html", {"form": form})
+
+
+def unlock_code(request):
+    data = request.session.get(UNLOCK_CHALLENGE)
+    if not data:
+        return redirect("accounts:unlock")
+    challenge = services.UnlockChallenge(**data)
+    form = UnlockCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.check_unlock_code(challenge, form.cleaned_data["code"])
+        except services.ConfirmationError as error:
+            challenge.attempts += 1
+            request.session[UNLOCK_CHALLENGE] = asdict(challenge)
+            form.add_error("code", str(error))
+        else:
+            request.session.pop(UNLOCK_CHALLENGE, None)
+            throttle.grant_unlock(request.session, challenge.login)
+            messages.success(
+                request, _("Your account is unlocked on this device. Log in with your password.")
+            )
+            login_url = reverse("accounts:login")
+            return redirect(f"{login_url}?{urlencode({'login': challenge.login})}")
+    return render(request, "accounts/unlock_code.html", {"form": form, "login": challenge.login})
 
 
 # --- Sign-up and confirmation ---------------------------------------------------------------
@@ -234,11 +370,15 @@ def resend(request):
 @login_required
 def account(request):
     user = request.user
-    municipalities = list(selectors.staff_municipalities(user).order_by("name"))
+    staff = list(selectors.staff_municipalities(user).order_by("name"))
     return render(
         request,
         "accounts/account.html",
-        {"account": user, "staff_municipalities": municipalities},
+        {
+            "account": user,
+            "staff_municipalities": staff,
+            "municipalities": municipalities_of(user),
+        },
     )
 
 
@@ -325,7 +465,7 @@ def staff_home(request, municipality_slug: str):
         "accounts/staff_home.html",
         {
             "roles": selectors.role_labels(request.staff_roles),
-            "links": links_for(request.staff_roles, municipality_slug),
+            "links": links_for(request.user, request.municipality),
             "other_municipalities": selectors.staff_municipalities(request.user)
             .exclude(pk=request.municipality.pk)
             .order_by("name"),

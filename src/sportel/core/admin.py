@@ -22,6 +22,8 @@ class AttemptInline(admin.TabularInline):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["id", "created_at", "channel", "template", "language", "status", "attempts"]
     list_filter = ["status", "channel", "template", "municipality"]
+    # The reference is in every copy's Message-ID / SMS client reference: find a reported duplicate.
+    search_fields = ["reference"]
     date_hierarchy = "created_at"
     inlines = [AttemptInline]
     actions = ["retry"]

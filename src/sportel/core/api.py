@@ -1,6 +1,8 @@
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
-from .selectors import active_municipalities, municipality_by_slug
+from .api_errors import responses
+from .selectors import active_municipalities
+from .tenancy import request_municipality
 
 router = Router(tags=["municipalities"])
 
@@ -21,25 +23,21 @@ class MunicipalityDetail(MunicipalityOut):
     units: list[UnitOut]
 
 
-class Error(Schema):
-    detail: str
-    code: str
-
-
 @router.get("/municipalities", response=list[MunicipalityOut])
 def list_municipalities(request):
     return list(active_municipalities())
 
 
-@router.get("/municipalities/{slug}", response={200: MunicipalityDetail, 404: Error})
+@router.get("/municipalities/{slug}", response=responses({200: MunicipalityDetail}))
 def get_municipality(request, slug: str):
-    municipality = municipality_by_slug(slug)
-    if municipality is None:
-        return 404, {"detail": "No such municipality", "code": "not_found"}
-    return 200, {
-        "slug": municipality.slug,
-        "name": municipality.name,
-        "county": municipality.county,
-        "code": municipality.code,
-        "units": list(municipality.units.order_by("name")),
-    }
+    municipality = request_municipality(request)
+    return Status(
+        200,
+        {
+            "slug": municipality.slug,
+            "name": municipality.name,
+            "county": municipality.county,
+            "code": municipality.code,
+            "units": list(municipality.units.order_by("name")),
+        },
+    )

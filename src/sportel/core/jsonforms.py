@@ -69,7 +69,6 @@ those the form does not turn into fields.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -85,7 +84,7 @@ from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
-from sportel.core import identifiers
+from sportel.core import identifiers, phones
 
 __all__ = ["CONFIRM_SUFFIX", "SchemaForm", "form_class_for", "to_json", "validate"]
 
@@ -96,12 +95,6 @@ TYPES = ("string", "integer", "number", "boolean")
 FORMATS = ("email", "date", "nid", "nipt", "phone")
 MAX_DIGITS = 30  # a number field's significant digits, decimals included
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"]
-
-# After removing spaces, dots, dashes and brackets: international (+ or 00) or national (0...).
-_PHONE_SEPARATORS = re.compile(r"[\s.\-()/]")
-_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-_ALBANIAN = re.compile(r"^\+355[0-9]{8,9}$")
-
 
 # --- Messages the form says (msgids in English; the core app's catalogue translates them) -----
 MESSAGES = {
@@ -215,19 +208,13 @@ def _check_schema(schema: Mapping[str, Any]) -> None:
 
 # --- Fields ----------------------------------------------------------------------------------
 def normalize_phone(value: str) -> str:
-    """A phone number in E.164 (+355691234567); national numbers (0...) are Albanian."""
-    compact = _PHONE_SEPARATORS.sub("", value or "")
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    elif compact.startswith("0"):
-        compact = "+355" + compact[1:]
-    return compact
+    """A phone number in E.164 (+355691234567) by core's one rule; as typed when invalid."""
+    return phones.to_e164(value) or (value or "").strip()
 
 
 def _valid_phone(value: str) -> bool:
-    return bool(_E164.match(value)) and (
-        not value.startswith("+355") or bool(_ALBANIAN.match(value))
-    )
+    """A valid number already in E.164 (what forms store and the API accepts)."""
+    return phones.is_e164(value)
 
 
 class PhoneField(forms.CharField):

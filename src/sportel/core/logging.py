@@ -13,6 +13,8 @@ PATTERNS = [
     (re.compile(r"\b[A-T0-9][0-9]{8}[A-Z]\b"), "[nid]"),
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
     (re.compile(r"\+?\b(?:355|0)\s?6[0-9][\s-]?[0-9]{3}[\s-]?[0-9]{4}\b"), "[phone]"),
+    # Any other number written internationally (a diaspora resident's +39..., +44...).
+    (re.compile(r"\+[1-9](?:[\s-]?[0-9]){7,14}\b"), "[phone]"),
 ]
 
 

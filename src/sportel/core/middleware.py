@@ -8,11 +8,17 @@ from django.utils.translation import gettext as _
 from . import metrics
 from .selectors import municipality_by_slug
 
+API_NAMESPACE = "api-v1"  # sportel.api's urls_namespace
+
 
 class TenantMiddleware:
-    """Resolve ``/<municipality_slug>/...`` to ``request.municipality`` (404 if unknown).
+    """Resolve the path's municipality to ``request.municipality``: the one place that does it,
+    for pages (``/<municipality_slug>/...``, 404 page if unknown) and for the JSON API
+    (``/api/v1/municipalities/{slug}/...``: left ``None`` if unknown, and the API answers 404 in
+    its own error shape, see ``tenancy.request_municipality``).
 
     Views read the tenant from the request; every query they make is scoped by it.
+    (docs/decisions/0009-tenancy-enforcement.md says why this and not django-scopes.)
     """
 
     def __init__(self, get_response):
@@ -25,6 +31,9 @@ class TenantMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         slug = view_kwargs.get("municipality_slug")
         if slug is None:
+            if API_NAMESPACE in getattr(request.resolver_match, "namespaces", ()):
+                slug = view_kwargs.get("slug")
+                request.municipality = municipality_by_slug(slug) if slug else None
             return None
         municipality = municipality_by_slug(slug)
         if municipality is None:

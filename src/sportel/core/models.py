@@ -1,5 +1,7 @@
 """Tenancy (municipalities and their administrative units), people, and the audit log."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -259,6 +261,9 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
+        # Claimed by a worker that is talking to the mail or SMS provider right now; if the
+        # lease runs out first (the worker died or hung), another worker may send it again.
+        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
@@ -291,8 +296,13 @@ class Notification(models.Model):
     # recipient has it, and the outbox must not stay a second place to read it from.
     sensitive = models.BooleanField(_("sensitive"), default=False)
     status = models.CharField(
-        _("status"), max_length=6, choices=Status.choices, default=Status.QUEUED
+        _("status"), max_length=7, choices=Status.choices, default=Status.QUEUED
     )
+    # Delivery is at least once: every send of this row carries this reference (the email's
+    # Message-ID, the SMS gateway's client reference), so a second copy can be recognised.
+    reference = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
+    lease = models.UUIDField(_("lease"), null=True, blank=True, editable=False)
+    leased_until = models.DateTimeField(_("leased until"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)

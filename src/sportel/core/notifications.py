@@ -8,13 +8,18 @@ Callers use one function::
 It renders ``notifications/<template>.<lang>.txt`` (first line ``Subject: ...``, a blank line,
 then the body; Albanian when the language's file is missing), writes one Notification row per
 channel given, and enqueues delivery when the caller's transaction commits. Delivery claims the
-row under a lock, sends, and records the attempt and the outcome in one transaction, so a
-notification is marked sent exactly once; failures are retried with exponential backoff and a
-permanent failure stays in the outbox as ``failed`` with its last error.
+row under a lease in one short transaction, sends with no transaction open (every provider call
+has a timeout), and records the attempt and its outcome in a second short transaction; failures
+are retried with exponential backoff and a permanent failure stays in the outbox as ``failed``
+with its last error. Delivery is at least once: a worker killed after the provider took the
+message but before the outcome was written leaves a copy to be sent again, with the same
+Message-ID (email) or client reference (SMS), so the second copy is recognisable.
 """
 
 import logging
+import uuid
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -22,8 +27,8 @@ from django.db import transaction
 from django.template import Context
 from django.template.loader import select_template
 from django.utils import timezone, translation
+from django_tasks import task
 
-from .logging import scrub
 from .models import Language, Notification, NotificationAttempt
 from .sms import get_provider
 
@@ -35,6 +40,11 @@ BACKOFF_SECONDS = int(getattr(settings, "SPORTEL_NOTIFICATION_BACKOFF_SECONDS", 
 BACKOFF_MAX_SECONDS = 3600
 # What a sensitive body becomes once delivered (kept in English: operators read the outbox).
 REDACTED = "[redacted after delivery]"
+WITHHELD = "[details withheld: the message carries a code or link]"
+LEASE_EXPIRED = (
+    "The worker stopped while sending (its lease ran out): the message may or may not have "
+    "been delivered; it is sent again with the same Message-ID / reference."
+)
 
 
 class NoRecipient(ValueError):
@@ -124,15 +134,19 @@ def send_notification(
     return rows[0]
 
 
-def enqueue_delivery(notification_id: int, *, run_after=None) -> None:
-    from .tasks import deliver_notification
+@task(queue_name="notifications")
+def deliver_notification(notification_id: int) -> str:
+    """Deliver one outbox row (idempotent: a row already sent is skipped)."""
+    return deliver(notification_id)
 
-    task = (
+
+def enqueue_delivery(notification_id: int, *, run_after=None) -> None:
+    task_ = (
         deliver_notification
         if run_after is None
         else deliver_notification.using(run_after=run_after)
     )
-    task.enqueue(notification_id)
+    task_.enqueue(notification_id)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -140,100 +154,233 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(BACKOFF_SECONDS * 2 ** (attempt - 1), BACKOFF_MAX_SECONDS))
 
 
+def message_id(notification: Notification) -> str:
+    """The email's Message-ID: the same on every attempt, so a second copy is recognisable."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "sportel.localhost"
+    return f"<{notification.reference}@{domain}>"
+
+
 def _transmit(notification: Notification) -> None:
+    """Hand one message to the mail server or SMS gateway; bounded by their timeouts.
+
+    Runs outside any transaction: nothing is locked while the provider takes its time.
+    """
     if notification.channel == Notification.Channel.EMAIL:
+        # The SMTP backend applies EMAIL_TIMEOUT to the connection and every reply.
         EmailMessage(
             subject=notification.subject,
             body=notification.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notification.recipient],
+            headers={"Message-ID": message_id(notification)},
         ).send(fail_silently=False)
     else:
-        get_provider().send(to=notification.recipient, body=notification.body)
+        get_provider().send(
+            to=notification.recipient,
+            body=notification.body,
+            reference=str(notification.reference),
+            timeout=settings.SPORTEL_SMS_TIMEOUT,
+        )
+
+
+def _lease_seconds() -> int:
+    return settings.SPORTEL_NOTIFICATION_LEASE_SECONDS
+
+
+def _give_up(notification: Notification, fields: list[str]) -> None:
+    notification.status = Notification.Status.FAILED
+    notification.next_attempt_at = None
+    if notification.sensitive:
+        # Never delivered, and by now expired: the person asks for a new one.
+        notification.body = REDACTED
+        fields.append("body")
+
+
+def _release_expired_lease(notification: Notification, now) -> str:
+    """The worker that claimed this row died or hung past its lease: count that attempt as
+    failed with an unknown outcome, and queue the row again (or fail it for good). Call with the
+    row locked."""
+    error = LEASE_EXPIRED
+    NotificationAttempt.objects.create(
+        notification=notification, number=notification.attempts, at=now, ok=False, error=error
+    )
+    notification.lease = None
+    notification.leased_until = None
+    notification.last_error = error
+    fields = ["lease", "leased_until", "last_error", "status", "next_attempt_at"]
+    if notification.attempts >= MAX_ATTEMPTS:
+        _give_up(notification, fields)
+    else:
+        notification.status = Notification.Status.QUEUED
+        notification.next_attempt_at = now
+    notification.save(update_fields=fields)
+    logger.warning(
+        "notification %s attempt %s: lease expired, outcome unknown",
+        notification.pk,
+        notification.attempts,
+        extra={"event": "notification.lease_expired"},
+    )
+    return notification.status
+
+
+def _claim(notification_id: int, now) -> Notification | None:
+    """Take the row for one attempt, in a short transaction of its own.
+
+    The row becomes ``sending`` with a fresh lease id, valid for SPORTEL_NOTIFICATION_LEASE_
+    SECONDS; the attempt is counted now, so a worker that dies mid-send still uses one up.
+    Returns None when there is nothing to send: sent, failed, not yet due, or another worker's
+    lease still runs.
+    """
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None:
+            return None
+        if notification.status == Notification.Status.SENDING:
+            if notification.leased_until and notification.leased_until > now:
+                return None  # another worker is sending it right now
+            _release_expired_lease(notification, now)
+        if notification.status != Notification.Status.QUEUED:
+            return None
+        if notification.next_attempt_at and notification.next_attempt_at > now:
+            return None  # a duplicate enqueue ahead of the backoff: the scheduled one runs
+        notification.status = Notification.Status.SENDING
+        notification.attempts += 1
+        notification.lease = uuid.uuid4()
+        notification.leased_until = now + timedelta(seconds=_lease_seconds())
+        notification.save(update_fields=["status", "attempts", "lease", "leased_until"])
+    return notification
+
+
+def _record(claimed: Notification, *, started, error: str | None) -> str:
+    """Write the attempt's outcome in a short transaction, if this worker still holds the lease.
+
+    Returns sent, retry, failed, or superseded (the lease ran out mid-send and another worker
+    took the row over: that worker's attempt decides, and this outcome is only logged).
+    """
+    number = claimed.attempts
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .filter(pk=claimed.pk, status=Notification.Status.SENDING, lease=claimed.lease)
+            .first()
+        )
+        if notification is None:
+            outcome = "superseded"
+        else:
+            NotificationAttempt.objects.create(
+                notification=notification,
+                number=number,
+                at=started,
+                ok=error is None,
+                error=error or "",
+            )
+            notification.lease = None
+            notification.leased_until = None
+            fields = ["status", "lease", "leased_until", "next_attempt_at"]
+            if error is None:
+                notification.status = Notification.Status.SENT
+                notification.sent_at = timezone.now()
+                notification.next_attempt_at = None
+                fields.append("sent_at")
+                if notification.sensitive:
+                    notification.body = REDACTED
+                    fields.append("body")
+                outcome = "sent"
+            else:
+                notification.last_error = error
+                fields.append("last_error")
+                if number >= MAX_ATTEMPTS:
+                    _give_up(notification, fields)
+                    outcome = "failed"
+                else:
+                    notification.status = Notification.Status.QUEUED
+                    notification.next_attempt_at = timezone.now() + backoff(number)
+                    retry_at = notification.next_attempt_at
+                    transaction.on_commit(lambda: enqueue_delivery(claimed.pk, run_after=retry_at))
+                    outcome = "retry"
+            notification.save(update_fields=fields)
+    return outcome
 
 
 def deliver(notification_id: int) -> str:
     """Try to deliver one queued notification; safe to call any number of times.
 
-    The row is locked for the whole attempt (row lock on PostgreSQL; SQLite's IMMEDIATE
-    transactions serialise writers), so two workers never send the same row, and the attempt
-    row and the new status commit together: a worker killed mid-send leaves the row queued,
-    and the retry sends it once. Returns what happened: sent, retry, failed or skipped.
+    Three steps, and no transaction or lock is held across the middle one: claim the row (a
+    short transaction marks it ``sending`` under a lease), send (bounded by EMAIL_TIMEOUT or
+    SPORTEL_SMS_TIMEOUT), record the outcome (another short transaction, only if the lease is
+    still ours). A worker that dies mid-send leaves the row ``sending``; once its lease runs
+    out, the next attempt sends it again with the same Message-ID / reference. Delivery is
+    therefore at least once. Returns sent, retry, failed, superseded or skipped.
     """
-    now = timezone.now()
-    with transaction.atomic():
-        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None or notification.status != Notification.Status.QUEUED:
-            return "skipped"
-        if notification.next_attempt_at and notification.next_attempt_at > now:
-            return "skipped"  # a duplicate enqueue ahead of the backoff: the scheduled one runs
-        number = notification.attempts + 1
-        try:
-            _transmit(notification)
-        except Exception as exc:  # any backend error is a failed attempt, never a lost message
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-            NotificationAttempt.objects.create(
-                notification=notification, number=number, at=now, ok=False, error=error
-            )
-            notification.attempts = number
-            notification.last_error = error
-            fields = ["attempts", "last_error", "status", "next_attempt_at"]
-            if number >= MAX_ATTEMPTS:
-                notification.status = Notification.Status.FAILED
-                notification.next_attempt_at = None
-                outcome = "failed"
-                if notification.sensitive:
-                    # Never delivered, and by now expired: the person asks for a new one.
-                    notification.body = REDACTED
-                    fields.append("body")
-            else:
-                notification.next_attempt_at = now + backoff(number)
-                transaction.on_commit(
-                    lambda: enqueue_delivery(
-                        notification_id, run_after=notification.next_attempt_at
-                    )
-                )
-                outcome = "retry"
-            notification.save(update_fields=fields)
-            logger.warning(
-                "notification %s attempt %s: %s",
-                notification_id,
-                number,
-                scrub(error),
-                extra={"event": f"notification.{outcome}"},
-            )
-            return outcome
-        NotificationAttempt.objects.create(
-            notification=notification, number=number, at=now, ok=True
+    if transaction.get_connection().in_atomic_block:
+        # The caller's transaction would stay open (and its locks held) across the send.
+        raise RuntimeError("deliver() calls a mail or SMS provider: call it outside a transaction")
+    started = timezone.now()
+    claimed = _claim(notification_id, started)
+    if claimed is None:
+        return "skipped"
+    try:
+        _transmit(claimed)
+    except Exception as exc:  # any backend error is a failed attempt, never a lost message
+        # A gateway may echo the text it refused: a code or sign-in link must not stay in
+        # the outbox through the error, once the body itself is blanked.
+        detail = WITHHELD if claimed.sensitive else str(exc)
+        error = f"{type(exc).__name__}: {detail}"[:2000]
+        outcome = _record(claimed, started=started, error=error)
+        # The exception's class only: its text can carry the address, the number or the body.
+        logger.warning(
+            "notification %s attempt %s failed (%s): %s",
+            notification_id,
+            claimed.attempts,
+            type(exc).__name__,
+            outcome,
+            extra={"event": f"notification.{outcome}"},
         )
-        notification.status = Notification.Status.SENT
-        notification.attempts = number
-        notification.sent_at = now
-        notification.next_attempt_at = None
-        fields = ["status", "attempts", "sent_at", "next_attempt_at"]
-        if notification.sensitive:
-            notification.body = REDACTED
-            fields.append("body")
-        notification.save(update_fields=fields)
-    logger.info("notification %s sent", notification_id, extra={"event": "notification.sent"})
-    return "sent"
+        return outcome
+    outcome = _record(claimed, started=started, error=None)
+    logger.info(
+        "notification %s attempt %s: %s",
+        notification_id,
+        claimed.attempts,
+        outcome,
+        extra={"event": f"notification.{outcome}"},
+    )
+    return outcome
 
 
 def requeue_stalled(*, grace_seconds: int | None = None) -> int:
-    """Enqueue delivery again for queued notifications whose delivery task went missing.
+    """Enqueue delivery again for notifications whose delivery went missing.
 
-    The task is enqueued on commit, so a process that dies between the commit and the enqueue
-    would leave a queued row with no task; the worker calls this periodically. A duplicate
-    task is harmless: delivery is idempotent.
+    Two cases: a queued row with no task (the task is enqueued on commit, so a process that
+    dies between the commit and the enqueue leaves one), and a ``sending`` row whose worker
+    died or hung past its lease. The worker calls this periodically. A duplicate task is
+    harmless: delivery is idempotent.
     """
     grace = settings.SPORTEL_TASK_STALE_SECONDS if grace_seconds is None else grace_seconds
-    cutoff = timezone.now() - timedelta(seconds=grace)
+    now = timezone.now()
+    requeued = 0
+    expired = list(
+        Notification.objects.filter(
+            status=Notification.Status.SENDING, leased_until__lte=now
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for pk in expired:
+        with transaction.atomic():
+            row = (
+                Notification.objects.select_for_update()
+                .filter(pk=pk, status=Notification.Status.SENDING, leased_until__lte=now)
+                .first()
+            )
+            if row is None or _release_expired_lease(row, now) != Notification.Status.QUEUED:
+                continue
+            transaction.on_commit(lambda pk=pk: enqueue_delivery(pk))
+        requeued += 1
+    cutoff = now - timedelta(seconds=grace)
     ids = list(
         Notification.objects.filter(
             status=Notification.Status.QUEUED, next_attempt_at__lte=cutoff
         ).values_list("pk", flat=True)[:1000]
     )
-    requeued = 0
     for pk in ids:
         # Move the row's clock forward first, so the next sweep waits another grace period.
         if Notification.objects.filter(

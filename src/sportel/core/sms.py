@@ -5,9 +5,15 @@ registered under a name::
 
     @register("mygateway")
     class MyGateway(SmsProvider):
-        def send(self, *, to: str, body: str) -> str:
+        def send(self, *, to: str, body: str, reference: str, timeout: float) -> str:
             ...  # call the gateway; raise SmsError to have the attempt retried
             return gateway_message_id
+
+``timeout`` (SPORTEL_SMS_TIMEOUT, seconds) must bound every network call the gateway makes
+(e.g. ``requests.post(..., timeout=timeout)``): the worker waits on it. ``reference`` is the same
+on every attempt at one notification; pass it to the gateway as its client reference (most take
+one, and many refuse or flag a second message with the same reference), so a message that was
+taken but whose answer was lost is recognisable when it is sent again.
 
 Development uses ``file`` (one file per message under SPORTEL_DATA_DIR/outbox/sms) or
 ``console`` (printed to stdout).
@@ -32,8 +38,9 @@ class SmsProvider(ABC):
     """What a gateway implements: deliver one text to one phone number, return its message id."""
 
     @abstractmethod
-    def send(self, *, to: str, body: str) -> str:
-        """Hand the message to the gateway; raise SmsError when it does not take it."""
+    def send(self, *, to: str, body: str, reference: str, timeout: float) -> str:
+        """Hand the message to the gateway within ``timeout`` seconds; raise SmsError when it
+        does not take it. ``reference`` identifies the notification across retries."""
 
 
 _providers: dict[str, type[SmsProvider]] = {}
@@ -67,15 +74,18 @@ def get_provider(name: str | None = None) -> SmsProvider:
         ) from None
 
 
-def _message_text(to: str, body: str, message_id: str) -> str:
-    return f"To: {to}\nDate: {timezone.now().isoformat()}\nMessage-Id: {message_id}\n\n{body}\n"
+def _message_text(to: str, body: str, message_id: str, reference: str) -> str:
+    return (
+        f"To: {to}\nDate: {timezone.now().isoformat()}\nMessage-Id: {message_id}\n"
+        f"Reference: {reference}\n\n{body}\n"
+    )
 
 
 @register("console")
 class ConsoleProvider(SmsProvider):
-    def send(self, *, to: str, body: str) -> str:
+    def send(self, *, to: str, body: str, reference: str, timeout: float) -> str:
         message_id = uuid.uuid4().hex
-        sys.stdout.write(_message_text(to, body, message_id) + "-" * 40 + "\n")
+        sys.stdout.write(_message_text(to, body, message_id, reference) + "-" * 40 + "\n")
         sys.stdout.flush()
         return message_id
 
@@ -84,13 +94,13 @@ class ConsoleProvider(SmsProvider):
 class FileProvider(SmsProvider):
     """One ``.sms`` file per message, written atomically (tmp file + rename)."""
 
-    def send(self, *, to: str, body: str) -> str:
+    def send(self, *, to: str, body: str, reference: str, timeout: float) -> str:
         directory = Path(settings.SPORTEL_SMS_FILE_PATH)
         directory.mkdir(parents=True, exist_ok=True)
         message_id = uuid.uuid4().hex
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         target = directory / f"{stamp}-{message_id}.sms"
         tmp = target.with_suffix(".tmp")
-        tmp.write_text(_message_text(to, body, message_id), encoding="utf-8")
+        tmp.write_text(_message_text(to, body, message_id, reference), encoding="utf-8")
         tmp.rename(target)
         return message_id

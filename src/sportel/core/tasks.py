@@ -23,9 +23,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
-from django_tasks import task
 
 from . import notifications
+
+# The outbox owns its delivery task; this name stays so that rows enqueued before the task moved
+# (their task_path is "sportel.core.tasks.deliver_notification") still run after an upgrade.
+deliver_notification = notifications.deliver_notification
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +37,6 @@ MAX_TASK_ATTEMPTS = int(getattr(settings, "SPORTEL_TASK_MAX_ATTEMPTS", 5))
 
 class WorkerLost(Exception):
     """Recorded on a task whose worker died too many times while running it."""
-
-
-@task(queue_name="notifications")
-def deliver_notification(notification_id: int) -> str:
-    """Deliver one outbox row (idempotent: a row already sent is skipped)."""
-    return notifications.deliver(notification_id)
 
 
 # Advisory-lock namespace of worker liveness locks (the other int4 is a hash of the worker id).

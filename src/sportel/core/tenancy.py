@@ -9,6 +9,7 @@ from collections import defaultdict
 from importlib import resources
 
 from django.db import transaction
+from django.http import Http404
 from django.utils.text import slugify
 
 from . import audit
@@ -49,3 +50,12 @@ def load_municipalities(only: set[str] | None = None, *, actor=None) -> int:
             audit.record("municipality.create", actor=actor, obj=municipality, data={"slug": slug})
         loaded += 1
     return loaded
+
+
+def request_municipality(request) -> Municipality:
+    """The municipality the request's path names, as ``TenantMiddleware`` resolved it; Http404
+    when the path names none or an unknown one."""
+    municipality = getattr(request, "municipality", None)
+    if municipality is None:
+        raise Http404
+    return municipality

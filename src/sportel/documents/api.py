@@ -5,6 +5,8 @@ from __future__ import annotations
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from sportel.core.api_errors import Error, responses
+
 from .codes import display
 from .verification import (
     Outcome,
@@ -15,11 +17,6 @@ from .verification import (
 )
 
 router = Router(tags=["documents"])
-
-
-class Error(Schema):
-    detail: str
-    code: str
 
 
 class Issuer(Schema):
@@ -88,7 +85,10 @@ def document_json(document) -> dict:
     }
 
 
-@router.post("/verify", response={200: VerifyOut, 400: Error, 413: Error})
+@router.post(
+    "/verify",
+    response=responses({200: VerifyOut, 413: Error}, body=True, lookup=False),
+)
 def verify_document(request, file: File[UploadedFile]):
     """Upload a PDF (multipart field ``file``): its hash against the registry and its seal."""
     if file.size > max_upload_bytes():
@@ -127,7 +127,7 @@ def verify_document(request, file: File[UploadedFile]):
     )
 
 
-@router.get("/{code}", response={200: DocumentOut, 404: Error})
+@router.get("/{code}", response=responses({200: DocumentOut}))
 def get_document(request, code: str):
     document = find_by_code(code)
     if document is None:

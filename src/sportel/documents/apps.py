@@ -9,10 +9,19 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from sportel.accounts.staff import register_staff_link
+        from sportel.core.audit_words import register_action_words
         from sportel.web.links import register_municipal_link
 
         from . import demo, metrics  # noqa: F401 -- registers the demo seeder and the collectors
 
+        # "Who accessed my data": a document naming the resident, in words.
+        register_action_words(
+            {
+                "document.issued": _("Issued a sealed document about you"),
+                "document.revoked": _("Revoked a document about you"),
+                "document.replaced": _("Replaced a document about you"),
+            }
+        )
         register_municipal_link(
             "documents:verify",
             _("Check a document"),

@@ -1,9 +1,9 @@
 """Demo: each demo municipality gets a development seal (``sportel keys init``) if it has none."""
 
-from sportel.demo import DEMO_MUNICIPALITIES, finisher, seeder
+from sportel.core.demo import DEMO_MUNICIPALITIES, register_demo
 
 
-@seeder
+@register_demo
 def seed_documents() -> None:
     from sportel.core.models import Municipality
 
@@ -15,7 +15,7 @@ def seed_documents() -> None:
     log_private_key()
 
 
-@finisher
+@register_demo(finish=True)
 def publish_demo_tree_head() -> None:
     """Sign a tree head over the demo's documents, so /transparency/ shows one from the start."""
     from .translog import publish_sth

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from sportel.accounts.decorators import staff_required
-from sportel.accounts.roles import roles_with
+from sportel.accounts.permissions import has_permission
 
 from . import selectors, services, translog
 from .codes import normalise
@@ -171,8 +171,7 @@ def staff_monitor(request, municipality_slug: str):
 
 
 def _can_revoke(request) -> bool:
-    allowed = {role.value for role in roles_with("documents.revoke")}
-    return bool(getattr(request, "staff_roles", set()) & allowed)
+    return has_permission(request.user, request.municipality, "documents.revoke")
 
 
 @staff_required("documents.monitor")

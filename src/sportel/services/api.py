@@ -1,107 +1,39 @@
 """Services JSON API: the public catalogue, citizens' applications, tracking, staff cases.
 
-Handlers are thin: they parse, call ``services``/``selectors``, and shape the answer. Errors are
-``{"detail", "code"}`` (+ ``errors`` by field for bad input), in the caller's language
-(``Accept-Language``, Albanian by default). Creates take an ``Idempotency-Key`` header: the same
-key from the same account returns the first result.
+Handlers are thin: they parse, call ``services``/``selectors``, and shape the answer. They raise
+Django's exceptions; ``core.api_errors`` turns them into ``{"detail", "code"}`` (+ ``errors`` by
+field for bad input) in the caller's language, once for the whole API. Creates take an
+``Idempotency-Key`` header (``core.idempotency``): the same key from the same account returns
+the first result, marked ``Idempotent-Replayed: true``.
 
-Staff endpoints need a staff role in the path's municipality (403 otherwise, also for staff of
-another municipality) and a passed second factor; a case number the municipality does not have is
-404 whoever asks.
+Staff endpoints use ``StaffAuth(permission)`` (accounts/api_auth.py): a session, the second
+factor passed, and the permission in the path's municipality (403 otherwise, also for staff of
+another municipality); a case number the municipality does not have is 404 whoever asks.
 """
 
 import datetime as dt
 from decimal import Decimal
-from functools import wraps
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
-from django.utils import translation
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation.trans_real import parse_accept_lang_header
 from ninja import Field, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.security import django_auth
 
+from sportel.accounts.api_auth import StaffAuth, session
 from sportel.accounts.models import User
+from sportel.core import idempotency
+from sportel.core.api_errors import BadRequest, responses
 from sportel.core.models import AdministrativeUnit
-from sportel.core.selectors import municipality_by_slug
+from sportel.core.money import to_money
+from sportel.core.tenancy import request_municipality
 
 from . import deadlines, selectors, services, workflow
 from .models import Application, Case, ServiceType
 
 router = Router(tags=["services"])
-
-
-class Error(Schema):
-    detail: str
-    code: str
-    errors: dict[str, list[str]] | None = None
-
-
-def _responses(ok: dict) -> dict:
-    return {**ok, 400: Error, 403: Error, 404: Error, 409: Error}
-
-
-def _validation_body(exc: ValidationError) -> dict:
-    if hasattr(exc, "error_dict"):
-        errors = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
-        detail = " ".join(m for msgs in errors.values() for m in msgs)
-        codes = {e.code for errs in exc.error_dict.values() for e in errs if e.code}
-        code = "check_letter" if "check_letter" in codes else "invalid"
-        return {"detail": detail, "code": code, "errors": errors}
-    messages = [str(m) for m in exc.messages]
-    code = getattr(exc, "code", None) or "invalid"
-    return {"detail": " ".join(messages), "code": code, "errors": None}
-
-
-def api_language(request) -> str:
-    """The caller's language: ``?lang=``, else Accept-Language, else Albanian.
-
-    (LocaleMiddleware pins every path outside i18n_patterns, such as /api/, to Albanian.)
-    """
-    wanted = request.GET.get("lang", "")
-    if wanted in ("sq", "en"):
-        return wanted
-    for code, _q in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
-        if code.split("-")[0] in ("sq", "en"):
-            return code.split("-")[0]
-    return "sq"
-
-
-def errors_as_json(view):
-    """Answer in the caller's language; map the domain's exceptions to the error shape."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        with translation.override(api_language(request)):
-            return _answer(view, request, *args, **kwargs)
-
-    return wrapped
-
-
-def _answer(view, request, *args, **kwargs):
-    try:
-        return view(request, *args, **kwargs)
-    except workflow.IllegalTransition as exc:
-        return Status(409, {"detail": " ".join(exc.messages), "code": "illegal_transition"})
-    except ValidationError as exc:
-        body = _validation_body(exc)
-        status = 409 if body["code"] in {"not_allowed", "fee_unpaid", "already_paid"} else 400
-        return Status(status, body)
-    except PermissionDenied as exc:
-        return Status(403, {"detail": str(exc) or _("Permission denied."), "code": "forbidden"})
-    except (Http404, Case.DoesNotExist, Application.DoesNotExist):
-        return Status(404, {"detail": _("Not found."), "code": "not_found"})
-
-
-def _municipality(slug: str):
-    municipality = municipality_by_slug(slug)
-    if municipality is None:
-        raise Http404
-    return municipality
 
 
 def _lang() -> str:
@@ -203,12 +135,11 @@ def service_json(service_type: ServiceType, *, detail: bool = False) -> dict:
 
 @router.get(
     "/municipalities/{slug}/services",
-    response=_responses({200: list[ServiceOut]}),
+    response=responses({200: list[ServiceOut]}),
     summary="The municipality's service catalogue",
 )
-@errors_as_json
 def list_services(request, slug: str, life_event: str = "", q: str = ""):
-    municipality = _municipality(slug)
+    municipality = request_municipality(request)
     query = (
         selectors.search_services(municipality, q) if q else selectors.active_services(municipality)
     )
@@ -219,25 +150,23 @@ def list_services(request, slug: str, life_event: str = "", q: str = ""):
 
 @router.get(
     "/municipalities/{slug}/services/{code}",
-    response=_responses({200: ServiceDetail}),
+    response=responses({200: ServiceDetail}),
     summary="One service: documents, fee, deadlines, statuses and its form (JSON Schema)",
 )
-@errors_as_json
 def get_service(request, slug: str, code: str):
-    service_type = selectors.service_by_code(_municipality(slug), code)
+    service_type = selectors.service_by_code(request_municipality(request), code)
     if service_type is None:
         raise Http404
     return Status(200, service_json(service_type, detail=True))
 
 
-@router.get("/municipalities/{slug}/life-events", response=_responses({200: list[LifeEventOut]}))
-@errors_as_json
+@router.get("/municipalities/{slug}/life-events", response=responses({200: list[LifeEventOut]}))
 def list_life_events(request, slug: str):
     return Status(
         200,
         [
             {"code": e.code, "name": {"sq": e.name_sq, "en": e.name_en or e.name_sq}}
-            for e in selectors.life_events_with_services(_municipality(slug))
+            for e in selectors.life_events_with_services(request_municipality(request))
         ],
     )
 
@@ -264,8 +193,7 @@ class TrackOut(Schema):
     steps: list[StepOut]
 
 
-@router.get("/track/{code}", response=_responses({200: TrackOut}), summary="Track a case by code")
-@errors_as_json
+@router.get("/track/{code}", response=responses({200: TrackOut}), summary="Track a case by code")
 def track(request, code: str):
     case = selectors.case_by_tracking_code(code)
     if case is None:
@@ -396,7 +324,9 @@ def case_json(case: Case, *, events: bool = False, public_only: bool = True) -> 
         "planned_end": planned,
         "legal_end": legal,
         "deadline_state": deadlines.deadline_state(case),
-        "fee_due": case.fee_due,
+        # Money always with its two decimals: a case just created holds the Decimal it was
+        # given ("0"), one read back from the database "0.00"; a replay must answer the same.
+        "fee_due": to_money(case.fee_due),
         "fee_paid": case.fee_paid,
         "document_code": case.document_code,
         "bundle_id": case.bundle_id,
@@ -443,37 +373,38 @@ def draft_json(draft: Application) -> dict:
 
 @router.post(
     "/municipalities/{slug}/drafts",
-    response=_responses({201: DraftOut}),
-    auth=django_auth,
+    response=responses({201: DraftOut}, auth="session", body=True),
+    auth=session,
     summary="Save a new draft application",
 )
-@errors_as_json
 def create_draft(
     request,
     slug: str,
     payload: DraftIn,
-    idempotency_key: str = Header("", alias="Idempotency-Key"),
+    response: HttpResponse,
+    idempotency_key: str = Header("", alias=idempotency.HEADER),
 ):
-    municipality = _municipality(slug)
-    draft = services.save_draft(
-        municipality,
-        service=payload.service,
-        actor=request.user,
-        data=payload.data,
-        unit=_unit(municipality, payload.unit),
-        idempotency_key=idempotency_key,
-    )
+    municipality = request_municipality(request)
+    with idempotency.writes() as inserted:
+        draft = services.save_draft(
+            municipality,
+            service=payload.service,
+            actor=request.user,
+            data=payload.data,
+            unit=_unit(municipality, payload.unit),
+            idempotency_key=idempotency.checked_key(idempotency_key),
+        )
+    idempotency.replayed(response, draft, inserted)
     return Status(201, draft_json(draft))
 
 
 @router.put(
     "/municipalities/{slug}/drafts/{draft_id}",
-    response=_responses({200: DraftOut}),
-    auth=django_auth,
+    response=responses({200: DraftOut}, auth="session", body=True),
+    auth=session,
 )
-@errors_as_json
 def update_draft(request, slug: str, draft_id: int, payload: DraftIn):
-    municipality = _municipality(slug)
+    municipality = request_municipality(request)
     draft = selectors.draft_of(request.user, municipality, draft_id)
     if draft is None:
         raise Http404
@@ -490,14 +421,13 @@ def update_draft(request, slug: str, draft_id: int, payload: DraftIn):
 
 @router.post(
     "/municipalities/{slug}/drafts/{draft_id}/attachments",
-    response=_responses({201: DraftOut}),
-    auth=django_auth,
+    response=responses({201: DraftOut}, auth="session", body=True),
+    auth=session,
     summary="Attach a PDF, PNG or JPEG to a draft",
     description="Idempotent by content: the same file sent again (a retry) is attached once.",
 )
-@errors_as_json
 def attach(request, slug: str, draft_id: int, file: File[UploadedFile]):
-    draft = selectors.draft_of(request.user, _municipality(slug), draft_id)
+    draft = selectors.draft_of(request.user, request_municipality(request), draft_id)
     if draft is None:
         raise Http404
     services.add_attachment(draft, actor=request.user, upload=file)
@@ -506,44 +436,49 @@ def attach(request, slug: str, draft_id: int, file: File[UploadedFile]):
 
 @router.post(
     "/municipalities/{slug}/applications",
-    response=_responses({201: CaseOut, 200: CaseOut}),
-    auth=django_auth,
+    response=responses({201: CaseOut}, auth="session", body=True),
+    auth=session,
     summary="Submit an application (online, kiosk, or by a clerk at the counter)",
 )
-@errors_as_json
 def submit(
     request,
     slug: str,
     payload: ApplicationIn,
-    idempotency_key: str = Header("", alias="Idempotency-Key"),
+    response: HttpResponse,
+    idempotency_key: str = Header("", alias=idempotency.HEADER),
 ):
-    municipality = _municipality(slug)
+    municipality = request_municipality(request)
     draft = None
     if payload.draft_id is not None:
         draft = selectors.draft_of(request.user, municipality, payload.draft_id)
         if draft is None:
             raise Http404
-    case = services.submit_application(
-        municipality,
-        service=payload.service,
-        data=payload.data,
-        actor=request.user,
-        channel=payload.channel,
-        idempotency_key=idempotency_key,
-        draft=draft,
-        walk_in=payload.walk_in.dict() if payload.walk_in else None,
-        business=payload.business.dict() if payload.business else None,
-        unit=_unit(municipality, payload.unit),
-        # At the counter the walk-in's language counts, not the clerk's.
-        language=payload.language or (None if payload.channel == "counter" else _lang()),
-        override_check=payload.override_check,
-        fee_paid=payload.fee_paid,
-    )
+    with idempotency.writes() as inserted:
+        case = services.submit_application(
+            municipality,
+            service=payload.service,
+            data=payload.data,
+            actor=request.user,
+            channel=payload.channel,
+            idempotency_key=idempotency.checked_key(idempotency_key),
+            draft=draft,
+            walk_in=payload.walk_in.dict() if payload.walk_in else None,
+            business=payload.business.dict() if payload.business else None,
+            unit=_unit(municipality, payload.unit),
+            # At the counter the walk-in's language counts, not the clerk's.
+            language=payload.language or (None if payload.channel == "counter" else _lang()),
+            override_check=payload.override_check,
+            fee_paid=payload.fee_paid,
+        )
+    idempotency.replayed(response, case, inserted)
     return Status(201, case_json(case))
 
 
-@router.get("/me/applications", response=_responses({200: list[CaseOut]}), auth=django_auth)
-@errors_as_json
+@router.get(
+    "/me/applications",
+    response=responses({200: list[CaseOut]}, auth="session", lookup=False),
+    auth=session,
+)
 def my_applications(request):
     cases = selectors.cases_of(request.user).select_related("service_type")
     return Status(200, [case_json(c) for c in cases])
@@ -551,12 +486,11 @@ def my_applications(request):
 
 @router.get(
     "/municipalities/{slug}/applications/{number}",
-    response=_responses({200: CaseDetailOut}),
-    auth=django_auth,
+    response=responses({200: CaseDetailOut}, auth="session"),
+    auth=session,
 )
-@errors_as_json
 def my_application(request, slug: str, number: str):
-    case = selectors.case_of(request.user, _municipality(slug), number)
+    case = selectors.case_of(request.user, request_municipality(request), number)
     if case is None:
         raise Http404
     return Status(200, case_json(case, events=True))
@@ -572,13 +506,12 @@ class WithdrawIn(Schema):
 
 @router.post(
     "/municipalities/{slug}/applications/{number}/answer",
-    response=_responses({200: CaseDetailOut}),
-    auth=django_auth,
+    response=responses({200: CaseDetailOut}, auth="session", body=True, conflict=True),
+    auth=session,
     summary="Answer a request for more information (the clock runs again)",
 )
-@errors_as_json
 def answer(request, slug: str, number: str, payload: AnswerIn):
-    case = selectors.case_of(request.user, _municipality(slug), number)
+    case = selectors.case_of(request.user, request_municipality(request), number)
     if case is None:
         raise Http404
     services.answer_info(case, actor=request.user, message=payload.message)
@@ -587,12 +520,11 @@ def answer(request, slug: str, number: str, payload: AnswerIn):
 
 @router.post(
     "/municipalities/{slug}/applications/{number}/withdraw",
-    response=_responses({200: CaseDetailOut}),
-    auth=django_auth,
+    response=responses({200: CaseDetailOut}, auth="session", body=True, conflict=True),
+    auth=session,
 )
-@errors_as_json
 def withdraw(request, slug: str, number: str, payload: WithdrawIn):
-    case = selectors.case_of(request.user, _municipality(slug), number)
+    case = selectors.case_of(request.user, request_municipality(request), number)
     if case is None:
         raise Http404
     services.withdraw(case, actor=request.user, reason=payload.reason)
@@ -608,13 +540,12 @@ class AccessOut(Schema):
 
 @router.get(
     "/municipalities/{slug}/applications/{number}/accesses",
-    response=_responses({200: list[AccessOut]}),
-    auth=django_auth,
+    response=responses({200: list[AccessOut]}, auth="session"),
+    auth=session,
     summary="Who accessed my case (from the audit log)",
 )
-@errors_as_json
 def accesses(request, slug: str, number: str):
-    case = selectors.case_of(request.user, _municipality(slug), number)
+    case = selectors.case_of(request.user, request_municipality(request), number)
     if case is None:
         raise Http404
     return Status(
@@ -647,32 +578,34 @@ class BundleOut(Schema):
 
 @router.post(
     "/municipalities/{slug}/life-events/moving-home",
-    response=_responses({201: BundleOut}),
-    auth=django_auth,
+    response=responses({201: BundleOut}, auth="session", body=True),
+    auth=session,
     summary="Moving home: one consent opens every case it implies",
 )
-@errors_as_json
 def moving_home(
     request,
     slug: str,
     payload: MovingHomeIn,
-    idempotency_key: str = Header("", alias="Idempotency-Key"),
+    response: HttpResponse,
+    idempotency_key: str = Header("", alias=idempotency.HEADER),
 ):
-    municipality = _municipality(slug)
-    bundle = services.open_moving_home_bundle(
-        municipality,
-        actor=request.user,
-        new_address=payload.new_address,
-        previous_address=payload.previous_address,
-        unit=_unit(municipality, payload.unit),
-        moving_date=payload.moving_date,
-        household_members=payload.household_members,
-        has_car=payload.has_car,
-        vehicle_plate=payload.vehicle_plate,
-        consent=payload.consent,
-        language=_lang(),
-        idempotency_key=idempotency_key,
-    )
+    municipality = request_municipality(request)
+    with idempotency.writes() as inserted:
+        bundle = services.open_moving_home_bundle(
+            municipality,
+            actor=request.user,
+            new_address=payload.new_address,
+            previous_address=payload.previous_address,
+            unit=_unit(municipality, payload.unit),
+            moving_date=payload.moving_date,
+            household_members=payload.household_members,
+            has_car=payload.has_car,
+            vehicle_plate=payload.vehicle_plate,
+            consent=payload.consent,
+            language=_lang(),
+            idempotency_key=idempotency.checked_key(idempotency_key),
+        )
+    idempotency.replayed(response, bundle, inserted)
     return Status(
         201,
         {
@@ -686,17 +619,6 @@ def moving_home(
 
 
 # --- staff --------------------------------------------------------------------------------------
-
-
-def _staff(request, slug: str):
-    """The path's municipality, for a verified staff member who may read its cases."""
-    municipality = _municipality(slug)
-    user = request.user
-    if user.needs_second_factor and not user.is_verified():
-        raise PermissionDenied(_("Complete two-step verification first."))
-    if not services.has_permission(user, municipality, "cases.read"):
-        raise PermissionDenied(_("You do not have permission to do this in this municipality."))
-    return municipality
 
 
 class QueueRow(Schema):
@@ -733,19 +655,24 @@ class QueueFilters(Schema):
 
 @router.get(
     "/municipalities/{slug}/cases",
-    response=_responses({200: QueueOut}),
-    auth=django_auth,
+    response=responses({200: QueueOut}, auth="staff", refuses=True),
+    auth=StaffAuth("cases.read"),
     summary="Staff queue, by legal end; filters: service, status, unit, assignee",
 )
-@errors_as_json
 def queue(request, slug: str, filters: Query[QueueFilters]):
-    municipality = _staff(request, slug)
+    municipality = request.municipality
+    assignee = filters.assignee
+    if assignee not in ("", "none") and not assignee.isdigit():
+        raise BadRequest(
+            "assignee",
+            _("Give the assignee as a user id, or “none” for cases nobody is assigned to."),
+        )
     cases = selectors.staff_queue(
         municipality,
         service=filters.service or None,
         status=filters.status or None,
         unit=filters.unit or None,
-        assignee=filters.assignee or None,
+        assignee=assignee or None,
         open_only=not filters.include_closed,
     ).select_related("service_type")
     limit = max(1, min(filters.limit, 200))
@@ -770,7 +697,7 @@ def queue(request, slug: str, filters: Query[QueueFilters]):
                     "planned_end": deadlines.effective_ends(c)[0],
                     "legal_end": deadlines.effective_ends(c)[1],
                     "deadline_state": deadlines.deadline_state(c),
-                    "fee_due": c.fee_due,
+                    "fee_due": to_money(c.fee_due),
                     "fee_paid": c.fee_paid,
                 }
                 for c in page
@@ -819,13 +746,12 @@ def staff_case_json(case: Case) -> dict:
 
 @router.get(
     "/municipalities/{slug}/cases/{number}",
-    response=_responses({200: StaffCaseOut}),
-    auth=django_auth,
+    response=responses({200: StaffCaseOut}, auth="staff"),
+    auth=StaffAuth("cases.read"),
     summary="A case file with the applicant's data (the read is audited)",
 )
-@errors_as_json
 def staff_case(request, slug: str, number: str):
-    municipality = _staff(request, slug)
+    municipality = request.municipality
     case = services.read_case(municipality, number, actor=request.user)
     return Status(200, staff_case_json(case))
 
@@ -868,13 +794,12 @@ def _assignee(pk: int | None):
 
 @router.post(
     "/municipalities/{slug}/cases/{number}/transitions",
-    response=_responses({200: StaffCaseOut}),
-    auth=django_auth,
+    response=responses({200: StaffCaseOut}, auth="staff", body=True, conflict=True),
+    auth=StaffAuth("cases.read"),
     summary="Move a case along the workflow (assign, start, request_info, extend, approve...)",
 )
-@errors_as_json
 def transition(request, slug: str, number: str, payload: TransitionIn):
-    municipality = _staff(request, slug)
+    municipality = request.municipality
     if payload.action not in PARAMS:
         raise ValidationError({"action": _("Unknown action.")})
     case = (

@@ -273,7 +273,10 @@ def submit_application(
             raise
         return existing
     if version.instant:
-        run_instant(case)
+        if channel == Channel.COUNTER:
+            run_instant(case, actor=actor, role="clerk")
+        else:
+            run_instant(case)
     return case
 
 

@@ -8,11 +8,13 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Services: catalogue, applications and cases")
 
     def ready(self) -> None:
-        # Registers the catalogue and demo-case seeder with sportel.demo.
+        # Registers the catalogue and demo-case seeder with sportel.core.demo.
         from . import (
+            audit_words,
             catalogue,  # noqa: F401
             identity,  # noqa: F401 -- attaches cases when an identity is proven
         )
         from .web_links import register_links
 
         register_links()
+        audit_words.register()

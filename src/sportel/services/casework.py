@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from sportel.accounts.permissions import has_permission, require
 from sportel.core import audit
 from sportel.core.calendar import local_today
-from sportel.core.models import Municipality
+from sportel.core.models import AuditEntry, Municipality
 from sportel.core.uploads import check_upload
 
 from . import deadlines, workflow
@@ -342,8 +342,9 @@ def mark_fee_paid(case: Case, *, actor, receipt: str = "") -> Case:
             and version.output_document_type
             and locked.events.filter(action="auto_approve").exists()
         ):
-            _issue(locked, actor=None)
-            move(locked, "close", actor=None, update={"closed_at": timezone.now()})
+            # The clerk's taking of the fee issues the document: the clerk acted, not "the system".
+            _issue(locked, actor=actor, role=role)
+            move(locked, "close", actor=actor, role=role, update={"closed_at": timezone.now()})
     return refresh_caller(case, locked)
 
 
@@ -398,6 +399,8 @@ def read_case(municipality: Municipality, number: str, *, actor, reason: str = "
         .filter(municipality=municipality, number=number)
         .get()
     )
+    if _read_today(case, municipality, actor=actor, reason=reason or f"case {case.number}"):
+        return case  # a reload: the read of this case by this person today is already logged
     if case.applicant_person is not None:
         audit.record_read(
             actor, case.applicant_person, reason=reason or f"case {case.number}", role=role
@@ -405,3 +408,32 @@ def read_case(municipality: Municipality, number: str, *, actor, reason: str = "
     else:
         audit_case(case, "read", actor=actor, role=role)
     return case
+
+
+def _read_today(case: Case, municipality: Municipality, *, actor, reason: str) -> bool:
+    """Whether this staff member's read of this case is already in today's log (local day).
+
+    One read per person per case per day is what the applicant needs to see; a line per
+    reload buried the rest. Two reloads racing may both be logged, which is harmless."""
+    since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    entries = AuditEntry.objects.filter(actor=actor, at__gte=since)
+    # Each filter leads with an indexed column: (subject, at) or (subject_user, at).
+    if case.applicant_person_id is not None:
+        entries = entries.filter(
+            subject_id=case.applicant_person_id, action="person.read", reason=reason
+        )
+    elif case.applicant_user_id is not None:
+        entries = entries.filter(
+            subject_user_id=case.applicant_user_id,
+            action="case.read",
+            object_type="services.case",
+            object_id=str(case.pk),
+        )
+    else:
+        entries = entries.filter(
+            chain=municipality.slug,
+            action="case.read",
+            object_type="services.case",
+            object_id=str(case.pk),
+        )
+    return entries.exists()

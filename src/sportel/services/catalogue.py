@@ -7,7 +7,7 @@ for residents; what the sources do and do not say goes in ``sources_note``, whic
 administrators see. :func:`seed_catalogue` loads it into a municipality;
 re-running it publishes a new version only for a service whose definition changed, so open cases
 keep the version they were filed under. ``sportel demo`` runs :func:`seed_demo` (registered with
-``@sportel.demo.seeder``), which also files a few demo cases in different states.
+``@sportel.core.demo.register_demo``), which also files a few demo cases in different states.
 """
 
 import json
@@ -19,7 +19,7 @@ from typing import Any
 from django.db import transaction
 
 from sportel.core import audit
-from sportel.demo import seeder
+from sportel.core.demo import register_demo
 
 from .models import LifeEvent, ServiceType, ServiceTypeVersion
 
@@ -169,12 +169,12 @@ DEMO_WALK_IN = {
 }
 
 
-@seeder
+@register_demo
 def seed_demo() -> None:
     """Catalogue for every demo municipality, assignment rules, and demo cases in Shkodër."""
     from sportel.accounts.models import User
+    from sportel.core.demo import DEMO_MUNICIPALITIES
     from sportel.core.models import Municipality
-    from sportel.demo import DEMO_MUNICIPALITIES
 
     from .models import AssignmentRule, Case
 

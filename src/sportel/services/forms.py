@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sportel.core.identifiers import check_identifier
 from sportel.web.forms import TelInput
+from sportel.web.jsonforms import PhoneField
 
 from . import workflow
 from .models import IdentityDocument
@@ -118,7 +119,7 @@ class WalkInForm(forms.Form):
     )
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=32, required=False, widget=TelInput)
+    phone = PhoneField(label=_("Phone"), max_length=32, required=False, widget=TelInput)
     email = forms.EmailField(label=_("Email"), required=False)
     language = forms.ChoiceField(
         label=_("Language for messages"),

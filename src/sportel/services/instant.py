@@ -48,11 +48,14 @@ def _civil_register(case: Case) -> str | None:
     return None
 
 
-def run_instant(case: Case) -> Case:
+def run_instant(case: Case, *, actor=None, role: str = "") -> Case:
     """Decide an instant case when its check passes: approve, issue the document, close.
 
-    When the check fails, or the document cannot be issued, the case stays in the queue for a
-    specialist with an internal note saying why; nothing of the failed attempt remains.
+    The approval is the register check's (no actor: "automatic"); issuing and closing are done
+    by ``actor`` where a person's act set them off (the clerk who filed it at the counter),
+    else by the system. When the check fails, or the document cannot be issued, the case stays
+    in the queue for a specialist with an internal note saying why; nothing of the failed
+    attempt remains.
     """
     version = case.service_version
     check = INSTANT_CHECKS.get(version.instant_check)
@@ -75,8 +78,8 @@ def run_instant(case: Case) -> Case:
                     # Payment first: mark_fee_paid issues the document.
                     return refresh_caller(case, locked)
                 if version.output_document_type:
-                    _issue(locked, actor=None)
-                move(locked, "close", actor=None, update={"closed_at": timezone.now()})
+                    _issue(locked, actor=actor, role=role)
+                move(locked, "close", actor=actor, role=role, update={"closed_at": timezone.now()})
                 return refresh_caller(case, locked)
         except Exception as exc:  # the document service failed: leave the case to a person
             logger.exception("instant decision of case %s failed", case.pk)

@@ -141,17 +141,31 @@ class StatusStep:
     current: bool
 
 
+def _reachable(state: str) -> set[str]:
+    """Every state the workflow table can still lead to from ``state``."""
+    found: set[str] = set()
+    todo = [state]
+    while todo:
+        source = todo.pop()
+        for (from_state, _action), target in workflow.TRANSITIONS.items():
+            if from_state == source and target not in found:
+                found.add(target)
+                todo.append(target)
+    return found
+
+
 def status_steps(case: Case, language: str | None = None) -> list[StatusStep]:
     """The service's ordered statuses, marking those the case has reached (for a timeline).
 
-    A finished case shows only the steps it went through: a step it skipped (an instant
-    certificate is never "assigned") would read as something still to come.
-    """
+    A step the case has neither reached nor can still reach was skipped (an instant approval
+    skips the specialist's steps; a closed case has nothing left): it is not listed. Rejected
+    and withdrawn show only when they happened."""
     reached = set(
         CaseEvent.objects.filter(case=case)
         .exclude(to_status="")
         .values_list("to_status", flat=True)
     )
+    ahead = _reachable(case.status)
     version = case.service_version
     codes = [s["code"] for s in version.statuses] or list(workflow.STATES)
     return [
@@ -162,7 +176,11 @@ def status_steps(case: Case, language: str | None = None) -> list[StatusStep]:
             code == case.status,
         )
         for code in codes
-        if code in reached or (case.is_open and code not in (workflow.REJECTED, workflow.WITHDRAWN))
+        if code in reached
+        or (
+            code not in (workflow.REJECTED, workflow.WITHDRAWN)
+            and (code in ahead or code not in workflow.STATES)
+        )
     ]
 
 

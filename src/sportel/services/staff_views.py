@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sportel.accounts import permissions
 from sportel.accounts.decorators import staff_required
 from sportel.core.calendar import local_today
 from sportel.core.selectors import units_of
@@ -53,10 +54,9 @@ QUEUE_PAGE_SIZE = 50
 
 
 def _role(request, permission: str) -> str:
-    from sportel.accounts.roles import roles_with
-
-    held = request.staff_roles & {r.value for r in roles_with(permission)}
-    return sorted(held)[0] if held else ""
+    """The role that grants ``permission`` here, for the audit log (the view's guard already
+    checked that one does)."""
+    return permissions.require(request.user, request.municipality, permission)
 
 
 # --- counter ----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views
+from . import kiosk_views, views
 
 app_name = "services"
 
@@ -34,7 +34,12 @@ urlpatterns = [
 ]
 
 kiosk_urlpatterns = (
-    [path("finish/", views.kiosk_finish, name="finish"), *apply_flow("kiosk")],
+    [
+        path("finish/", views.kiosk_finish, name="finish"),
+        path("cases/<str:number>/document/", kiosk_views.document, name="document"),
+        path("cases/<str:number>/document/send/", kiosk_views.send_document, name="send-document"),
+        *apply_flow("kiosk"),
+    ],
     "kiosk",
 )
 

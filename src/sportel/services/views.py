@@ -17,15 +17,17 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sportel.accounts.decorators import login_required_here
 from sportel.core.calendar import local_today
 from sportel.core.selectors import units_of
 from sportel.web import jsonforms
 
 from . import deadlines, selectors, services, web_selectors, workflow
+from .audit_words import ACCESS_LABELS
 from .forms import (
     AnswerForm,
     AttachmentForm,
@@ -36,6 +38,7 @@ from .forms import (
     WithdrawForm,
     add_service_errors,
 )
+from .identity import identity_proven, needs_proven_identity
 from .models import ApplicantKind, Application, Channel
 
 STEPS = ("details", "attachments", "review")
@@ -295,7 +298,7 @@ def _details(request, channel, *, version, draft=None):
     return render(request, "services/apply_details.html", context)
 
 
-@login_required
+@login_required_here
 def apply(request, municipality_slug: str, code: str, channel: str = Channel.ONLINE):
     service = selectors.service_by_code(request.municipality, code)
     if service is None:
@@ -322,7 +325,7 @@ def _draft_view(view):
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
-    return login_required(wrapped)
+    return login_required_here(wrapped)
 
 
 @_draft_view
@@ -424,6 +427,16 @@ def draft_review(request, channel, draft):
 # --- after submission -------------------------------------------------------------------------
 
 
+def identity_waiting(case) -> bool:
+    """Does this open case wait because the applicant's identity is not proven (decision 0010)?"""
+    return (
+        case.status not in workflow.FINAL_STATES
+        and not case.document_code
+        and needs_proven_identity(case)
+        and not identity_proven(case)
+    )
+
+
 def _own_case(request, number: str):
     case = selectors.case_of(request.user, request.municipality, number)
     if case is None:
@@ -431,7 +444,7 @@ def _own_case(request, number: str):
     return case
 
 
-@login_required
+@login_required_here
 def receipt(request, municipality_slug: str, number: str, channel: str = Channel.ONLINE):
     """The receipt: case number, tracking code, fee due, expected date. Printable."""
     case = _own_case(request, number)
@@ -444,6 +457,7 @@ def receipt(request, municipality_slug: str, number: str, channel: str = Channel
             case=case,
             ends=deadlines.effective_ends(case),
             document=web_selectors.issued_document(case),
+            identity_waiting=identity_waiting(case),
         ),
     )
 
@@ -486,25 +500,6 @@ def label_events(case, events, *, staff: bool = False) -> list:
     return events
 
 
-ACCESS_LABELS = {
-    "person.read": gettext_lazy("Read the case file"),
-    "case.read": gettext_lazy("Read the case file"),
-    "case.submit": gettext_lazy("Filed the application"),
-    "case.assign": gettext_lazy("Assigned the case"),
-    "case.start": gettext_lazy("Started work on the case"),
-    "case.request_info": gettext_lazy("Asked you for more information"),
-    "case.answer_info": gettext_lazy("Recorded your answer"),
-    "case.extend": gettext_lazy("Extended the deadline"),
-    "case.note": gettext_lazy("Added a note"),
-    "case.approve": gettext_lazy("Approved the case"),
-    "case.reject": gettext_lazy("Rejected the case"),
-    "case.issue_document": gettext_lazy("Issued the document"),
-    "case.close": gettext_lazy("Closed the case"),
-    "case.withdraw": gettext_lazy("Withdrew the case"),
-    "case.fee_paid": gettext_lazy("Recorded the fee as paid"),
-}
-
-
 def access_rows(case) -> list[dict]:
     """'Who accessed my case' in words: when, who, in which role, what they did."""
     from sportel.accounts.roles import Role
@@ -515,7 +510,8 @@ def access_rows(case) -> list[dict]:
         rows.append(
             {
                 "at": entry.at,
-                "who": (entry.actor.full_name if entry.actor else "") or entry.actor_label,
+                # A login is an email address, not a name: never shown in its place.
+                "who": (entry.actor.full_name if entry.actor else "") or _("A member of staff"),
                 "role": Role(role).label if role in Role.values else (role or "—"),
                 "what": ACCESS_LABELS.get(entry.action, entry.action),
             }
@@ -547,6 +543,7 @@ def _case_page(request, case, *, answer_form=None, withdraw_form=None, status=20
             accesses=access_rows(case),
             document=web_selectors.issued_document(case),
             summary=answer_summary(case.service_version, case.application.data),
+            identity_waiting=identity_waiting(case),
         ),
         status=status,
     )

@@ -3,10 +3,23 @@
 from django.utils.translation import gettext_lazy as _
 
 
+def municipalities_of(user):
+    """Where the user has applied or keeps a draft (for the links on their account page)."""
+    from sportel.core.models import Municipality
+
+    from .selectors import cases_of, drafts_of
+
+    ids = set(cases_of(user).order_by().values_list("municipality_id", flat=True))
+    ids |= set(drafts_of(user).order_by().values_list("municipality_id", flat=True))
+    return Municipality.objects.filter(pk__in=ids) if ids else []
+
+
 def register_links() -> None:
+    from sportel.accounts.links import register_account_municipalities
     from sportel.accounts.staff import register_staff_link
     from sportel.web.links import register_municipal_link
 
+    register_account_municipalities(municipalities_of)
     register_municipal_link(
         "services:catalogue",
         _("Services"),

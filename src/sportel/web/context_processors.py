@@ -60,10 +60,26 @@ def _first_url(*names: str, **kwargs) -> str | None:
     return None
 
 
+def _kiosk_slug(request) -> str | None:
+    """The municipality of the kiosk page being served, if it is one."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or not {"kiosk", "kiosk-accounts"} & set(match.namespaces):
+        return None
+    return match.kwargs.get("municipality_slug")
+
+
 def navigation_for(request) -> list[dict]:
     """The header's links for this visitor: log in / sign up, or account / staff home / log out."""
     user = getattr(request, "user", None)
     items: list[dict] = []
+    kiosk = _kiosk_slug(request)
+    if kiosk:
+        # A shared screen: no sign-up, no account pages; log in at the kiosk or finish.
+        if user is None or not user.is_authenticated:
+            login = reverse("kiosk-accounts:login", kwargs={"municipality_slug": kiosk})
+            return [{"label": _("Log in"), "url": login}]
+        finish = reverse("kiosk:finish", kwargs={"municipality_slug": kiosk})
+        return [{"label": _("Finish and log out"), "url": finish, "post": True}]
     if user is None or not user.is_authenticated:
         login = _first_url("accounts:login")
         if login:

@@ -16,7 +16,14 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return render(request, "errors/403.html", status=403)
+    """Staff who are signed in are sent back to their own work, not to the municipality list."""
+    user = getattr(request, "user", None)
+    staff_homes = []
+    if user is not None and user.is_authenticated:
+        from sportel.accounts.selectors import staff_municipalities
+
+        staff_homes = list(staff_municipalities(user).order_by("name"))
+    return render(request, "errors/403.html", {"staff_homes": staff_homes}, status=403)
 
 
 def csrf_failure(request, reason=""):

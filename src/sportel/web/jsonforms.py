@@ -2,6 +2,13 @@
 validates answers with it; the web layer imports it from there, never the reverse. This name
 stays for the views and templates that know it."""
 
-from sportel.core.jsonforms import CONFIRM_SUFFIX, SchemaForm, form_class_for, to_json, validate
+from sportel.core.jsonforms import (
+    CONFIRM_SUFFIX,
+    PhoneField,
+    SchemaForm,
+    form_class_for,
+    to_json,
+    validate,
+)
 
-__all__ = ["CONFIRM_SUFFIX", "SchemaForm", "form_class_for", "to_json", "validate"]
+__all__ = ["CONFIRM_SUFFIX", "PhoneField", "SchemaForm", "form_class_for", "to_json", "validate"]

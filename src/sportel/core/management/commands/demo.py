@@ -3,7 +3,7 @@ import os
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from sportel import demo
+from sportel.core import demo
 
 
 class Command(BaseCommand):
@@ -25,15 +25,5 @@ class Command(BaseCommand):
         out = self.stdout.write
         out("")
         out(f"Sportel demo: http://127.0.0.1:{port}/  (English: http://127.0.0.1:{port}/en/)")
-        out(f"Every demo user's password: {demo.DEMO_PASSWORD}")
-        out("")
-        for login, name, slug, role, operator in demo.DEMO_USERS:
-            what = role or ("platform operator" if operator else "citizen")
-            where = f" @ {slug}" if slug else ""
-            out(f"  {what + where:<28} {login}  ({name})")
-        out("")
-        out("Staff and the operator pass two-step verification with the current code from:")
-        out(
-            "  sportel demo-otp <login>     (e.g. .venv/bin/sportel demo-otp sportel.shkoder@demo.sportel.al)"
-        )
-        out("")
+        for line in demo.notes():
+            out(line)

@@ -1,0 +1,168 @@
+"""Every page with a table, at 320 px and 1280 px, in Albanian and English (WCAG 1.4.10 Reflow).
+
+On a phone a table reflows into one block per row, each value under its column's name; on any
+screen no word is split across two lines and nothing scrolls sideways. axe-core runs on each.
+The pages are found by ``grep -rl "<table" src/sportel/*/templates``; the test below fails when a
+template with a table has no page here.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+
+from sportel.services import services, workflow
+from sportel.services.models import Case
+from tests.services.factories import CitizenFactory, case_in_state, submit
+
+WIDTHS = (320, 768, 1280)
+SHOTS = os.environ.get("SPORTEL_SCREENSHOTS", "")  # a folder: keep a full-page PNG of each view
+LANGUAGES = ("", "/en")
+
+# A word split mid-word is a word whose glyphs sit on more than one line: measured with a Range
+# per word of every text node in every table cell, caption and header. A word ends at a space or
+# just after a hyphen ("waste-|tariff" is how any text breaks; "Shërb|imi" is the bug). Long
+# machine codes (hashes) are marked .sportel-break-all and may break anywhere: nobody reads them.
+SPLIT_WORDS_JS = """
+() => {
+  const split = [];
+  for (const cell of document.querySelectorAll('main table th, main table td, main table caption')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('.sportel-break-all')) continue;
+      const text = node.textContent;
+      for (const match of text.matchAll(/[^\\s-]+-*|-+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set();
+        for (const rect of range.getClientRects()) {
+          if (rect.width > 0) lines.add(Math.round(rect.top));
+        }
+        if (lines.size > 1) split.push(match[0] + ' (' + lines.size + ' lines)');
+      }
+    }
+  }
+  return split;
+}
+"""
+
+
+@pytest.fixture
+def seal_keys(settings, tmp_path, shkoder, lezhe):
+    from sportel.documents import keys, sealing
+
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    sealing.forget_signers()
+    keys.init_development_seal(shkoder.slug, shkoder.name)
+    yield tmp_path / "keys"
+    sealing.forget_signers()
+
+
+@pytest.fixture
+def tables(transactional_db, shkoder, seal_keys, make_staff):
+    """A citizen with cases in several states, staff who worked on them, a signed tree head."""
+    from sportel.documents.translog import publish_sth
+    from sportel.services.catalogue import seed_catalogue
+
+    seed_catalogue(shkoder)
+    citizen = CitizenFactory(full_name="Arta Krasniqi-Dervishaj")
+    specialist = make_staff(shkoder, "specialist")
+    for state, code in [
+        (workflow.CLOSED, "tax-clearance-certificate"),
+        (workflow.IN_PROGRESS, "public-information-request"),
+        (workflow.AWAITING_APPLICANT, "kindergarten-enrolment"),
+        (workflow.REJECTED, "economic-assistance"),
+    ]:
+        case_in_state(
+            state, municipality=shkoder, citizen=citizen, specialist=specialist, code=code
+        )
+    instant = submit(shkoder, citizen, "residence-certificate")
+    services.read_case(shkoder, instant.number, actor=specialist)
+    bundle = services.open_moving_home_bundle(
+        shkoder,
+        actor=citizen,
+        new_address="Rruga Kolë Idromeno 7, Shkodër",
+        has_car=True,
+        vehicle_plate="SH123AB",
+        consent=True,
+    )
+    publish_sth()
+    waiting = Case.objects.get(municipality=shkoder, status=workflow.AWAITING_APPLICANT)
+    case = services.read_case(shkoder, waiting.number, actor=specialist)
+    return {
+        "citizen": citizen,
+        "specialist": specialist,
+        "case": case,
+        "bundle": bundle,
+    }
+
+
+def log_in(page, user, *, second_factor: bool = False) -> None:
+    """Put a logged-in session (second factor passed for staff) into the browser."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    if second_factor:
+        session = client.session
+        session["otp_device_id"] = TOTPDevice.objects.get(user=user).persistent_id
+        session.save()
+    page.context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                "url": page.base_url,
+            }
+        ]
+    )
+
+
+# template → (path, who looks at it) for every template that holds a table.
+PAGES = {
+    "accounts/accesses.html": ("/account/accesses/", "citizen"),
+    "documents/staff_monitor.html": ("/shkoder/staff/documents/", "specialist"),
+    "documents/transparency.html": ("/transparency/", "anyone"),
+    "services/bundle.html": ("/shkoder/services/moving-home/{bundle}/", "citizen"),
+    "services/case.html": ("/shkoder/services/cases/{case}/", "citizen"),
+    "services/mine.html": ("/shkoder/services/mine/", "citizen"),
+    "services/staff/queue.html": ("/shkoder/staff/cases/", "specialist"),
+}
+
+
+def test_every_template_with_a_table_has_a_page_here():
+    src = Path(__file__).parents[2] / "src" / "sportel"
+    with_tables = sorted(
+        str(path.relative_to(src)).split("templates/", 1)[1]
+        for path in src.glob("*/templates/**/*.html")
+        if "<table" in path.read_text()
+    )
+    assert with_tables == sorted(PAGES)
+
+
+@pytest.mark.parametrize("template", sorted(PAGES))
+def test_table_reflows_without_sideways_scroll_or_split_words(page, accessible, tables, template):
+    path, who = PAGES[template]
+    path = path.format(case=tables["case"].number, bundle=tables["bundle"].pk)
+    if who != "anyone":
+        log_in(page, tables[who], second_factor=who == "specialist")
+    for prefix in LANGUAGES:
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(prefix + path)
+            assert page.locator("main table tbody tr").count(), f"no rows on {prefix}{path}"
+            if SHOTS:
+                name = template.replace("/", "-").removesuffix(".html")
+                lang = "en" if prefix else "sq"
+                page.screenshot(path=f"{SHOTS}/{name}-{lang}-{width}.png", full_page=True)
+            scroll, viewport = page.evaluate(
+                "[document.scrollingElement.scrollWidth, window.innerWidth]"
+            )
+            assert scroll <= viewport, f"{prefix}{path} at {width}px is {scroll}px wide"
+            split = page.evaluate(SPLIT_WORDS_JS)
+            assert not split, f"{prefix}{path} at {width}px splits words: {split}"
+            accessible(page)
