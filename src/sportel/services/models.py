@@ -244,16 +244,6 @@ class ServiceTypeVersion(TenantScoped):
         """Who may apply, in plain words ("Residents (individuals)", not "Person")."""
         return str(APPLICANT_WORDS.get(self.applicant_kind, self.get_applicant_kind_display()))
 
-    @property
-    def fee_published(self) -> bool:
-        """False when the municipality has not published the fee (unknown is not free)."""
-        return self.fee is not None
-
-    @property
-    def fee_at_counter(self) -> bool:
-        """The resident pays (or learns) the fee at the counter: online payment comes later."""
-        return self.fee is None or self.fee > 0
-
     def save(self, *args, **kwargs):
         from .search import document
 
