@@ -293,3 +293,30 @@ def test_moving_home_kiosk_and_english_pages_are_accessible(page, accessible, ci
     page.goto("/en/shkoder/track/?code=AAAA-BBBB-CCCC")
     assert page.locator("#id_code_error").is_visible()
     accessible(page)
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_service_pages_read_as_a_resident_would_in_both_languages(
+    page, accessible, catalogue, width
+):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/shkoder/services/family-certificate/")
+    assert page.locator("#service-fee").inner_text() == "50 ALL"
+    assert "paguhet në sportelin" in page.locator("#fee-note").inner_text()
+    assert page.locator("#service-applicant").inner_text() == "Banorët (individë)"
+    assert "nuk u gjet" not in page.locator("main").inner_text()
+    accessible(page)
+    page.goto("/en/shkoder/services/archive-copy/")
+    assert page.locator("#service-fee").inner_text().startswith("Set by the municipal council")
+    assert "not found" not in page.locator("main").inner_text()
+    accessible(page)
+    page.goto("/en/shkoder/services/building-permit-review/")
+    link = page.get_by_role("link", name="Apply on e-Albania")
+    assert link.get_attribute("href").startswith("https://e-albania.al/")
+    assert page.get_by_role("link", name="Log in to apply").count() == 0
+    accessible(page)
+    page.goto("/shkoder/services/?q=vertetim")
+    assert page.locator("#results").inner_text().startswith("U gjetën 4 shërbime")
+    first = page.locator(".sportel-service-list a").first
+    assert first.inner_text() == "Vërtetim banimi"
+    accessible(page)

@@ -64,11 +64,11 @@ def test_the_facts_the_issue_names(catalogue):
     assert version("residence-certificate").instant
     assert version("family-certificate").instant
     assert version("family-certificate").fee == 50
-    # A value no source gives is left empty, and the description says so.
+    # A value no source gives is left empty; the administrators' note says so, not the page.
     parking = version("resident-parking-permit")
     assert parking.fee is None and parking.legal_deadline_days is None
-    assert "not found in the sources" in parking.description_en
-    assert "nuk u gjet" in parking.description_sq
+    assert "not found in the sources" in parking.sources_note
+    assert "nuk u gjet" in parking.sources_note
 
 
 @pytest.mark.parametrize("spec", catalogue_data()["services"], ids=lambda s: s["code"])
@@ -105,3 +105,55 @@ def test_demo_seeder_files_cases_in_several_states(shkoder, seal_keys):
     count = Case.objects.count()
     demo.seed_all()  # idempotent
     assert Case.objects.count() == count
+
+
+# Research notes are for administrators: none of these may reach a resident's page.
+RESEARCH_PHRASES = (
+    "nuk u gjet",
+    "nuk u gjetën",
+    "burim",  # burimi, burimet, në burime
+    "not found",
+    "source",
+    "vlorë",
+    "vlore",
+    "tiranë",
+    "tirana",
+    "kolonjë",
+    "gjirokastër",
+    "sarandë",
+    "dpttv",
+    "akshi",
+    "[s",
+    "vkb ",
+)
+
+
+@pytest.mark.parametrize("spec", catalogue_data()["services"], ids=lambda s: s["code"])
+def test_every_service_has_a_residents_description_in_both_languages(spec):
+    for language in ("sq", "en"):
+        text = spec[f"description_{language}"]
+        assert len(text) > 60, (spec["code"], language)
+        lowered = text.casefold()
+        said = [phrase for phrase in RESEARCH_PHRASES if phrase in lowered]
+        assert not said, (spec["code"], language, said)
+    assert spec["sources_note"], spec["code"]
+
+
+def test_an_instant_service_has_a_published_fee():
+    # Issued on the spot, an unpublished fee would silently become "free".
+    for spec in catalogue_data()["services"]:
+        if spec.get("instant"):
+            assert spec.get("fee") is not None, spec["code"]
+
+
+def test_publishing_an_instant_service_without_a_fee_is_refused(catalogue):
+    from django.core.exceptions import ValidationError
+
+    from sportel.services.catalogue import publish_version, version_values
+
+    spec = next(s for s in catalogue_data()["services"] if s["code"] == "residence-certificate")
+    values = {**version_values(spec), "fee": None}
+    service = ServiceType.objects.get(municipality=catalogue, code="residence-certificate")
+    with pytest.raises(ValidationError) as refused:
+        publish_version(service, values)
+    assert "fee" in refused.value.error_dict

@@ -405,9 +405,49 @@ def test_labels_and_error_language_are_independent():
 def test_confirm_box_label_is_translated():
     f = form(post(nid=BAD_CHECK_NID))
     with translation.override("en"):
-        assert str(f.fields["nid__confirm"].label).startswith("I have checked the number")
+        assert str(f.fields["nid__confirm"].label).startswith("The number is correct as on")
     with translation.override("sq"):
-        assert str(f.fields["nid__confirm"].label).startswith("E kam kontrolluar numrin")
+        assert str(f.fields["nid__confirm"].label).startswith("Numri është i saktë si në")
+
+
+def test_a_wrong_check_letter_error_points_to_the_override_box():
+    with translation.override("en"):
+        errors = form(post(nid=BAD_CHECK_NID)).errors["nid"]
+        assert "tick “The number is correct as on the identity document” below" in errors[0]
+    with translation.override("sq"):
+        errors = form(post(nid=BAD_CHECK_NID)).errors["nid"]
+        assert "shënoni më poshtë «Numri është i saktë" in errors[0]
+
+
+NOT_FUTURE = {
+    "type": "object",
+    "properties": {"born": {"type": "string", "format": "date", "x-not-future": True}},
+}
+
+
+def test_a_not_future_date_refuses_tomorrow_in_both_languages():
+    import datetime as dt
+
+    from sportel.core.calendar import local_today
+
+    tomorrow = (local_today() + dt.timedelta(days=1)).isoformat()
+    with translation.override("en"):
+        assert validate(NOT_FUTURE, {"born": tomorrow}) == {
+            "born": ["This date cannot be in the future."]
+        }
+    with translation.override("sq"):
+        assert validate(NOT_FUTURE, {"born": tomorrow}) == {
+            "born": ["Kjo datë nuk mund të jetë në të ardhmen."]
+        }
+    assert validate(NOT_FUTURE, {"born": local_today().isoformat()}) == {}
+    rendered = str(form_class_for(NOT_FUTURE)())
+    assert f'max="{local_today().isoformat()}"' in rendered
+
+
+def test_x_not_future_is_only_for_dates():
+    bad = {"type": "object", "properties": {"n": {"type": "string", "x-not-future": True}}}
+    with pytest.raises(ValueError):
+        form_class_for(bad)
 
 
 # --- The second, whole-schema check -------------------------------------------------------------------

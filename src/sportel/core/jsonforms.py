@@ -42,14 +42,17 @@ Each property:
 ``x-help``             language; they fall back to ``title`` / ``description``, then to the
                        other language, then (label only) to the property name.
 ``x-widget``           ``textarea`` for a multi-line string.
+``x-not-future``       ``true`` on a ``date``: a date after today (Europe/Tirane) is an
+                       error, e.g. a date of birth or of death.
 ``default``            the value an empty form starts with.
 =====================  =================================================================
 
 Identifiers (``nid``, ``nipt``) are checked with :mod:`sportel.core.identifiers`: a wrong
 layout is an error. A wrong check letter is an error with code ``check_letter`` too, but it
 can be overridden, as the design allows for old documents: when a posted number has a wrong
-check letter the redisplayed form gains a checkbox ``<name>__confirm`` ("I have checked the
-number against the identity document") under the field; posting it ticked (or
+check letter the redisplayed form gains a checkbox ``<name>__confirm`` ("The number is correct
+as on the identity document") under the field, and the error says to tick it if the document
+really shows that number; posting it ticked (or
 ``"<name>__confirm": true`` in the data given to :func:`validate`) accepts the number as typed.
 The override is not part of :func:`to_json`'s output; read ``form.cleaned_data`` to record it.
 
@@ -107,9 +110,12 @@ MESSAGES = {
     "required": forms.Field.default_error_messages["required"],
     "unexpected": _("This form does not accept this field."),
     "invalid": _("This value is not valid."),
+    "future": _("This date cannot be in the future."),
     "choose": _("Choose an option"),
-    "confirm": _(
-        "I have checked the number against the identity document: keep it as it is typed."
+    "confirm": _("The number is correct as on the identity document"),
+    "confirm_hint": _(
+        "If the document really shows it, tick “The number is correct as on the identity "
+        "document” below."
     ),
 }
 
@@ -194,6 +200,8 @@ def _check_schema(schema: Mapping[str, Any]) -> None:
             if prop["type"] not in ("string", "integer"):
                 raise ValueError(f"{name!r}: enum is for string or integer properties")
             _enum_labels(prop, "sq")
+        if prop.get("x-not-future") and fmt != "date":
+            raise ValueError(f"{name!r}: x-not-future is for date strings")
         if prop.get("x-widget") not in (None, "textarea"):
             raise ValueError(f"{name!r}: the only x-widget is textarea")
 
@@ -251,10 +259,26 @@ class TelInput(forms.TextInput):
     input_type = "tel"
 
 
+def not_in_future(value: date) -> None:
+    """``x-not-future``: a date of birth or of death cannot be after today (in Tirana)."""
+    from sportel.core.calendar import local_today
+
+    if value and value > local_today():
+        raise ValidationError(MESSAGES["future"], code="future")
+
+
 class SchemaDateInput(forms.DateInput):
     """A native date picker: browsers post ISO dates, and without one people type them."""
 
     input_type = "date"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if "max" in context["widget"]["attrs"]:  # x-not-future: the picker offers no later day
+            from sportel.core.calendar import local_today
+
+            context["widget"]["attrs"]["max"] = local_today().isoformat()
+        return context
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
@@ -282,7 +306,11 @@ def _string_field(prop: Mapping[str, Any], common: dict[str, Any]) -> forms.Fiel
             widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         )
     if fmt == "date":
-        return forms.DateField(**common, input_formats=DATE_INPUT_FORMATS, widget=SchemaDateInput)
+        field = forms.DateField(**common, input_formats=DATE_INPUT_FORMATS, widget=SchemaDateInput)
+        if prop.get("x-not-future"):
+            field.validators.append(not_in_future)
+            field.widget.attrs["max"] = ""  # filled per render: see SchemaDateInput.get_context
+        return field
     if fmt in ("nid", "nipt"):
         return IdentifierField(
             kind=fmt,
@@ -413,7 +441,9 @@ class SchemaForm(forms.Form):
             if value and not cleaned.get(name + CONFIRM_SUFFIX):
                 warning = self._check(name, value).warning
                 if warning:
-                    self.add_error(name, ValidationError(warning, code="check_letter"))
+                    # The override is a checkbox under the field: the message points to it.
+                    message = f"{warning} {MESSAGES['confirm_hint']}"
+                    self.add_error(name, ValidationError(message, code="check_letter"))
         if not self.errors:
             self._validate_against_schema()
         return self.cleaned_data

@@ -2,7 +2,9 @@
 
 ``data/catalogue.json`` holds real Albanian municipal services (from shared/data/services.md):
 life events, a library of form fields (JSON Schema properties with Albanian and English labels),
-status lists, and the services. :func:`seed_catalogue` loads it into a municipality;
+status lists, and the services. Each service's ``description_sq``/``description_en`` is written
+for residents; what the sources do and do not say goes in ``sources_note``, which only
+administrators see. :func:`seed_catalogue` loads it into a municipality;
 re-running it publishes a new version only for a service whose definition changed, so open cases
 keep the version they were filed under. ``sportel demo`` runs :func:`seed_demo` (registered with
 ``@sportel.core.demo.register_demo``), which also files a few demo cases in different states.
@@ -26,6 +28,8 @@ VERSION_FIELDS = (
     "name_en",
     "description_sq",
     "description_en",
+    "sources_note",
+    "apply_elsewhere_url",
     "legal_basis",
     "applicant_kind",
     "assurance_level",
@@ -74,6 +78,8 @@ def version_values(spec: dict, data: dict | None = None) -> dict[str, Any]:
         "name_en": spec["en"],
         "description_sq": spec.get("description_sq", ""),
         "description_en": spec.get("description_en", ""),
+        "sources_note": spec.get("sources_note", ""),
+        "apply_elsewhere_url": spec.get("apply_elsewhere", ""),
         "legal_basis": spec.get("legal_basis", ""),
         "applicant_kind": spec["applicant"],
         "assurance_level": spec["assurance"],

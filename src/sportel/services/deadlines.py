@@ -7,8 +7,9 @@
   both ends by the working days after S up to and including R (an answer the same day costs
   nothing). While suspended, the ends are shown pushed by the days suspended so far.
 - An extension moves the legal end (not the planned end) by its working days.
-- State: ``overdue`` after the legal end, ``due_soon`` with ≤ 2 working days left, else ``on_time``.
-  A finished case keeps the state it finished in (decided on time or late).
+- State: ``overdue`` after the legal end, ``due_soon`` with ≤ 2 working days left, else ``on_time``;
+  ``no_deadline`` for a case whose service has no legal deadline (never "on time": there is no
+  time to be on). A finished case keeps the state it finished in (decided on time or late).
 """
 
 import datetime as dt
@@ -18,6 +19,7 @@ from sportel.core.calendar import TIRANE, add_working_days, local_today, working
 ON_TIME = "on_time"
 DUE_SOON = "due_soon"
 OVERDUE = "overdue"
+NO_DEADLINE = "no_deadline"
 DUE_SOON_DAYS = 2
 
 
@@ -59,7 +61,7 @@ def effective_ends(case, today: dt.date | None = None) -> tuple[dt.date | None, 
 
 def state_for(legal_end: dt.date | None, on: dt.date) -> str:
     if legal_end is None:
-        return ON_TIME
+        return NO_DEADLINE
     if on > legal_end:
         return OVERDUE
     if working_days_between(on, legal_end) <= DUE_SOON_DAYS:
@@ -74,7 +76,9 @@ def deadline_state(case, today: dt.date | None = None) -> str:
     if case.status not in OPEN_STATES:
         finished = case.decided_at or case.closed_at or case.status_changed_at
         _planned, legal = case.planned_end, case.legal_end
-        if finished and legal and local_date(finished) > legal:
+        if legal is None:
+            return NO_DEADLINE
+        if finished and local_date(finished) > legal:
             return OVERDUE
         return ON_TIME
     _planned, legal = effective_ends(case, today)

@@ -89,6 +89,11 @@ class BusinessForm(forms.Form):
         return {"nipt": nipt, "name": self.cleaned_data.get("business_name", "").strip()}
 
 
+CHECK_LETTER_OVERRIDE = _(
+    "If the card really shows it, tick “The number is correct as on the card” below."
+)
+
+
 class WalkInForm(forms.Form):
     """The counter identifies a walk-in by the personal number on their identity card."""
 
@@ -98,7 +103,8 @@ class WalkInForm(forms.Form):
         help_text=_("As printed on the identity card, for example J00101001C."),
     )
     confirm_check_letter = forms.BooleanField(
-        label=_("I have checked the number against the identity card: keep it as typed."),
+        label=_("The number is correct as on the card"),
+        help_text=_("Tick only when the identity card really shows this number."),
         required=False,
     )
     identity_document = forms.ChoiceField(
@@ -130,7 +136,9 @@ class WalkInForm(forms.Form):
             if check.error:
                 self.add_error("nid", ValidationError(check.error, code="layout"))
             elif check.warning and not cleaned.get("confirm_check_letter"):
-                self.add_error("nid", ValidationError(check.warning, code="check_letter"))
+                # A warning the clerk can override (DESIGN.md): say how, next to the field.
+                message = f"{check.warning} {CHECK_LETTER_OVERRIDE}"
+                self.add_error("nid", ValidationError(message, code="check_letter"))
             cleaned["nid"] = check.value
             cleaned["check_warning"] = bool(check.warning)
         return cleaned

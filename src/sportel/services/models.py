@@ -61,6 +61,13 @@ class ApplicantKind(models.TextChoices):
     EITHER = "either", _("Person or business")
 
 
+APPLICANT_WORDS = {
+    "person": _("Residents (individuals)"),
+    "business": _("Businesses"),
+    "either": _("Residents and businesses"),
+}
+
+
 class AssuranceLevel(models.TextChoices):
     """eIDAS levels of assurance, mapped to what Sportel knows about an account."""
 
@@ -134,6 +141,28 @@ class ServiceTypeVersion(TenantScoped):
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     description_sq = models.TextField(_("description (Albanian)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
+    sources_note = models.TextField(
+        _("sources and research notes"),
+        blank=True,
+        help_text=_(
+            "For administrators only, never shown to residents: where each fee and deadline "
+            "comes from, and what the sources do not say."
+        ),
+    )
+    apply_elsewhere_url = models.URLField(
+        _("apply elsewhere (address)"),
+        blank=True,
+        help_text=_(
+            "When the service can only be requested on another platform (e.g. e-Albania), "
+            "its address: the service page links there instead of offering to apply here."
+        ),
+    )
+    search_text = models.TextField(
+        _("search text"),
+        blank=True,
+        editable=False,
+        help_text=_("Names and descriptions folded and stemmed for search (computed)."),
+    )
     legal_basis = models.TextField(
         _("legal basis"), blank=True, help_text=_("Baza ligjore: the laws and decisions.")
     )
@@ -212,6 +241,20 @@ class ServiceTypeVersion(TenantScoped):
     def description(self, language: str | None = None) -> str:
         return _in_language(self, "description", language)
 
+    def applicant_text(self) -> str:
+        """Who may apply, in plain words ("Residents (individuals)", not "Person")."""
+        return str(APPLICANT_WORDS.get(self.applicant_kind, self.get_applicant_kind_display()))
+
+    def save(self, *args, **kwargs):
+        from .search import document
+
+        self.search_text = document(
+            self.name_sq, self.name_en, self.description_sq, self.description_en
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
     def output_title(self, language: str | None = None) -> str:
         return _in_language(self, "output_title", language)
 
@@ -243,6 +286,11 @@ class ServiceTypeVersion(TenantScoped):
             raise ValidationError({"statuses": _("Unknown status: %s") % ", ".join(map(str, bad))})
         if self.instant and not self.instant_check:
             raise ValidationError({"instant_check": _("An instant service needs a check.")})
+        if self.instant and self.fee is None:
+            # Issued on the spot, it would be issued free although nobody said it is free.
+            raise ValidationError(
+                {"fee": _("An instant service needs a published fee (0 when it is free).")}
+            )
 
 
 class AssignmentRule(TenantScoped):

@@ -13,7 +13,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from sportel.core.calendar import local_today
 from sportel.core.models import AdministrativeUnit, AuditEntry, Municipality
 
-from . import deadlines, workflow
+from . import deadlines, search, workflow
 from .models import Application, Bundle, Case, CaseEvent, LifeEvent, ServiceType
 from .numbering import normalize_tracking_code
 
@@ -52,16 +52,33 @@ def service_by_code(municipality: Municipality, code: str) -> ServiceType | None
 
 
 def search_services(municipality: Municipality, text: str) -> QuerySet[ServiceType]:
-    """Services whose name or description (either language) contains ``text``."""
+    """Services whose name or description (either language) has every word of ``text``.
+
+    Accent- and case-insensitive, by stem (``search.py``): "vertetim", "certifikate",
+    "femije" and "takse" find "Vërtetim banimi", "Certifikatë familjare", "fëmijës" and
+    "taksat". Each query stem must begin a word of the version's folded ``search_text``;
+    the text is framed by spaces, so ``contains(" " + stem)`` is that test on both databases.
+    """
+    terms = search.query_terms(text)
     query = active_services(municipality)
-    for word in (text or "").split():
-        query = query.filter(
-            Q(current_version__name_sq__icontains=word)
-            | Q(current_version__name_en__icontains=word)
-            | Q(current_version__description_sq__icontains=word)
-            | Q(current_version__description_en__icontains=word)
-        )
+    if not terms:
+        return query.none() if (text or "").strip() else query
+    for term in terms:
+        query = query.filter(current_version__search_text__contains=" " + term)
     return query
+
+
+def names_first(services: list[ServiceType], text: str) -> list[ServiceType]:
+    """Search results with the services whose *name* has every word first, otherwise in the
+    catalogue's order (a description's passing mention comes after)."""
+    terms = search.query_terms(text)
+
+    def in_name(service: ServiceType) -> bool:
+        version = service.current_version
+        name = search.document(version.name_sq, version.name_en)
+        return all(" " + term in name for term in terms)
+
+    return sorted(services, key=lambda service: not in_name(service))
 
 
 # --- the applicant's side ----------------------------------------------------------------------
@@ -273,9 +290,14 @@ def decided_unfinished(
 
 
 def count_by_deadline_state(municipality: Municipality, today: dt.date | None = None) -> dict:
-    """{on_time, due_soon, overdue} over open cases (for the staff home and monitoring)."""
+    """{on_time, due_soon, overdue, no_deadline} over open cases (staff home and monitoring)."""
     today = today or local_today()
-    counts = {deadlines.ON_TIME: 0, deadlines.DUE_SOON: 0, deadlines.OVERDUE: 0}
+    counts = {
+        deadlines.ON_TIME: 0,
+        deadlines.DUE_SOON: 0,
+        deadlines.OVERDUE: 0,
+        deadlines.NO_DEADLINE: 0,
+    }
     for case in (
         staff_queue(municipality)
         .select_related(None)

@@ -9,12 +9,14 @@ they parse, call ``services`` / ``selectors``, and render.
 import datetime as dt
 import uuid
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -125,11 +127,22 @@ def answer_summary(version, data: dict) -> list[dict]:
             shown = "—"
         elif isinstance(value, bool):
             shown = _("Yes") if value else _("No")
+        elif isinstance(field, django_forms.DateField):
+            shown = _local_date(value)
         else:
             choices = dict(getattr(field, "choices", []) or [])
             shown = str(choices.get(value, choices.get(str(value), value)))
         rows.append({"name": name, "label": field.label, "value": shown})
     return rows
+
+
+def _local_date(value) -> str:
+    """A stored ISO date as the reader's locale writes it ("25 nëntor 2026"), or as stored."""
+    try:
+        day = dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return date_format(day, "DATE_FORMAT")
 
 
 def expected_dates(version) -> tuple:
@@ -153,7 +166,8 @@ def catalogue(request, municipality_slug: str, channel: str = Channel.ONLINE):
             events.append({"event": event, "services": shown})
     results = None
     if query:
-        results = [s for s in selectors.search_services(municipality, query) if s.pk in offered]
+        found = [s for s in selectors.search_services(municipality, query) if s.pk in offered]
+        results = selectors.names_first(found, query)
     return render(
         request,
         "services/catalogue.html",
@@ -290,7 +304,8 @@ def apply(request, municipality_slug: str, code: str, channel: str = Channel.ONL
     if service is None:
         raise Http404(_("There is no such service here."))
     version = service.current_version
-    if channel not in version.channels:
+    if version.apply_elsewhere_url or channel not in version.channels:
+        # A service filed only elsewhere (building permits: e-Albania) says so on its page.
         messages.error(request, _("This service cannot be requested through this channel."))
         return redirect(_url(channel, "service", municipality_slug, code=code))
     problem = web_selectors.assurance_problem(request.user, version)
