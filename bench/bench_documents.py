@@ -68,7 +68,7 @@ def setup() -> None:
     for m in Municipality.objects.filter(slug__in=["shkoder", "lezhe"]):
         init_development_seal(m.slug, m.name)
         register_person(m, nid="J00101001C", first_name="Arta", last_name="Krasniqi")
-    log_private_key()
+    log_private_key(create=True)
 
 
 def _issue_one(municipality, holder) -> float:

@@ -1,4 +1,4 @@
-"""Benchmark of sportel.core.merkle: appends, roots and proofs on a log of national size.
+"""Benchmark of sportel.documents.merkle: appends, roots and proofs on a log of national size.
 
     .venv/bin/python bench/bench_merkle.py [--leaves 1000000] [--repeat 5] [--no-record]
 
@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from sportel.core import merkle
+from sportel.documents import merkle
 
 
 class Recording:

@@ -271,6 +271,9 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SPORTEL_MAX_UPLOAD_BYTES = int(env("SPORTEL_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+# Width × height of an uploaded image, checked from its header before it is decoded: 50 million
+# takes a 50-megapixel phone photo; a decompression bomb (13000 × 13000 in 500 KB) is refused.
+SPORTEL_MAX_UPLOAD_PIXELS = int(env("SPORTEL_MAX_UPLOAD_PIXELS", "50000000"))
 
 # --- Email and SMS ----------------------------------------------------------------------------
 EMAIL_BACKEND = env(

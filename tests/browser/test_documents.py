@@ -4,7 +4,7 @@
 
 import pytest
 
-from tests.documents.conftest import citizen, issue, seal_keys  # noqa: F401 -- fixtures
+from tests.documents.conftest import citizen, issue  # noqa: F401 -- fixtures
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])

@@ -226,7 +226,15 @@ def test_specialist_asks_for_more_the_citizen_answers_and_the_document_is_issued
 
     # The specialist approves and issues the sealed document.
     page.reload()
+    # Rejecting comes first; approving asks on a page of its own (no JavaScript needed).
+    assert page.locator("#action-reject").is_visible()
     page.get_by_role("button", name="Miratoje").click()
+    assert (
+        page.get_by_role("heading", level=1).inner_text() == f"Të miratohet kërkesa {case.number}?"
+    )
+    accessible(page)
+    page.get_by_role("button", name="Po, miratoje").click()
+    assert Case.objects.get(pk=case.pk).status == workflow.APPROVED
     page.get_by_role("button", name="Lësho dokumentin").click()
     assert Case.objects.get(pk=case.pk).status == workflow.DOCUMENT_ISSUED
     accessible(page)

@@ -35,7 +35,9 @@ def test_a_valid_number_is_stored_in_e164_by_every_door(typed, stored):
     assert phones.to_e164(typed) == stored
     assert is_phone(typed) and login_identifier(typed) == stored
     assert PhoneField(required=False).clean(typed) == stored
-    form = WalkInForm(data={"nid": "J00101001C", "phone": typed, "language": "sq"})
+    form = WalkInForm(
+        data={"nid": "J00101001C", "phone": typed, "language": "sq", "identity_document": "id_card"}
+    )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["phone"] == stored
 
@@ -51,7 +53,9 @@ def test_an_invalid_number_is_refused_by_every_door(typed):
     assert refused.value.messages == [
         "Shkruani një numër telefoni, si 069 123 4567 ose +355 69 123 4567."
     ]
-    form = WalkInForm(data={"nid": "J00101001C", "phone": typed, "language": "sq"})
+    form = WalkInForm(
+        data={"nid": "J00101001C", "phone": typed, "language": "sq", "identity_document": "id_card"}
+    )
     assert not form.is_valid() and "phone" in form.errors
 
 

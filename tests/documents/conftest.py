@@ -1,20 +1,6 @@
-"""Documents fixtures: a development seal for Shkodër and Lezhë in a per-test key directory."""
+"""Documents fixtures: seal_keys (tests/conftest.py) and a citizen to issue to."""
 
 import pytest
-
-
-@pytest.fixture
-def seal_keys(settings, tmp_path, shkoder, lezhe):
-    """Development CA and seals under a fresh SPORTEL_DATA_DIR/keys (and signer caches cleared)."""
-    from sportel.documents import keys, sealing
-
-    settings.DATA_DIR = tmp_path
-    settings.MEDIA_ROOT = tmp_path / "media"
-    sealing.forget_signers()
-    keys.init_development_seal(shkoder.slug, shkoder.name)
-    keys.init_development_seal(lezhe.slug, lezhe.name)
-    yield tmp_path / "keys"
-    sealing.forget_signers()
 
 
 @pytest.fixture

@@ -9,3 +9,67 @@ def test_the_demo_publishes_a_signed_tree_head_over_all_its_documents(shkoder, c
     assert latest is not None and latest.tree_size == size()
     page = client.get("/transparency/?format=json").json()
     assert page["latest"]["tree_size"] == size()
+
+
+def test_demo_on_another_port_prints_that_port_in_qr_codes_and_receipts(
+    shkoder, client, settings, tmp_path, monkeypatch
+):
+    """`sportel demo --port 8123`: the documents it issues and the receipts it shows point to
+    127.0.0.1:8123, not to the default 8000."""
+    from django.core.management import call_command
+
+    from sportel.documents.models import IssuedDocument
+    from sportel.documents.pdf.drawing import qr_matrix
+
+    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    import os
+
+    monkeypatch.delenv("SPORTEL_PUBLIC_URL", raising=False)
+    settings.SPORTEL_PUBLIC_URL = "http://127.0.0.1:8000"  # the default, restored afterwards
+    try:
+        call_command("demo", "--port", "8123", "--no-serve")
+    finally:
+        os.environ.pop("SPORTEL_PUBLIC_URL", None)
+
+    document = IssuedDocument.objects.order_by("-issued_at").first()
+    assert document.verify_url() == f"http://127.0.0.1:8123/verify/{document.code}"
+    # The QR code printed on the PDF encodes that address (same matrix as the one drawn).
+    pdf_text = document.pdf.read()
+    assert qr_matrix(document.verify_url())
+    assert b"8000" not in pdf_text.replace(b"80000", b"")
+
+
+def test_a_printed_receipt_gives_the_whole_tracking_address(settings):
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    settings.SPORTEL_PUBLIC_URL = "https://sportel.example.al/"
+
+    class Case:
+        number = "SHK-2026-000001"
+        tracking_code_display = "ABCD-EFGH-JKLM"
+        submitted_at = None
+        fee_due = None
+        is_open = False
+
+        class municipality:
+            slug = "shkoder"
+            name = "Shkodër"
+
+        class service_version:
+            name = "Vërtetim banimi"
+
+        def get_channel_display(self):
+            return "online"
+
+        def status_text(self):
+            return "Mbyllur"
+
+    html = render_to_string(
+        "services/_receipt.html",
+        {"case": Case(), "ends": (None, None)},
+        request=RequestFactory().get("/"),
+    )
+    assert "https://sportel.example.al/shkoder/track/" in html
+    assert 'id="receipt-title"' in html and "Vërtetim banimi" in html

@@ -20,10 +20,10 @@ def test_a_rolled_back_first_issuance_does_not_break_the_next_one(issue, shkoder
     import pytest
     from django.db import transaction
 
-    from sportel.documents import services
+    from sportel.documents import sealing
     from sportel.documents.models import SealCertificate
 
-    services._cert_ids.clear()  # a fresh process
+    sealing.forget_signers()  # a fresh process
     with pytest.raises(RuntimeError), transaction.atomic():
         issue()
         raise RuntimeError("the caller's work failed after issuing")

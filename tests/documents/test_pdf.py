@@ -190,3 +190,28 @@ def test_the_qr_code_scans_to_the_verification_page_even_at_screen_resolution(is
     scanned = run("zbarimg", "-q", "--raw", str(tmp_path / "page.png")).splitlines()
     assert document.verify_url() in scanned, scanned
     assert document.verify_url().endswith(f"/verify/{document.code}")
+
+
+def test_the_sealed_pdf_is_tagged_for_screen_readers(issue, tmp_path):
+    """PDF/UA-1: marked, a structure tree in reading order (heading, table with row headers,
+    paragraphs, figures with alternative text, the seal as a form field), language and a title
+    shown by the viewer; all of it still there after pyHanko's incremental update."""
+    data = issue().pdf.read()
+    path = write(tmp_path, "doc.pdf", data)
+    info = run("pdfinfo", str(path))
+    assert re.search(r"Tagged:\s+yes", info), info
+    assert "Syntax Error" not in run("pdftotext", str(path), "-")
+    tree = run("pdfinfo", "-struct-text", str(path))
+    order = [tree.index(s) for s in ("H1", '"VËRTETIM BANIMI"', "Table", "TH", "TD")]
+    assert order == sorted(order), tree
+    assert '"Adresa"' in tree
+    assert "Skanoni për të verifikuar këtë dokument" in tree  # lines keep their spaces
+    assert "/Scope /Row" in tree
+    assert tree.count("Figure") == 2 and "Form" in tree
+    assert '"Vërtetohet se shtetasja banon në adresën e mësipërme."' in tree
+    assert b"/MarkInfo << /Marked true >>" in data and b"/Lang (sq)" in data
+    assert b"/DisplayDocTitle true" in data
+    assert b"<pdfuaid:part>1</pdfuaid:part>" in data
+    assert b'<rdf:li xml:lang="x-default">V\xc3\xabrtetim banimi</rdf:li>' in data
+    # Alternative text of the QR code names where it leads (UTF-16 text string, hex).
+    assert "Kod QR".encode("utf-16-be").hex().upper().encode() in data

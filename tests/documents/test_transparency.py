@@ -9,8 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from sportel.core import merkle
-from sportel.documents import translog
+from sportel.documents import merkle, translog
 from sportel.documents.models import LogLeaf, LogNode
 
 pytestmark = pytest.mark.django_db

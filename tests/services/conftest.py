@@ -12,20 +12,6 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
-def seal_keys(settings, tmp_path, shkoder, lezhe):
-    """Development seals for both municipalities under a per-test data directory."""
-    from sportel.documents import keys, sealing
-
-    settings.DATA_DIR = tmp_path
-    settings.MEDIA_ROOT = tmp_path / "media"
-    sealing.forget_signers()
-    keys.init_development_seal(shkoder.slug, shkoder.name)
-    keys.init_development_seal(lezhe.slug, lezhe.name)
-    yield tmp_path / "keys"
-    sealing.forget_signers()
-
-
-@pytest.fixture
 def catalogue(shkoder, lezhe, seal_keys):
     """The shipped catalogue loaded into Shkodër."""
     from sportel.services.catalogue import seed_catalogue

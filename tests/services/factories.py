@@ -25,6 +25,7 @@ class CitizenFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = User
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"citizen{n}@test.sportel.al")
     email = factory.LazyAttribute(lambda u: u.username)
@@ -35,6 +36,30 @@ class CitizenFactory(factory.django.DjangoModelFactory):
     language = "sq"
     confirmed_at = factory.LazyFunction(timezone.now)
     password = factory.django.Password("a-long-test-password")
+
+    @factory.post_generation
+    def on_the_register(user, create, extracted, **kwargs):
+        """The citizen is in Shkodër's civil register with an address (what a residence
+        certificate states); pass ``on_the_register=False`` for someone who is not."""
+        from sportel.core.models import Municipality
+        from sportel.core.services import register_person
+
+        shkoder = Municipality.objects.filter(slug="shkoder").first()
+        if not create or extracted is False or shkoder is None or not user.nid:
+            return
+        first, _, last = user.full_name.partition(" ")
+        register_person(
+            shkoder,
+            nid=user.nid,
+            first_name=first,
+            last_name=last or first,
+            address="Rruga Kolë Idromeno 12",
+            unit=shkoder.units.order_by("pk").first(),
+            user=user,
+            preferred_language=user.language,
+            email=user.email,
+            override_check=True,
+        )
 
 
 INFO = {

@@ -3,6 +3,8 @@
 import pytest
 
 from sportel.services import services, workflow
+from sportel.services.models import Attachment
+from tests.core.files import pdf, png_bomb
 
 from .factories import INFO, CitizenFactory, submit
 
@@ -144,13 +146,13 @@ def test_draft_attachment_and_submit_through_the_api(client, citizen):
     assert "not a PDF, PNG or JPEG" in bad.json()["detail"]
     good = client.post(
         f"{API}/municipalities/shkoder/drafts/{draft['id']}/attachments",
-        {"file": _upload("scan.pdf", b"%PDF-1.4\n%%EOF\n")},
+        {"file": _upload("scan.pdf", pdf())},
     )
     assert good.status_code == 201
     assert good.json()["attachments"][0]["content_type"] == "application/pdf"
     retried = client.post(  # the same file again, e.g. a retry after a lost answer
         f"{API}/municipalities/shkoder/drafts/{draft['id']}/attachments",
-        {"file": _upload("scan.pdf", b"%PDF-1.4\n%%EOF\n")},
+        {"file": _upload("scan.pdf", pdf())},
     )
     assert retried.status_code == 201
     assert len(retried.json()["attachments"]) == 1
@@ -164,6 +166,33 @@ def test_draft_attachment_and_submit_through_the_api(client, citizen):
         },
     )
     assert case.status_code == 201
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_unsafe_attachments_are_refused_through_the_api_and_nothing_is_kept(client, citizen):
+    client.force_login(citizen)
+    draft = post(
+        client,
+        f"{API}/municipalities/shkoder/drafts",
+        {"service": "public-information-request", "data": {}},
+    ).json()
+    url = f"{API}/municipalities/shkoder/drafts/{draft['id']}/attachments"
+    bomb = client.post(
+        url, {"file": _upload("plan.png", png_bomb())}, headers={"Accept-Language": "en"}
+    )
+    assert bomb.status_code == 400
+    assert (
+        bomb.json()["detail"] == "plan.png has more than 50 million pixels; send a smaller picture."
+    )
+    script = pdf(
+        catalog="/OpenAction 4 0 R ", objects=("<< /S /JavaScript /JS (app.alert\\(1\\)) >>",)
+    )
+    active = client.post(
+        url, {"file": _upload("scan.pdf", script)}, headers={"Accept-Language": "sq"}
+    )
+    assert active.status_code == 400
+    assert active.json()["detail"].startswith("scan.pdf përmban përmbajtje aktive (JS)")
+    assert not Attachment.objects.filter(application_id=draft["id"]).exists()
 
 
 def _upload(name, content):
@@ -284,7 +313,8 @@ def test_staff_case_detail_is_audited_and_shows_internal_history(
     body = client.get(f"{API}/municipalities/shkoder/cases/{case.number}").json()
     assert body["applicant"]["nid"] == citizen.nid
     assert "internal only" in [e["text"] for e in body["events"]]
-    assert body["allowed_actions"] == ["assign", "withdraw"]
+    # What this specialist may do now (withdrawing is the applicant's or the counter's).
+    assert body["allowed_actions"] == ["assign", "note"]
     assert AuditEntry.objects.filter(action="person.read", actor=specialist).count() == 1
 
 

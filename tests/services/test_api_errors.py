@@ -51,11 +51,11 @@ def test_an_unparsable_body_is_400_in_the_shape(client, citizen, language, detai
 @pytest.mark.parametrize(
     ("language", "required", "choose"),
     [
-        ("en", "This field is required.", "Choose one of: 'online', 'counter' or 'kiosk'."),
+        ("en", "This field is required.", "Choose one of: 'online', 'counter', 'kiosk'."),
         (
             "sq",
-            "Kjo fushë është e detyrueshme.",
-            "Zgjidhni një nga: 'online', 'counter' or 'kiosk'.",
+            "Kjo fushë është e domosdoshme.",
+            "Zgjidhni një nga: 'online', 'counter', 'kiosk'.",
         ),
     ],
 )
@@ -120,6 +120,13 @@ def test_staff_refusals_say_why(client, verified_client, shkoder, citizen, speci
     assert_shape(staff.get(f"{API}/municipalities/shkoder/cases/SHK-1999-99999"), 404, "not_found")
     url = f"{API}/municipalities/shkoder/cases/SHK-1999-99999/transitions"
     assert_shape(post(staff, url, {"action": "start"}), 404, "not_found")
+
+
+def test_a_path_the_api_does_not_have_is_404_in_the_shape(client, db):
+    response = client.get(f"{API}/no-such-thing", headers={"Accept-Language": "en"})
+    assert assert_shape(response, 404, "not_found")["detail"] == "Not found."
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
 
 
 # --- server errors found by fuzzing -------------------------------------------------------------
@@ -240,6 +247,12 @@ def test_every_operation_declares_every_status_it_can_answer(client):
             checked += 1
     assert checked >= 20
     assert not missing, missing
+    for path, methods in schema["paths"].items():
+        for operation in methods.values():
+            if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", [])):
+                created = operation["responses"]["201"]
+                assert "Idempotent-Replayed" in created["headers"], path
+                assert created["content"]["application/json"]["schema"]["$ref"], path
     error = schema["components"]["schemas"]["Error"]
     assert error["required"] == ["detail", "code"]
     assert sorted(error["properties"]) == ["code", "detail", "errors"]

@@ -116,7 +116,12 @@ def test_an_instant_certificate_filed_at_the_counter_is_issued_by_the_clerk(
         data={"purpose": "Për shkollën"},
         actor=clerk,
         channel="counter",
-        walk_in={"nid": "H85412037N", "first_name": "Gjon", "last_name": "Leka"},
+        walk_in={
+            "nid": "H85412037N",
+            "first_name": "Gjon",
+            "last_name": "Leka",
+            "identity_document": "id_card",
+        },
         fee_paid=True,
     )
     case.refresh_from_db()

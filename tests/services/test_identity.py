@@ -30,7 +30,13 @@ def victim(catalogue, clerk):
 @pytest.fixture
 def attacker(catalogue, victim):
     """A fresh account that typed the victim's personal number on its account page."""
-    user = CitizenFactory(nid="", nid_verified=False, nid_verified_via="", full_name="Vera Shiroka")
+    user = CitizenFactory(
+        nid="",
+        nid_verified=False,
+        nid_verified_via="",
+        full_name="Vera Shiroka",
+        on_the_register=False,
+    )
     accounts_services.link_nid(user, victim.nid)
     user.refresh_from_db()
     assert user.nid == victim.nid and not user.nid_verified
@@ -96,7 +102,9 @@ def test_the_register_keeps_the_real_persons_details(attacker, victim):
 
 def test_a_typed_number_creates_no_register_entry_with_that_number(catalogue):
     stranger_nid = new_nid()
-    user = CitizenFactory(nid=stranger_nid, nid_verified=False, nid_verified_via="")
+    user = CitizenFactory(
+        nid=stranger_nid, nid_verified=False, nid_verified_via="", on_the_register=False
+    )
     submit(catalogue, user, "residence-certificate")
     assert not Person.objects.filter(nid=stranger_nid).exists()
 
@@ -132,8 +140,17 @@ def test_once_verified_at_the_counter_the_waiting_case_is_the_persons_and_can_be
 def test_a_counter_verified_account_gets_its_instant_certificate_online(
     catalogue, clerk, django_capture_on_commit_callbacks
 ):
-    user = CitizenFactory(nid="", nid_verified=False, nid_verified_via="")
+    user = CitizenFactory(nid="", nid_verified=False, nid_verified_via="", on_the_register=False)
     nid = new_nid()
+    # She is in the civil register with her address (what a residence certificate states).
+    register_person(
+        catalogue,
+        nid=nid,
+        actor=clerk,
+        first_name="Vera",
+        last_name="Shiroka",
+        address="Rruga Kolë Idromeno 12",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         identity.verify_at_counter(
             catalogue,
@@ -150,7 +167,12 @@ def test_a_counter_verified_account_gets_its_instant_certificate_online(
 
 
 def test_at_the_counter_the_clerk_states_the_document_seen(catalogue, clerk):
-    walk_in = {"nid": new_nid(), "first_name": "Gjon", "last_name": "Leka"}
+    walk_in = {
+        "nid": new_nid(),
+        "first_name": "Gjon",
+        "last_name": "Leka",
+        "address": "Rruga Kolë Idromeno 12",
+    }
     with pytest.raises(ValidationError) as refused:
         services.submit_application(
             catalogue,

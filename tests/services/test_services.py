@@ -335,6 +335,34 @@ def test_an_image_is_reencoded_without_its_metadata(shkoder, citizen):
     assert Image.open(io.BytesIO(stored)).size == (8, 8)
 
 
+def test_a_file_is_kept_and_served_under_the_name_of_what_it_is(
+    shkoder, citizen, specialist, verified_client
+):
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(out, format="PNG")
+    draft = services.save_draft(
+        shkoder, service="public-information-request", actor=citizen, data={}
+    )
+    attachment = services.add_attachment(
+        draft, actor=citizen, upload=SimpleUploadedFile("scan.pdf", out.getvalue())
+    )
+    assert attachment.original_name == "scan.png"
+    assert attachment.content_type == "image/png"
+    assert attachment.file.name.endswith(".png")
+    case = services.submit_application(
+        shkoder,
+        service="public-information-request",
+        actor=citizen,
+        draft=draft,
+        data={"information_description": "Vendimet e këshillit.", "preferred_format": "paper"},
+    )
+    client = verified_client(specialist)
+    downloaded = client.get(f"/shkoder/staff/cases/{case.number}/attachments/{attachment.pk}/")
+    assert downloaded.status_code == 200, downloaded
+    assert downloaded["Content-Type"] == "image/png"
+    assert 'filename="scan.png"' in downloaded["Content-Disposition"]
+
+
 # --- instant services -------------------------------------------------------------------------
 
 

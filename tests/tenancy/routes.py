@@ -268,8 +268,9 @@ def services_case_file(municipality, ctx):
 def services_case_attachment(municipality, ctx):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    pdf = b"%PDF-1.4\nvertetim-i-pages\n%%EOF\n"
-    case = _services_case(municipality, uploads=[SimpleUploadedFile("kontrata.pdf", pdf)])
+    from tests.core.files import pdf
+
+    case = _services_case(municipality, uploads=[SimpleUploadedFile("kontrata.pdf", pdf())])
     attachment = case.application.attachments.get()
     return Probe(
         url=_case_url("services-staff:case-attachment", case, pk=attachment.pk),
@@ -610,6 +611,39 @@ def services_citizen_document(municipality, ctx):
     )
 
 
+@tenant_route(
+    "kiosk: the applicant's sealed document, shown to print",
+    url_names=("kiosk:document",),
+    owner_role=Role.CLERK,
+)
+def kiosk_citizen_document(municipality, ctx):
+    probe = services_case_document(municipality, ctx)
+    from sportel.services.models import Case
+
+    case = Case.objects.get(municipality=municipality, document_code__gt="")
+    return Probe(url=_case_url("kiosk:document", case), marker=probe.marker, owner=_citizen(case))
+
+
+@tenant_route(
+    "kiosk: send the applicant's document to their email or phone",
+    url_names=("kiosk:send-document",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def kiosk_send_document(municipality, ctx):
+    services_case_document(municipality, ctx)
+    from sportel.core.models import Notification
+    from sportel.services.models import Case
+
+    case = Case.objects.get(municipality=municipality, document_code__gt="")
+    return Probe(
+        url=_case_url("kiosk:send-document", case),
+        method="POST",
+        owner=_citizen(case),
+        state=lambda: Notification.objects.count(),
+    )
+
+
 def _receipt(url_name):
     def make(municipality, ctx):
         case = _services_case(municipality)
@@ -750,6 +784,9 @@ PUBLIC = {
     "accounts:nid": "the account's own personal number",
     "accounts:password": "the account's own password",
     "accounts:accesses": "who read the account's own data",
+    "accounts:unlock": "asking for a code to unlock a locked account (sent to its owner only)",
+    "accounts:unlock-code": "typing the unlock code sent to the account's owner",
+    "kiosk-accounts:login": "logging in at a kiosk",
     # The JSON API's public operations and its description.
     "GET /api/v1/municipalities": "the list of municipalities",
     "GET /api/v1/municipalities/{slug}": "a municipality and its units",

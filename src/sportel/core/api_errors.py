@@ -126,6 +126,11 @@ def validation_body(exc: ValidationError) -> dict:
     return {"detail": " ".join(messages), "code": code, "errors": None}
 
 
+def _choices(error) -> str:
+    # pydantic writes the choices in English ("'a', 'b' or 'c'"): keep only the values.
+    return str((error.get("ctx") or {}).get("expected", "")).replace(" or ", ", ")
+
+
 # pydantic's error types → a message in the caller's language (pydantic's own is English only).
 REQUEST_MESSAGES = {
     "missing": lambda e: _("This field is required."),
@@ -134,9 +139,7 @@ REQUEST_MESSAGES = {
     "bool_parsing": lambda e: _("Enter true or false."),
     "bool_type": lambda e: _("Enter true or false."),
     "string_type": lambda e: _("Enter text."),
-    "literal_error": lambda e: (
-        _("Choose one of: %(choices)s.") % {"choices": (e.get("ctx") or {}).get("expected", "")}
-    ),
+    "literal_error": lambda e: _("Choose one of: %(choices)s.") % {"choices": _choices(e)},
     "dict_type": lambda e: _("Enter a JSON object."),
     "model_type": lambda e: _("Enter a JSON object."),
     "model_attributes_type": lambda e: _("Enter a JSON object."),
@@ -169,6 +172,10 @@ def request_validation_body(exc: RequestValidationError) -> dict:
     return {"detail": detail, "code": "invalid_request", "errors": errors}
 
 
+def not_found_body() -> dict:
+    return {"detail": _("Not found."), "code": "not_found", "errors": None}
+
+
 def install(api) -> None:
     """Map every exception a handler or django-ninja raises to the error shape, once."""
 
@@ -186,7 +193,7 @@ def install(api) -> None:
         return answer(request, 403, {"detail": detail, "code": getattr(exc, "code", "forbidden")})
 
     def not_found(request, exc):
-        return answer(request, 404, {"detail": _("Not found."), "code": "not_found"})
+        return answer(request, 404, not_found_body())
 
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(ObjectDoesNotExist, not_found)
@@ -202,9 +209,12 @@ def install(api) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
-        # What django-ninja itself raises: a body it cannot parse (400), a throttle (429).
+        # What django-ninja itself raises: a body it cannot parse (400), an auth class's
+        # AuthorizationError (403), a throttle (429).
         if exc.status_code == 400:
             body = {"detail": _("The request body cannot be read as JSON."), "code": "bad_body"}
+        elif exc.status_code == 403:
+            body = {"detail": _("You do not have permission to do this."), "code": "forbidden"}
         elif exc.status_code == 429:
             body = {"detail": _("Too many requests: wait and try again."), "code": "throttled"}
         else:

@@ -4,6 +4,10 @@ Prometheus counters live in per-process files under PROMETHEUS_MULTIPROC_DIR, wh
 ``sportel serve`` points at SPORTEL_DATA_DIR/prometheus/<bind>; /metrics adds them up across
 workers. The directory is emptied when the server starts, and a dead worker's live gauges are
 dropped.
+
+Each worker runs the registered warm-up steps (``sportel.core.warmup``: fonts, seal keys and
+certificates) once it has loaded the app and before it takes a request, so no resident's
+request pays for a cold start.
 """
 
 import os
@@ -23,3 +27,12 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    from django.db import connections
+
+    from sportel.core import warmup
+
+    warmup.run()
+    connections.close_all()  # the warm-up's connection; request threads open their own

@@ -25,6 +25,21 @@ HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 MAX_LENGTH = 100
 
+# For a create operation's ``openapi_extra``: the replay header in the OpenAPI document.
+OPENAPI = {
+    "responses": {
+        201: {
+            "headers": {
+                REPLAYED: {
+                    "description": "Present, and true, when this answer replays the first result "
+                    "sent for the same Idempotency-Key (nothing new was created).",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            }
+        }
+    }
+}
+
 _inserted: ContextVar[set | None] = ContextVar("sportel_inserted", default=None)
 
 

@@ -9,10 +9,16 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from sportel.accounts.staff import register_staff_link
+        from sportel.core import warmup as core_warmup
         from sportel.core.audit_words import register_action_words
         from sportel.web.links import register_municipal_link
 
-        from . import demo, metrics  # noqa: F401 -- registers the demo seeder and the collectors
+        from . import demo, metrics, warmup  # noqa: F401 -- registers the demo seeder and the collectors
+
+        core_warmup.register("documents.fonts", warmup.load_fonts)
+        core_warmup.register("documents.seals", warmup.load_seals)
+        core_warmup.register("documents.sample_seal", warmup.seal_a_sample)
+        core_warmup.register("documents.log_key", warmup.load_log_key)
 
         # "Who accessed my data": a document naming the resident, in words.
         register_action_words(

@@ -12,7 +12,7 @@ def seed_documents() -> None:
     for municipality in Municipality.objects.filter(slug__in=DEMO_MUNICIPALITIES):
         if not seal_source(municipality.slug).path.exists():
             init_development_seal(municipality.slug, municipality.name)
-    log_private_key()
+    log_private_key(create=True)
 
 
 @register_demo(finish=True)

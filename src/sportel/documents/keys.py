@@ -18,7 +18,8 @@ verifiable: old seal certificates stay valid under their CA, and the registry re
 fingerprint of the certificate that sealed each document.
 
 The transparency log signs its tree heads with an Ed25519 key: ``SPORTEL_LOG_KEY_FILE`` (PEM,
-PKCS#8) or ``$SPORTEL_DATA_DIR/keys/transparency-log.pem`` (created on first use in development).
+PKCS#8) or ``$SPORTEL_DATA_DIR/keys/transparency-log.pem``, created only by ``sportel keys init``
+(or ``init-log``) and the demo, never as a side effect of reading or verifying.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ class SealSource:
     path: Path
     passphrase: bytes | None
     from_env: bool
+
+
+def seal_path(slug: str) -> Path:
+    """Where this municipality's PKCS#12 is read from (no file is touched)."""
+    env_path = os.environ.get(env_name(slug, "P12"))
+    return Path(env_path) if env_path else keys_dir() / slug / "seal.p12"
 
 
 def seal_source(slug: str) -> SealSource:
@@ -223,9 +230,7 @@ def init_development_seal(
     _write_private(path, data)
     if os.environ.get(env_name(slug, "PASSPHRASE")) is None:
         _write_private(path.with_name("seal.passphrase"), passphrase + b"\n")
-    from . import sealing
-
-    sealing.forget_signers()
+    # A process that had the old seal loaded notices the new file by itself (sealing.load_seal).
     return path, True
 
 
@@ -258,16 +263,47 @@ def log_key_path() -> Path:
     return Path(os.environ.get("SPORTEL_LOG_KEY_FILE") or keys_dir() / "transparency-log.pem")
 
 
-def log_private_key():
-    """The Ed25519 key that signs tree heads (created on first use outside production)."""
+class LogKeyMissing(SealKeyError):
+    """The transparency log's key is not where it should be: restore it, never replace it."""
+
+
+_log_key_cache: dict = {}
+
+
+def read_log_private_key():
+    """The Ed25519 key that signs tree heads; LogKeyMissing when it is not there.
+
+    Reading never creates a key: a key created silently after a restore would sign a second,
+    unrelated history, and every earlier tree head would fail verification.
+    """
+    from cryptography.hazmat.primitives import serialization
+
+    path = log_key_path()
+    try:
+        st = path.stat()
+    except OSError:
+        raise LogKeyMissing(
+            f"The transparency log key is missing: {path} (SPORTEL_LOG_KEY_FILE). Restore it "
+            "from the backup (sportel restore puts it back); create a new one only for a new, "
+            "empty log: sportel keys init-log."
+        ) from None
+    stamp = (str(path), st.st_ino, st.st_mtime_ns)
+    key = _log_key_cache.get(stamp)
+    if key is None:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        _log_key_cache.clear()
+        _log_key_cache[stamp] = key
+    return key
+
+
+def create_log_key():
+    """Create the log key (development, or a new empty log); refused if one exists."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
     path = log_key_path()
     if path.exists():
-        return serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if settings.PRODUCTION:
-        raise SealKeyError(f"The transparency log key is missing: {path} (SPORTEL_LOG_KEY_FILE).")
+        raise SealKeyError(f"{path} exists already: a log has one key for its whole history.")
     key = ed25519.Ed25519PrivateKey.generate()
     _write_private(
         path,
@@ -278,6 +314,17 @@ def log_private_key():
         ),
     )
     return key
+
+
+def log_private_key(*, create: bool = False):
+    """The log key; with ``create``, made on first use outside production (a fresh installation:
+    ``sportel keys init``, the demo). Everything that only reads or verifies passes no flag."""
+    try:
+        return read_log_private_key()
+    except LogKeyMissing:
+        if not create or settings.PRODUCTION:
+            raise
+    return create_log_key()
 
 
 def slug_of(value: str) -> str:

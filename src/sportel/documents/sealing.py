@@ -19,8 +19,8 @@ import os
 import threading
 from dataclasses import dataclass
 
-from .keys import SealKeyError, env_name, seal_source
-from .render import SIGNATURE_FIELD
+from .keys import SealKeyError, env_name, seal_path, seal_source
+from .pdf.certificate import SIGNATURE_FIELD
 
 _lock = threading.Lock()
 _signers: dict[str, Seal] = {}
@@ -37,6 +37,9 @@ class Seal:
     subject: str
     not_after: object
     timestamped: bool
+    path: str = ""  # the PKCS#12 file it was read from
+    stamp: tuple | None = None  # that file's identity when read: a new file is a new seal
+    registry_id: int | None = None  # its SealCertificate row, once known to be committed
 
     def seal(self, pdf: bytes) -> bytes:
         return outside_event_loop(self._seal, pdf)
@@ -80,18 +83,51 @@ def _tsa():
     return HTTPTimeStamper(url, auth=auth, timeout=int(os.environ.get("SPORTEL_TSA_TIMEOUT", "10")))
 
 
+def _stamp(path: str) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 def load_seal(municipality) -> Seal:
-    """The municipality's seal, loaded once per process; SealKeyError with a clear message."""
+    """The municipality's seal, loaded once per process; SealKeyError with a clear message.
+
+    A key file replaced on disk (``sportel keys init --rotate``, a renewed certificate) or a
+    different file configured is read on the next issuance: the cache checks the configured
+    path and the file's identity (one ``stat``), so the code that writes keys needs no hook
+    into this module.
+    """
     slug = municipality.slug
+    path = str(seal_path(slug))
     seal = _signers.get(slug)
-    if seal is not None:
+    if seal is not None and seal.path == path and seal.stamp == _stamp(path):
         return seal
     with _lock:
         seal = _signers.get(slug)
-        if seal is None:
+        if seal is None or seal.path != path or seal.stamp != _stamp(path):
             seal = _load(municipality)
             _signers[slug] = seal
     return seal
+
+
+def preload(municipalities) -> list[str]:
+    """Load the seals of ``municipalities`` now (a worker's start), so no resident waits on it;
+    returns the slugs whose seal could not be loaded (they fail at issuance, as before)."""
+    missing = []
+    for municipality in municipalities:
+        try:
+            load_seal(municipality)
+        except SealKeyError:
+            missing.append(municipality.slug)
+    return missing
+
+
+def loaded_seals() -> list[Seal]:
+    """The seals this process has loaded."""
+    with _lock:
+        return list(_signers.values())
 
 
 def forget_signers() -> None:
@@ -151,6 +187,7 @@ def _load(municipality) -> Seal:
         f"set {env_name(slug, 'P12')} and {env_name(slug, 'PASSPHRASE')}, "
         f"or for development run: sportel keys init {slug}"
     )
+    stamp = _stamp(str(source.path))
     try:
         data = source.path.read_bytes()
     except OSError:
@@ -213,6 +250,8 @@ def _load(municipality) -> Seal:
         subject=cert.subject.rfc4514_string(),
         not_after=cert.not_valid_after_utc,
         timestamped=timestamper is not None,
+        path=str(source.path),
+        stamp=stamp,
     )
     # The CMS holds the signature, the certificates and (B-T) the timestamp token; reserve room
     # for all of it once instead of letting pyHanko measure a dummy signature per document.

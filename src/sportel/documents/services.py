@@ -10,8 +10,8 @@ or unusable seal key stops the issuance before anything is written
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import logging
 import re
 import time
 
@@ -37,15 +37,18 @@ from .models import (
 
 __all__ = [
     "SealKeyError",
+    "discard_prepared",
     "holder_pseudonym",
     "issue_document",
+    "prepare_document",
+    "register_prepared",
     "reissue_document",
     "revoke_document",
 ]
 
+logger = logging.getLogger(__name__)
 LANGUAGES = ("sq", "en")
 _TYPE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
-_cert_ids: dict[str, int] = {}
 
 
 def holder_pseudonym(municipality, person) -> str:
@@ -99,7 +102,7 @@ def _clean(document_type: str, title: dict, fields, language: str) -> list[tuple
 
 
 def _certificate(municipality, *, code, issued_at, title, language, holder_text, content, sample):
-    from .render import Certificate
+    from .pdf.certificate import Certificate
 
     local = timezone.localtime(issued_at)
     with translation.override(language):
@@ -158,6 +161,9 @@ def _certificate(municipality, *, code, issued_at, title, language, holder_text,
             pdf_author=_("Municipality of %(name)s") % {"name": name},
             created=local,
             emblem=emblem_of(municipality),
+            qr_alt=_("QR code that opens the verification page %(url)s") % {"url": verify_url},
+            emblem_alt=_("Emblem of the Municipality of %(name)s") % {"name": name},
+            seal_alt=_("Electronic seal of the Municipality of %(name)s") % {"name": name},
         )
 
 
@@ -165,7 +171,7 @@ def emblem_of(municipality):
     """The municipality's emblem from ``$SPORTEL_DATA_DIR/emblems/<slug>.png`` (or .jpg), if any."""
     from django.conf import settings
 
-    from .render import load_emblem
+    from .pdf.drawing import load_emblem
 
     for suffix in (".png", ".jpg", ".jpeg"):
         path = settings.DATA_DIR / "emblems" / f"{municipality.slug}{suffix}"
@@ -202,15 +208,28 @@ def _holder_text(holder, language: str) -> str:
 
 
 def _failure(municipality, document_type: str, stage: str, message: str) -> None:
+    """Count the failure, log it and keep a row of it for the monitoring page.
+
+    The row is written in the caller's transaction, if any: the issuance paths (services'
+    instant, staff and fee-paid issuance) prepare documents outside any transaction, so a
+    failure there is committed at once and survives whatever the case's transaction does
+    afterwards (see docs/decisions/0012-issue-outside-the-lock.md). The counter and the log
+    line survive in every case.
+    """
     metrics.FAILURES.labels(municipality.slug, stage).inc()
-    # Monitoring must never hide the original error.
-    with contextlib.suppress(Exception):
-        SealingFailure.objects.create(
-            municipality=municipality,
-            document_type=str(document_type)[:80],
-            stage=stage,
-            message=str(message)[:500],
-        )
+    logger.warning(
+        "sealing failure: %s %s at %s: %s", municipality.slug, document_type, stage, message
+    )
+    try:
+        with transaction.atomic():
+            SealingFailure.objects.create(
+                municipality=municipality,
+                document_type=str(document_type)[:80],
+                stage=stage,
+                message=str(message)[:500],
+            )
+    except Exception:  # monitoring must never hide the original error
+        logger.exception("could not record a sealing failure")
 
 
 class _Prepared:
@@ -234,7 +253,7 @@ def _prepare(
     holder_text=None,
     pseudonym=None,
 ) -> _Prepared:
-    from .render import DoesNotFit, render
+    from .pdf.certificate import DoesNotFit, render
     from .sealing import load_seal
 
     started = time.perf_counter()
@@ -305,8 +324,9 @@ def _prepare(
 
 
 def _certificate_id(prepared) -> int:
+    """The registry row of the seal's certificate, looked up once per loaded seal."""
     seal = prepared.seal
-    cert_id = _cert_ids.get(seal.fingerprint)
+    cert_id = seal.registry_id
     if cert_id is None:
         cert, _created = SealCertificate.objects.get_or_create(
             fingerprint=seal.fingerprint,
@@ -320,9 +340,9 @@ def _certificate_id(prepared) -> int:
         cert_id = cert.pk
         # Remember the row only once it is committed: if the caller's transaction rolls back,
         # a cached id would point at a row that never existed and fail every later issuance.
-        transaction.on_commit(
-            lambda fingerprint=seal.fingerprint, pk=cert.pk: _cert_ids.__setitem__(fingerprint, pk)
-        )
+        # The id lives on the loaded seal, so a reloaded key (or a restored database, after
+        # which processes restart) looks it up again.
+        transaction.on_commit(lambda seal=seal, pk=cert.pk: setattr(seal, "registry_id", pk))
     return cert_id
 
 
@@ -414,6 +434,64 @@ def _finish(prepared, work):
     metrics.ISSUED.labels(prepared.municipality.slug, prepared.document_type).inc()
     metrics.LATENCY.labels("total").observe(time.perf_counter() - prepared.started)
     return result
+
+
+def prepare_document(
+    municipality,
+    *,
+    document_type: str,
+    title: dict[str, str],
+    fields: list[tuple[str, str]],
+    language: str = "sq",
+    holder=None,
+    body: str = "",
+    case_reference: str = "",
+    sample: bool = False,
+) -> _Prepared:
+    """Render, seal and store one document, registering nothing: the slow half of an issuance.
+
+    Call it outside any transaction (it takes no lock and writes only the file and, on
+    failure, a SealingFailure row). Then, in the caller's own short transaction, either
+    :func:`register_prepared` it or, if the caller's state changed meanwhile (another request
+    issued first), :func:`discard_prepared` it. Raises what :func:`issue_document` raises.
+    """
+    prepared = _prepare(
+        municipality,
+        document_type=document_type,
+        title=title,
+        fields=fields,
+        language=language,
+        holder=holder,
+        body=body,
+        case_reference=case_reference,
+        sample=sample,
+    )
+    prepared.cert_id = _certificate_id(prepared)
+    _store_file(prepared)
+    return prepared
+
+
+def register_prepared(prepared: _Prepared, *, actor) -> IssuedDocument:
+    """Inside the caller's transaction: registry row, log leaf, event and audit entry for a
+    prepared document. If the transaction then rolls back, the caller discards the file."""
+    try:
+        with transaction.atomic():
+            document = _register(prepared, actor=actor)
+    except Exception as exc:
+        _failure(prepared.municipality, prepared.document_type, "register", type(exc).__name__)
+        raise
+
+    def done():
+        metrics.ISSUED.labels(prepared.municipality.slug, prepared.document_type).inc()
+        metrics.LATENCY.labels("total").observe(time.perf_counter() - prepared.started)
+
+    transaction.on_commit(done)
+    return document
+
+
+def discard_prepared(prepared: _Prepared) -> None:
+    """Delete the stored file of a prepared document that will not be registered."""
+    prepared.storage.delete(prepared.pdf_name)
 
 
 def issue_document(

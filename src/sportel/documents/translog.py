@@ -3,7 +3,7 @@
 One log for the whole platform, so anyone can hold every municipality to the same history.
 Each event (a document issued, revoked or replaced) is one leaf whose data is the canonical JSON
 stored in :class:`LogLeaf`; the hash of every perfect subtree is stored once in :class:`LogNode`
-(see :mod:`sportel.core.merkle`). :func:`append` runs inside the caller's transaction with the
+(see :mod:`sportel.documents.merkle`). :func:`append` runs inside the caller's transaction with the
 :class:`LogHead` row locked, so concurrent issuances get consecutive, gap-free indexes and the
 nodes always describe exactly the committed leaves.
 
@@ -23,8 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sportel.core import merkle
-
+from . import merkle
 from .models import IssuedDocument, LogHead, LogLeaf, LogNode, SignedTreeHead
 
 LOG_ID = "sportel-documents-v1"
@@ -131,10 +130,10 @@ def key_id(public_key) -> str:
 def public_key_b64() -> str:
     from cryptography.hazmat.primitives import serialization
 
-    from .keys import log_private_key
+    from .keys import read_log_private_key
 
     raw = (
-        log_private_key()
+        read_log_private_key()
         .public_key()
         .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     )
@@ -165,7 +164,9 @@ def publish_sth(*, force: bool = False) -> SignedTreeHead:
     latest = SignedTreeHead.objects.order_by("-tree_size", "-timestamp").first()
     if latest is not None and latest.tree_size == tree_size and not force:
         return latest
-    key = log_private_key()
+    # A first tree head on a fresh development log may create the key; once a head is signed,
+    # the key that signed it must be the one that signs the next.
+    key = log_private_key(create=latest is None)
     root_hash = root(tree_size)
     now = timezone.now()
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)
@@ -264,8 +265,12 @@ class LogReport:
 
 
 def verify_log() -> LogReport:
-    """Recompute the tree from the leaves; compare every stored node, tree head and registry row."""
-    from .keys import log_private_key
+    """Recompute the tree from the leaves; compare every stored node, tree head and registry row.
+
+    Tree heads are checked with the log key on disk; a missing key is a problem reported (and
+    never a reason to create one).
+    """
+    from .keys import LogKeyMissing, read_log_private_key
 
     problems: list[str] = []
     memory = merkle.MemoryStore()
@@ -303,11 +308,16 @@ def verify_log() -> LogReport:
                 problems.append(f"node {level}/{index} does not match the leaves below it")
         except KeyError:
             problems.append(f"node {level}/{index} covers leaves that do not exist")
-    public_key = log_private_key().public_key()
+    try:
+        public_key = read_log_private_key().public_key()
+    except LogKeyMissing as exc:
+        public_key = None
+        if SignedTreeHead.objects.exists():
+            problems.append(str(exc))
     heads = 0
     for sth in SignedTreeHead.objects.order_by("tree_size", "timestamp").iterator():
         heads += 1
-        if not verify_sth_signature(sth, public_key):
+        if public_key is not None and not verify_sth_signature(sth, public_key):
             problems.append(f"tree head {sth.tree_size} @ {sth.timestamp}: bad signature")
         if sth.tree_size > expected:
             problems.append(f"tree head {sth.tree_size} is larger than the log")

@@ -23,14 +23,14 @@ from ninja import Field, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from sportel.accounts.api_auth import StaffAuth, session
-from sportel.accounts.models import User
 from sportel.core import idempotency
 from sportel.core.api_errors import BadRequest, responses
 from sportel.core.models import AdministrativeUnit
 from sportel.core.money import to_money
 from sportel.core.tenancy import request_municipality
 
-from . import deadlines, selectors, services, workflow
+from . import actions, deadlines, selectors, services
+from .identity import identity_summary
 from .models import Application, Case, ServiceType
 
 router = Router(tags=["services"])
@@ -376,6 +376,7 @@ def draft_json(draft: Application) -> dict:
     response=responses({201: DraftOut}, auth="session", body=True),
     auth=session,
     summary="Save a new draft application",
+    openapi_extra=idempotency.OPENAPI,
 )
 def create_draft(
     request,
@@ -439,6 +440,7 @@ def attach(request, slug: str, draft_id: int, file: File[UploadedFile]):
     response=responses({201: CaseOut}, auth="session", body=True),
     auth=session,
     summary="Submit an application (online, kiosk, or by a clerk at the counter)",
+    openapi_extra=idempotency.OPENAPI,
 )
 def submit(
     request,
@@ -581,6 +583,7 @@ class BundleOut(Schema):
     response=responses({201: BundleOut}, auth="session", body=True),
     auth=session,
     summary="Moving home: one consent opens every case it implies",
+    openapi_extra=idempotency.OPENAPI,
 )
 def moving_home(
     request,
@@ -715,15 +718,39 @@ class ApplicantOut(Schema):
     nipt: str | None
 
 
+class IdentityOut(Schema):
+    """Who filed the case and whether their identity is proven (decision 0010)."""
+
+    filed_by: str = Field(description="the account's login, or the clerk at the counter")
+    proven: bool
+    method: str = Field(description="counter_document, eid, counter or '' when not proven")
+    claimed_nid: str | None = Field(description="a personal number the account only typed")
+
+
 class StaffCaseOut(CaseDetailOut):
     applicant: ApplicantOut
+    identity: IdentityOut
     assignee: str | None
     clerk: str | None
     unit: str | None
     allowed_actions: list[str]
 
 
-def staff_case_json(case: Case) -> dict:
+def _identity_json(case: Case) -> dict:
+    summary = identity_summary(case)
+    counter = summary["channel"] == "counter"
+    method = ""
+    if summary["proven"]:
+        method = "counter_document" if counter else summary["method"]
+    return {
+        "filed_by": summary["clerk"] if counter else summary["login"],
+        "proven": summary["proven"],
+        "method": method,
+        "claimed_nid": summary["claimed_nid"] or None,
+    }
+
+
+def staff_case_json(case: Case, actor) -> dict:
     person = case.applicant_person
     business = case.applicant_business
     out = case_json(case, events=True, public_only=False)
@@ -736,10 +763,12 @@ def staff_case_json(case: Case) -> dict:
             "business": business.name if business else None,
             "nipt": business.nipt if business else None,
         },
+        identity=_identity_json(case),
         assignee=str(case.assignee) if case.assignee else None,
         clerk=str(case.clerk) if case.clerk else None,
         unit=case.unit.slug if case.unit else None,
-        allowed_actions=workflow.allowed_actions(case.status),
+        # The same selector as the staff page: role, workflow and the service's preconditions.
+        allowed_actions=[action.name for action in actions.available_actions(case, actor)],
     )
     return out
 
@@ -753,7 +782,7 @@ def staff_case_json(case: Case) -> dict:
 def staff_case(request, slug: str, number: str):
     municipality = request.municipality
     case = services.read_case(municipality, number, actor=request.user)
-    return Status(200, staff_case_json(case))
+    return Status(200, staff_case_json(case, request.user))
 
 
 class TransitionIn(Schema):
@@ -768,30 +797,6 @@ class TransitionIn(Schema):
     receipt: str = ""
 
 
-# action → how the request's fields map onto the service function's keyword arguments
-PARAMS = {
-    "assign": lambda p: {"assignee": _assignee(p.assignee), "note": p.text or p.reason},
-    "start": lambda p: {},
-    "request_info": lambda p: {"message": p.message},
-    "answer_info": lambda p: {"message": p.message},
-    "extend": lambda p: {"days": p.days, "reason": p.reason},
-    "note": lambda p: {"text": p.text, "public": p.public},
-    "approve": lambda p: {"reason": p.reason, "legal_basis": p.legal_basis},
-    "reject": lambda p: {"reason": p.reason, "legal_basis": p.legal_basis},
-    "issue_document": lambda p: {},
-    "close": lambda p: {},
-    "withdraw": lambda p: {"reason": p.reason},
-    "mark_fee_paid": lambda p: {"receipt": p.receipt},
-}
-
-
-def _assignee(pk: int | None):
-    user = User.objects.filter(pk=pk).first() if pk else None
-    if user is None:
-        raise ValidationError({"assignee": _("Choose the specialist to assign the case to.")})
-    return user
-
-
 @router.post(
     "/municipalities/{slug}/cases/{number}/transitions",
     response=responses({200: StaffCaseOut}, auth="staff", body=True, conflict=True),
@@ -799,14 +804,20 @@ def _assignee(pk: int | None):
     summary="Move a case along the workflow (assign, start, request_info, extend, approve...)",
 )
 def transition(request, slug: str, number: str, payload: TransitionIn):
+    """Only what ``allowed_actions`` lists is done; anything else is refused with its reason
+    (403 without the role, 409 when the workflow or the service's rules do not allow it)."""
     municipality = request.municipality
-    if payload.action not in PARAMS:
+    action = actions.ACTIONS.get(payload.action)
+    if action is None:
         raise ValidationError({"action": _("Unknown action.")})
     case = (
         Case.objects.filter(municipality=municipality, number=number)
-        .select_related("service_version", "applicant_person")
+        .select_related("service_version", "applicant_person", "municipality")
         .get()
     )
-    services.perform(case, payload.action, actor=request.user, **PARAMS[payload.action](payload))
+    refused = actions.refusal(case, request.user, payload.action)
+    if refused is not None:  # before the payload is read: what is not available is refused as such
+        raise refused
+    actions.perform(case, payload.action, actor=request.user, **action.api_params(payload))
     case = services.read_case(municipality, number, actor=request.user)
-    return Status(200, staff_case_json(case))
+    return Status(200, staff_case_json(case, request.user))

@@ -4,8 +4,8 @@ Each function checks the actor's permission (accounts.permissions), locks the ca
 one workflow edge through :func:`.history.move` and returns the caller's case refreshed.
 """
 
-from collections.abc import Callable, Iterable
-from typing import Any
+import logging
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,9 +22,86 @@ from sportel.core.uploads import check_upload
 from . import deadlines, workflow
 from .attachments import store_attachment
 from .history import append_event, audit_case, lock, move, refresh_caller
-from .identity import is_applicant, require_proven_identity
-from .issuance import _issue
+from .identity import identity_refusal, is_applicant, require_proven_identity
+from .issuance import discard_output, prepare_output, register_output
 from .models import AssignmentRule, Case, CaseEvent
+
+logger = logging.getLogger(__name__)
+
+# --- preconditions -------------------------------------------------------------------------------
+# Each returns None or the refusal to raise. The services below raise it under the row lock; the
+# action table (actions.py) asks the same functions which actions to offer.
+
+
+def _refusal(message, code: str) -> ValidationError:
+    return ValidationError(message, code=code)
+
+
+def _refuse(refusal: Exception | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
+def may_start(case: Case, actor) -> Exception | None:
+    """Taking over a case assigned to someone else needs the right to assign."""
+    taking_over = (
+        case.status == workflow.ASSIGNED
+        and case.assignee_id is not None
+        and case.assignee_id != getattr(actor, "pk", None)
+    )
+    if taking_over and not has_permission(actor, case.municipality, "cases.assign"):
+        return PermissionDenied(_("This case is assigned to someone else."))
+    return None
+
+
+def may_suspend(case: Case, actor=None) -> ValidationError | None:
+    if not case.service_version.suspension_allowed:
+        return _refusal(_("This service cannot be suspended."), "not_allowed")
+    return None
+
+
+def may_extend(case: Case, actor=None) -> ValidationError | None:
+    version = case.service_version
+    if not version.extension_allowed or case.legal_end is None:
+        return _refusal(_("This service's deadline cannot be extended."), "not_allowed")
+    if case.extension_days >= version.max_extension_days:
+        return _refusal(
+            _("All %(max)d working days of extension are used.")
+            % {"max": version.max_extension_days},
+            "not_allowed",
+        )
+    return None
+
+
+def may_approve(case: Case, actor=None) -> ValidationError | None:
+    """A case about a person is approved only once the applicant is proven to be that person."""
+    return identity_refusal(case)
+
+
+def may_issue(case: Case, actor=None) -> ValidationError | None:
+    if not case.service_version.output_document_type:
+        return _refusal(_("This service has no output document."), "not_allowed")
+    if case.fee_due and not case.fee_paid:
+        return _refusal(_("The fee must be paid before the document is issued."), "fee_unpaid")
+    return identity_refusal(case)
+
+
+def may_close(case: Case, actor=None) -> ValidationError | None:
+    if case.status == workflow.APPROVED and case.service_version.output_document_type:
+        return _refusal(
+            _("Issue the document before closing an approved case."), "document_missing"
+        )
+    return None
+
+
+def may_take_fee(case: Case, actor=None) -> ValidationError | None:
+    if case.status == workflow.WITHDRAWN:
+        return _refusal(_("This case was withdrawn."), "not_allowed")
+    if not case.fee_due:
+        return _refusal(_("This service has no fee."), "no_fee")
+    if case.fee_paid:
+        return _refusal(_("The fee is already marked as paid."), "already_paid")
+    return None
 
 
 def _check_assignee(municipality: Municipality, assignee) -> None:
@@ -99,9 +176,7 @@ def start_work(case: Case, *, actor) -> Case:
     role = require(actor, case.municipality, "cases.process")
     with transaction.atomic():
         locked = lock(case)
-        taking_over = locked.status == workflow.ASSIGNED and locked.assignee_id != actor.pk
-        if taking_over and not has_permission(actor, case.municipality, "cases.assign"):
-            raise PermissionDenied(_("This case is assigned to someone else."))
+        _refuse(may_start(locked, actor))
         move(
             locked,
             "start",
@@ -120,8 +195,7 @@ def request_info(case: Case, *, actor, message: str) -> Case:
     with transaction.atomic():
         locked = lock(case)
         workflow.next_state(locked.status, "request_info")
-        if not locked.service_version.suspension_allowed:
-            raise ValidationError(_("This service cannot be suspended."), code="not_allowed")
+        _refuse(may_suspend(locked))
         move(
             locked,
             "request_info",
@@ -181,10 +255,7 @@ def extend(case: Case, *, actor, days: int, reason: str) -> Case:
         locked = lock(case)
         workflow.next_state(locked.status, "extend")
         version = locked.service_version
-        if not version.extension_allowed or locked.legal_end is None:
-            raise ValidationError(
-                _("This service's deadline cannot be extended."), code="not_allowed"
-            )
+        _refuse(may_extend(locked))
         if locked.extension_days + days > version.max_extension_days:
             raise ValidationError(
                 {
@@ -261,18 +332,24 @@ def decide(case: Case, *, actor, approve: bool, reason: str = "", legal_basis: s
 
 
 def issue_document(case: Case, *, actor) -> Case:
-    """Issue the sealed output document of an approved case (once its fee is paid)."""
+    """Issue the sealed output document of an approved case (once its fee is paid).
+
+    Rendered and sealed before the case is locked; registered in the case's transaction only
+    if the case may still be issued (a second click finds it issued and its file is discarded).
+    """
     role = require(actor, case.municipality, "cases.process")
-    with transaction.atomic():
-        locked = lock(case)
-        workflow.next_state(locked.status, "issue_document")
-        if not locked.service_version.output_document_type:
-            raise ValidationError(_("This service has no output document."), code="not_allowed")
-        if locked.fee_due and not locked.fee_paid:
-            raise ValidationError(
-                _("The fee must be paid before the document is issued."), code="fee_unpaid"
-            )
-        _issue(locked, actor=actor, role=role)
+    workflow.next_state(case.status, "issue_document")
+    _refuse(may_issue(case))  # refuse early, before any work; checked again under the lock
+    prepared = prepare_output(case)
+    try:
+        with transaction.atomic():
+            locked = lock(case)
+            workflow.next_state(locked.status, "issue_document")
+            _refuse(may_issue(locked))
+            register_output(locked, prepared, actor=actor, role=role)
+    except Exception:
+        discard_output(prepared)
+        raise
     return refresh_caller(case, locked)
 
 
@@ -282,10 +359,7 @@ def close(case: Case, *, actor) -> Case:
     with transaction.atomic():
         locked = lock(case)
         workflow.next_state(locked.status, "close")
-        if locked.status == workflow.APPROVED and locked.service_version.output_document_type:
-            raise ValidationError(
-                _("Issue the document before closing an approved case."), code="document_missing"
-            )
+        _refuse(may_close(locked))
         move(locked, "close", actor=actor, role=role, update={"closed_at": timezone.now()})
     return refresh_caller(case, locked)
 
@@ -316,12 +390,7 @@ def mark_fee_paid(case: Case, *, actor, receipt: str = "") -> Case:
     role = require(actor, case.municipality, "cases.counter")
     with transaction.atomic():
         locked = lock(case)
-        if locked.status == workflow.WITHDRAWN:
-            raise ValidationError(_("This case was withdrawn."), code="not_allowed")
-        if not locked.fee_due:
-            raise ValidationError(_("This service has no fee."), code="no_fee")
-        if locked.fee_paid:
-            raise ValidationError(_("The fee is already marked as paid."), code="already_paid")
+        _refuse(may_take_fee(locked))
         append_event(
             locked,
             actor=actor,
@@ -336,42 +405,46 @@ def mark_fee_paid(case: Case, *, actor, receipt: str = "") -> Case:
         locked.save(update_fields=["fee_paid", "fee_paid_by", "fee_paid_at"])
         audit_case(locked, "fee_paid", actor=actor, role=role, data={"fee": str(locked.fee_due)})
         version = locked.service_version
-        if (
+        issue_now = (
             version.instant
             and locked.status == workflow.APPROVED
             and version.output_document_type
             and locked.events.filter(action="auto_approve").exists()
-        ):
-            # The clerk's taking of the fee issues the document: the clerk acted, not "the system".
-            _issue(locked, actor=actor, role=role)
+        )
+    refresh_caller(case, locked)
+    if issue_now:
+        _issue_paid_instant(case, locked, actor=actor, role=role)
+        case.refresh_from_db()
+    return case
+
+
+def _issue_paid_instant(case: Case, paid: Case, *, actor, role: str = "") -> None:
+    """The document of an instant case whose fee was just paid, prepared outside the fee's
+    transaction; if it cannot be issued the fee stays recorded and a note tells the staff. The
+    clerk whose taking of the fee set it off issues and closes, not "the system"."""
+    prepared = None
+    try:
+        prepared = prepare_output(paid)
+        with transaction.atomic():
+            locked = lock(case)
+            if locked.status != workflow.APPROVED or locked.document_code:
+                discard_output(prepared)  # issued or changed meanwhile
+                return
+            register_output(locked, prepared, actor=actor, role=role)
             move(locked, "close", actor=actor, role=role, update={"closed_at": timezone.now()})
-    return refresh_caller(case, locked)
-
-
-# The actions the staff API exposes: action → (function, parameters it takes).
-ACTIONS: dict[str, Callable[..., Any]] = {
-    "assign": assign,
-    "start": start_work,
-    "request_info": request_info,
-    "answer_info": answer_info,
-    "extend": extend,
-    "note": add_note,
-    "approve": lambda case, **kw: decide(case, approve=True, **kw),
-    "reject": lambda case, **kw: decide(case, approve=False, **kw),
-    "issue_document": issue_document,
-    "close": close,
-    "withdraw": withdraw,
-    "mark_fee_paid": mark_fee_paid,
-}
-
-
-def perform(case: Case, action: str, *, actor, **params) -> Case:
-    """Dispatch a named action (the API's POST transitions) to its service function."""
-    func = ACTIONS.get(action)
-    if func is None:
-        raise ValidationError({"action": _("Unknown action.")}, code="unknown_action")
-    result = func(case, actor=actor, **params)
-    return case if isinstance(result, CaseEvent) else result
+    except Exception as exc:
+        discard_output(prepared)
+        logger.exception("document of paid case %s could not be issued", case.pk)
+        with transaction.atomic():
+            append_event(
+                lock(case),
+                actor=None,
+                kind=CaseEvent.Kind.NOTE,
+                action="note",
+                visibility=CaseEvent.Visibility.INTERNAL,
+                text=f"automatic issuance after payment failed: {type(exc).__name__}",
+                data={"instant": False},
+            )
 
 
 # --- staff reads --------------------------------------------------------------------------------

@@ -219,7 +219,23 @@ def seed_demo_cases(shkoder) -> None:
             shkoder, service=code, data=data, actor=kwargs.pop("actor", citizen), **kwargs
         )
 
-    # Instant: certificate of residence, issued and closed in the same call.
+    # Instant: certificate of residence, issued and closed in the same call. It states the
+    # address the civil register holds, so the demo citizen is on the register with one.
+    from sportel.core.services import register_person
+
+    first, _, last = citizen.full_name.partition(" ")
+    register_person(
+        shkoder,
+        nid=citizen.nid,
+        first_name=first or "Qytetar",
+        last_name=last or "Demo",
+        address="Rruga Kolë Idromeno 12",
+        unit=unit,
+        user=citizen,
+        preferred_language=citizen.language,
+        email=citizen.email,
+        override_check=True,
+    )
     submit("residence-certificate", {"purpose": "Për bankën"}, unit=unit)
     # Public information: assigned by rule, then waiting for the applicant.
     info = submit(

@@ -126,8 +126,15 @@ def identity_proven(case: Case) -> bool:
 
 def require_proven_identity(case: Case) -> None:
     """``ValidationError`` (code ``identity_unproven``) when the case may not be decided yet."""
+    refusal = identity_refusal(case)
+    if refusal is not None:
+        raise refusal
+
+
+def identity_refusal(case: Case) -> ValidationError | None:
+    """The refusal :func:`require_proven_identity` raises, or None (for the action table)."""
     if needs_proven_identity(case) and not identity_proven(case):
-        raise ValidationError(
+        return ValidationError(
             _(
                 "The applicant's identity is not proven: nothing about a person is approved or "
                 "issued until they log in with the national eID or show their identity document "
@@ -135,6 +142,7 @@ def require_proven_identity(case: Case) -> None:
             ),
             code="identity_unproven",
         )
+    return None
 
 
 def identity_summary(case: Case) -> dict:

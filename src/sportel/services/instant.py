@@ -14,7 +14,7 @@ from .history import (
     refresh_caller,
 )
 from .identity import identity_proven
-from .issuance import _issue
+from .issuance import discard_output, prepare_output, register_output
 from .models import Case, CaseEvent
 
 logger = logging.getLogger(__name__)
@@ -51,20 +51,28 @@ def _civil_register(case: Case) -> str | None:
 def run_instant(case: Case, *, actor=None, role: str = "") -> Case:
     """Decide an instant case when its check passes: approve, issue the document, close.
 
-    The approval is the register check's (no actor: "automatic"); issuing and closing are done
-    by ``actor`` where a person's act set them off (the clerk who filed it at the counter),
-    else by the system. When the check fails, or the document cannot be issued, the case stays
-    in the queue for a specialist with an internal note saying why; nothing of the failed
-    attempt remains.
+    The document is rendered and sealed first, outside any transaction; the decision, the
+    document's registration and the closing then happen in one short transaction on the
+    locked case, only if the case is still as it was (submitted). The approval is the register
+    check's (no actor: "automatic"); issuing and closing are done by ``actor`` where a person's
+    act set them off (the clerk who filed it at the counter), else by the system. When the check
+    fails, or the document cannot be issued, the case stays in the queue for a specialist with an
+    internal note saying why; nothing of the failed attempt remains but the record of a sealing
+    failure.
     """
     version = case.service_version
     check = INSTANT_CHECKS.get(version.instant_check)
     reason = check(case) if check else f"unknown check {version.instant_check!r}"
     if reason is None:
+        prepared = None
         try:
+            fee_first = bool(case.fee_due and not case.fee_paid)
+            if version.output_document_type and not fee_first and case.status == workflow.SUBMITTED:
+                prepared = prepare_output(case)  # slow: no transaction, no lock
             with transaction.atomic():
                 locked = lock(case)
                 if locked.status != workflow.SUBMITTED:
+                    discard_output(prepared)  # decided meanwhile: its document is the one
                     return refresh_caller(case, locked)
                 move(
                     locked,
@@ -76,12 +84,16 @@ def run_instant(case: Case, *, actor=None, role: str = "") -> Case:
                 )
                 if locked.fee_due and not locked.fee_paid:
                     # Payment first: mark_fee_paid issues the document.
+                    discard_output(prepared)
                     return refresh_caller(case, locked)
                 if version.output_document_type:
-                    _issue(locked, actor=actor, role=role)
+                    if prepared is None:
+                        raise RuntimeError("the document was not prepared")
+                    register_output(locked, prepared, actor=actor, role=role)
                 move(locked, "close", actor=actor, role=role, update={"closed_at": timezone.now()})
                 return refresh_caller(case, locked)
         except Exception as exc:  # the document service failed: leave the case to a person
+            discard_output(prepared)
             logger.exception("instant decision of case %s failed", case.pk)
             reason = f"automatic decision failed: {type(exc).__name__}"
     with transaction.atomic():

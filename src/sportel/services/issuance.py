@@ -1,4 +1,13 @@
-"""The output document of a case: the lines it prints and its issuance by the documents module."""
+"""The output document of a case: what it prints, and its issuance in two steps.
+
+Rendering and sealing take tens of milliseconds; the case row and the transparency log's head
+row (one for every municipality) must not stay locked meanwhile. So an issuance is
+:func:`prepare_output` first — render, seal, store the file, with no transaction and no lock —
+and then :func:`register_output` inside the case's own short transaction, after the case was
+locked and found still waiting for its document. A case that changed in between (another
+request issued first, the applicant withdrew) keeps what it has and the prepared file is
+discarded: a case ends with exactly one document. See docs/decisions/0012-issue-outside-the-lock.md.
+"""
 
 from typing import Any
 
@@ -9,29 +18,56 @@ from .history import move, user_or_none
 from .identity import require_proven_identity
 from .models import Case, CaseEvent
 
+# Form answers that say what a document is for, or which language it is in: they shape the
+# document (a sentence of its text, its language) and are never printed as official fields.
+PURPOSE_FIELD = "purpose"
+NOT_PRINTED = {PURPOSE_FIELD, "certificate_language"}
 
-def document_fields(case: Case) -> list[tuple[str, str]]:
-    """The lines printed on the output document, in the applicant's language."""
+
+def document_content(case: Case) -> tuple[list[tuple[str, str]], str]:
+    """(fields, body) printed on the case's output document, in the applicant's language.
+
+    The holder's name and personal number and the case number are printed by the documents
+    module's layout, once each. Civil-status certificates state what their paper counterparts
+    state (documents.contents); other documents print the form's answers.
+    """
+    from sportel.documents.contents import CIVIL_STATUS_TYPES, civil_status_content, purpose_line
+
     version = case.service_version
     language = case.language
+    data = case.application.data or {}
+    purpose = str(data.get(PURPOSE_FIELD) or "")
+    if version.output_document_type in CIVIL_STATUS_TYPES:
+        return civil_status_content(
+            version.output_document_type,
+            municipality=case.municipality,
+            person=case.applicant_person,
+            language=language,
+            purpose=purpose,
+        )
     schema = version.form_schema or {}
     properties = schema.get("properties", {})
     order = schema.get("x-order") or list(properties)
-    data = case.application.data or {}
     with translation.override(language):
-        # The holder's name and personal number are printed by the documents module.
         lines: list[tuple[str, str]] = []
         if case.applicant_business is not None:
             lines.append((_("Business"), case.applicant_business.name))
             lines.append((_("NIPT"), case.applicant_business.nipt))
         for key in order:
-            if key not in data or key not in properties or data[key] in ("", None):
+            if key in NOT_PRINTED or key not in data or key not in properties:
+                continue
+            if data[key] in ("", None):
                 continue
             spec = properties[key]
             label = (spec.get("x-title") or {}).get(language) or spec.get("title") or key
             lines.append((label, _display_value(spec, data[key], language)))
-        lines.append((_("Case number"), case.number))
-    return lines
+        body = purpose_line(purpose, language) if PURPOSE_FIELD in data else ""
+    return lines, body
+
+
+def document_fields(case: Case) -> list[tuple[str, str]]:
+    """The (label, value) lines of the case's output document (see :func:`document_content`)."""
+    return document_content(case)[0]
 
 
 def _display_value(spec: dict, value: Any, language: str) -> str:
@@ -44,26 +80,36 @@ def _display_value(spec: dict, value: Any, language: str) -> str:
     return str(value)
 
 
-def _issue(case: Case, *, actor, role: str = "") -> None:
-    from sportel.documents.services import issue_document as issue_sealed
+def prepare_output(case: Case):
+    """Render, seal and store the case's document; no transaction, no lock (the slow half)."""
+    from sportel.documents.services import prepare_document
 
     require_proven_identity(case)  # the one door every issuance passes (decision 0010)
     version = case.service_version
-    document = issue_sealed(
+    fields, body = document_content(case)
+    return prepare_document(
         case.municipality,
         document_type=version.output_document_type,
         title={
             "sq": version.output_title_sq,
             "en": version.output_title_en or version.output_title_sq,
         },
-        fields=document_fields(case),
+        fields=fields,
+        body=body,
         language=case.language,
         holder=case.applicant_person,
         case_reference=case.number,
-        actor=user_or_none(actor),
     )
+
+
+def register_output(locked: Case, prepared, *, actor, role: str = "") -> None:
+    """Inside the case's transaction, ``locked`` locked: register the prepared document
+    (registry row, log leaf, audit) and append the case's document event."""
+    from sportel.documents.services import register_prepared
+
+    document = register_prepared(prepared, actor=user_or_none(actor))
     move(
-        case,
+        locked,
         "issue_document",
         actor=actor,
         role=role,
@@ -71,3 +117,12 @@ def _issue(case: Case, *, actor, role: str = "") -> None:
         data={"document": document.code},
         update={"document_code": document.code},
     )
+
+
+def discard_output(prepared) -> None:
+    """The case changed while its document was prepared: the file is deleted, nothing else
+    was written."""
+    from sportel.documents.services import discard_prepared
+
+    if prepared is not None:
+        discard_prepared(prepared)

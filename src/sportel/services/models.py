@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sportel.core.models import AdministrativeUnit, Business, Person, TenantScoped
+from sportel.core.uploads import ACCEPTED_UPLOADS
 
 from .workflow import OPEN_STATE_LIST
 
@@ -401,8 +402,12 @@ class Application(TenantScoped):
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
-    # Never the uploaded name: it may carry personal data; the original is kept in a field.
-    return f"services/{instance.municipality_id}/{instance.sha256[:2]}/{instance.sha256}"
+    # Never the uploaded name: it may carry personal data; the original is kept in a field. The
+    # extension is the sniffed type's (core.uploads), never the one the file was sent with.
+    extension = ACCEPTED_UPLOADS.get(instance.content_type, "bin")
+    return (
+        f"services/{instance.municipality_id}/{instance.sha256[:2]}/{instance.sha256}.{extension}"
+    )
 
 
 class Attachment(TenantScoped):

@@ -263,6 +263,32 @@ def staff_queue(
     )
 
 
+def decided_unfinished(
+    municipality: Municipality,
+    *,
+    service: str | None = None,
+    unit: str | None = None,
+    assignee: int | str | None = None,
+) -> QuerySet[Case]:
+    """Decided cases with a step still to come (the fee, the document, the closing), longest
+    waiting first: the staff queue lists them beside the open ones so they never vanish.
+
+    Few at any time (they are closed once the step is done); the (municipality, status,
+    legal_end) index finds them."""
+    query = Case.objects.filter(municipality=municipality, status__in=workflow.DECIDED_STATE_LIST)
+    if service:
+        query = query.filter(service_type__code=service)
+    if unit:
+        query = query.filter(unit__slug=unit)
+    if assignee == "none":
+        query = query.filter(assignee__isnull=True)
+    elif assignee:
+        query = query.filter(assignee_id=assignee)
+    return query.select_related("service_version", "unit", "assignee").order_by(
+        "status_changed_at", "id"
+    )
+
+
 def count_by_deadline_state(municipality: Municipality, today: dt.date | None = None) -> dict:
     """{on_time, due_soon, overdue, no_deadline} over open cases (staff home and monitoring)."""
     today = today or local_today()

@@ -9,6 +9,7 @@
 ``instant``         instant services: a registered data check decides, the document follows
 ``issuance``        the output document's lines and its issuance by the documents module
 ``casework``        what staff and applicants do to an open case; the audited staff read
+``actions``         the one table of case actions and ``available_actions(case, actor)``
 ``bundles``         the proactive "moving home" bundle
 ==================  ==============================================================================
 
@@ -26,11 +27,11 @@ code may import from the module that holds the function.
 from sportel.accounts.permissions import has_permission
 from sportel.core.uploads import ACCEPTED_UPLOADS, CheckedUpload, check_upload
 
+from .actions import ACTIONS, available_actions, perform
 from .applications import save_draft, submit_application, validate_form
 from .attachments import MAX_ATTACHMENTS, add_attachment
 from .bundles import MOVING_HOME_SERVICES, moving_home_consent_text, open_moving_home_bundle
 from .casework import (
-    ACTIONS,
     add_note,
     answer_info,
     assign,
@@ -41,7 +42,6 @@ from .casework import (
     issue_document,
     mark_fee_paid,
     matching_rule,
-    perform,
     read_case,
     request_info,
     start_work,
@@ -65,6 +65,7 @@ __all__ = [
     "answer_info",
     "assign",
     "assign_by_rule",
+    "available_actions",
     "case_changed",
     "check_upload",
     "close",

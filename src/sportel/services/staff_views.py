@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from sportel.accounts import permissions
 from sportel.accounts.decorators import staff_required
@@ -22,18 +22,12 @@ from sportel.core.calendar import local_today
 from sportel.core.selectors import units_of
 from sportel.core.services import register_person
 
-from . import deadlines, selectors, services, web_selectors, workflow
+from . import actions, deadlines, selectors, services, web_selectors, workflow
 from .forms import (
-    AnswerForApplicantForm,
-    AssignForm,
     BusinessForm,
     CounterExtrasForm,
-    ExtendForm,
     FeePaidForm,
-    NoteForm,
     QueueFilterForm,
-    RejectForm,
-    RequestInfoForm,
     UnitForm,
     WalkInForm,
     add_service_errors,
@@ -250,6 +244,7 @@ def counter_receipt(request, municipality_slug: str, number: str):
             "case": case,
             "ends": deadlines.effective_ends(case),
             "fee_form": FeePaidForm(),
+            "can_take_fee": actions.refusal(case, request.user, "mark_fee_paid") is None,
             "document": web_selectors.issued_document(case),
         },
     )
@@ -290,6 +285,22 @@ def queue(request, municipality_slug: str):
     ]
     query = request.GET.copy()
     query.pop("page", None)
+    decided = []
+    if not filters.get("status"):  # a status filter shows exactly that status above
+        waiting = selectors.decided_unfinished(
+            municipality,
+            service=filters.get("service") or None,
+            unit=filters.get("unit") or None,
+            assignee=filters.get("assignee") or None,
+        )[:DECIDED_SHOWN]
+        decided = [
+            {
+                "case": case,
+                "status": workflow.state_label(case.status),
+                "next_step": _next_step(case),
+            }
+            for case in waiting
+        ]
     return render(
         request,
         "services/staff/queue.html",
@@ -298,57 +309,29 @@ def queue(request, municipality_slug: str):
             "rows": rows,
             "page": page,
             "query": query.urlencode(),
+            "decided": decided,
         },
     )
 
 
-ACTION_FORMS = {
-    "assign": AssignForm,
-    "request_info": RequestInfoForm,
-    "extend": ExtendForm,
-    "note": NoteForm,
-    "reject": RejectForm,
-    "mark_fee_paid": FeePaidForm,
-    "answer_info": AnswerForApplicantForm,
-}
-NO_FORM_ACTIONS = ("start", "approve", "issue_document", "close")
+DECIDED_SHOWN = 50
 
 
-def _action_forms(request, case, bound: dict | None = None) -> dict:
-    """The forms the case page shows: only actions the workflow and the user's roles allow."""
-    municipality = request.municipality
-    user = request.user
-    allowed = set(workflow.allowed_actions(case.status))
-    can = {
-        perm: services.has_permission(user, municipality, perm)
-        for perm in ("cases.assign", "cases.process", "cases.note", "cases.counter")
-    }
-    shown = {}
-    if "assign" in allowed and can["cases.assign"]:
-        shown["assign"] = AssignForm(assignees=web_selectors.specialists(municipality))
-    if can["cases.process"]:
-        for action in ("start", "request_info", "extend", "approve", "reject"):
-            if action in allowed:
-                shown[action] = ACTION_FORMS.get(action, lambda: None)()
-        if "extend" in shown and not case.service_version.extension_allowed:
-            shown.pop("extend")
-        if "request_info" in shown and not case.service_version.suspension_allowed:
-            shown.pop("request_info")
-        if "issue_document" in allowed and case.service_version.output_document_type:
-            shown["issue_document"] = None
-        if "close" in allowed and not (
-            case.status == workflow.APPROVED and case.service_version.output_document_type
-        ):
-            shown["close"] = None
-    if can["cases.counter"]:
-        if case.fee_due and not case.fee_paid and case.status != workflow.WITHDRAWN:
-            shown["mark_fee_paid"] = FeePaidForm()
-        if "answer_info" in allowed:
-            shown["answer_info"] = AnswerForApplicantForm()
-    if can["cases.note"]:
-        shown["note"] = NoteForm()
-    for action, form in (bound or {}).items():
-        shown[action] = form
+def _next_step(case: Case) -> str:
+    """What a decided case still waits for, in words."""
+    if case.status == workflow.APPROVED and case.service_version.output_document_type:
+        if case.fee_due and not case.fee_paid:
+            return _("Waiting for the fee at the counter")
+        return _("The document is to be issued")
+    return _("To be closed")
+
+
+def _action_forms(request, case, bound: dict | None = None) -> list[dict]:
+    """The actions the case page shows: exactly what ``actions.available_actions`` allows."""
+    shown = []
+    for action in actions.available_actions(case, request.user):
+        form = (bound or {}).get(action.name) or actions.form_for(action, request.municipality)
+        shown.append({"action": action, "form": form})
     return shown
 
 
@@ -379,88 +362,38 @@ def case_file(request, municipality_slug: str, number: str):
     return _case_file(request, _read(request, number))
 
 
-def _call(action: str, case: Case, request, form):
-    """Map an action's form to its service function's parameters."""
-    data = form.cleaned_data if form is not None else {}
-    actor = request.user
-    if action == "assign":
-        assignee = form.assignees.get(data.get("assignee") or "")
-        return services.assign(case, actor=actor, assignee=assignee, note=data.get("note", ""))
-    if action == "start":
-        return services.start_work(case, actor=actor)
-    if action == "request_info":
-        return services.request_info(case, actor=actor, message=data.get("message", ""))
-    if action == "extend":
-        return services.extend(
-            case, actor=actor, days=data.get("days") or 0, reason=data.get("reason", "")
-        )
-    if action == "note":
-        return services.add_note(
-            case, actor=actor, text=data.get("text", ""), public=data.get("public", False)
-        )
-    if action == "approve":
-        return services.decide(case, actor=actor, approve=True)
-    if action == "reject":
-        return services.decide(
-            case,
-            actor=actor,
-            approve=False,
-            reason=data.get("reason", ""),
-            legal_basis=data.get("legal_basis", ""),
-        )
-    if action == "issue_document":
-        return services.issue_document(case, actor=actor)
-    if action == "close":
-        return services.close(case, actor=actor)
-    if action == "mark_fee_paid":
-        return services.mark_fee_paid(case, actor=actor, receipt=data.get("receipt", ""))
-    if action == "answer_info":
-        upload = data.get("file")
-        return services.answer_info(
-            case, actor=actor, message=data.get("message", ""), uploads=[upload] if upload else []
-        )
-    raise Http404
-
-
-DONE = {
-    "assign": _("The case is assigned."),
-    "start": _("Work on the case has started."),
-    "request_info": _("The applicant was asked for more information; the clock is stopped."),
-    "extend": _("The deadline is extended."),
-    "note": _("The note is added."),
-    "approve": _("The case is approved."),
-    "reject": _("The case is rejected."),
-    "issue_document": _("The document is issued and sealed."),
-    "close": _("The case is closed."),
-    "mark_fee_paid": _("The fee is marked as paid."),
-    "answer_info": _("The answer is recorded; the clock runs again."),
-}
-
-
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_required("cases.read")
 def case_action(request, municipality_slug: str, number: str, action: str):
-    """One action on a case. Refusals (workflow, role, bad input) change nothing."""
-    if action not in DONE:
+    """One action on a case. Refusals (workflow, role, precondition, bad input) change nothing.
+
+    An action that asks for confirmation (approve) shows its question on GET; the POST of that
+    page does it. Works without JavaScript."""
+    row = actions.ACTIONS.get(action)
+    if row is None:
         raise Http404
     case = _read(request, number)
-    form = None
-    if action in ACTION_FORMS:
-        kwargs = {}
-        if action == "assign":
-            kwargs["assignees"] = web_selectors.specialists(request.municipality)
-        form = ACTION_FORMS[action](request.POST, request.FILES, **kwargs)
-        if not form.is_valid():
-            return _case_file(request, case, bound={action: form}, status=400)
     back = reverse(
         "services-staff:case", kwargs={"municipality_slug": municipality_slug, "number": number}
     )
+    if request.method == "GET":
+        if not row.confirm:
+            return redirect(back)
+        refused = actions.refusal(case, request.user, action)
+        if refused is not None:
+            messages.error(request, _refusal_text(refused))
+            return redirect(back)
+        return render(
+            request,
+            "services/staff/confirm_action.html",
+            {"case": case, "action": row, "question": row.confirm % {"number": case.number}},
+        )
+    form = actions.form_for(row, request.municipality, request.POST, request.FILES)
+    if form is not None and not form.is_valid():
+        return _case_file(request, case, bound={action: form}, status=400)
     try:
-        _call(action, case, request, form)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You do not have permission to do this."))
-        return redirect(back)
-    except ValidationError as exc:
+        actions.perform(case, action, actor=request.user, **(row.form_params(form) if form else {}))
+    except (PermissionDenied, ValidationError) as exc:
         if (
             form is not None
             and hasattr(exc, "error_dict")
@@ -468,14 +401,20 @@ def case_action(request, municipality_slug: str, number: str, action: str):
         ):
             add_service_errors(form, exc)
             return _case_file(request, _read(request, number), bound={action: form}, status=400)
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, _refusal_text(exc))
         return redirect(back)
-    messages.success(request, DONE[action])
+    messages.success(request, row.done)
     if request.POST.get("next") == "receipt":
         return redirect(
             "services-staff:counter-receipt", municipality_slug=municipality_slug, number=number
         )
     return redirect(back)
+
+
+def _refusal_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or _("You do not have permission to do this.")
 
 
 @staff_required("cases.read")

@@ -26,7 +26,7 @@ from sportel.core.calendar import local_today
 from sportel.core.selectors import units_of
 from sportel.web import jsonforms
 
-from . import deadlines, selectors, services, web_selectors, workflow
+from . import actions, deadlines, selectors, services, web_selectors, workflow
 from .audit_words import ACCESS_LABELS
 from .forms import (
     AnswerForm,
@@ -539,7 +539,8 @@ def _case_page(request, case, *, answer_form=None, withdraw_form=None, status=20
             ),
             answer_form=answer_form or AnswerForm(),
             withdraw_form=withdraw_form or WithdrawForm(),
-            can_withdraw=(case.status, "withdraw") in workflow.TRANSITIONS,
+            # The one selector the staff page and the API use (services/actions.py).
+            can_withdraw=actions.refusal(case, request.user, "withdraw") is None,
             accesses=access_rows(case),
             document=web_selectors.issued_document(case),
             summary=answer_summary(case.service_version, case.application.data),

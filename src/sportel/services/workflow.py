@@ -90,6 +90,9 @@ FINAL_STATES = frozenset({CLOSED, WITHDRAWN})
 # In this order in the staff queue's SQL and its partial indexes (models.OPEN).
 OPEN_STATE_LIST = (SUBMITTED, ASSIGNED, IN_PROGRESS, AWAITING_APPLICANT)
 OPEN_STATES = frozenset(OPEN_STATE_LIST)
+# Decided but not finished: the fee, the document or the closing is still to come. They are not
+# in the open queue (their deadline was met by the decision) but must not vanish from it.
+DECIDED_STATE_LIST = (APPROVED, REJECTED, DOCUMENT_ISSUED)
 # States whose clock is still running toward the legal end.
 CLOCK_RUNNING = frozenset({SUBMITTED, ASSIGNED, IN_PROGRESS})
 

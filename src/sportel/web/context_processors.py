@@ -155,6 +155,8 @@ def layout_context(full_path: str) -> dict:
         "footer_links": footer_links(),
         "site_name": "Sportel",
         "demo_site": not settings.PRODUCTION,
+        # Links printed on paper (receipts) need the whole address, from the one setting.
+        "public_url": settings.SPORTEL_PUBLIC_URL.rstrip("/"),
     }
 
 

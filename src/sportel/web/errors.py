@@ -4,9 +4,12 @@ LocaleMiddleware has already chosen the language from the URL (``/en/...`` is En
 404 at ``/en/nonexistent`` is English and one at ``/nonexistent`` Albanian.
 """
 
-from django.http import HttpResponseServerError
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils import translation
+
+from sportel.core.api_errors import api_language, not_found_body
 
 from .context_processors import layout_context
 
@@ -32,6 +35,10 @@ def csrf_failure(request, reason=""):
 
 
 def page_not_found(request, exception=None):
+    if request.path.startswith("/api/v1/"):
+        # A path the API does not have: its error shape, not a page.
+        with translation.override(api_language(request)):
+            return JsonResponse(not_found_body(), status=404)
     return render(request, "errors/404.html", status=404)
 
 

@@ -7,8 +7,9 @@ from sportel.core.backup import BackupError, backup
 
 class Command(BaseCommand):
     help = (
-        "Back up the database to FILE: an SQLite copy (online backup API) or a pg_dump custom "
-        "archive. Restore with: sportel restore FILE"
+        "Back up to FILE everything a restore needs: the database (SQLite copy or pg_dump "
+        "archive), the keys under SPORTEL_DATA_DIR/keys, emblems and local media files. Keys "
+        "kept elsewhere are named, not copied. Restore with: sportel restore FILE"
     )
 
     def add_arguments(self, parser):
@@ -20,4 +21,9 @@ class Command(BaseCommand):
             info = backup(file, using=database)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"{info.vendor} backup written to {info.path} ({info.size} bytes)")
+        for item in info.not_included:
+            self.stdout.write(f"NOT INCLUDED, copy it yourself: {item}")
+        self.stdout.write(
+            f"{info.vendor} backup written to {info.path} ({info.size} bytes, {info.files} "
+            "entries; it holds private keys: keep it as safe as they are)"
+        )

@@ -14,6 +14,13 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="set up only, do not serve")
 
     def handle(self, *args, port: int, no_serve: bool, **options):
+        from django.conf import settings
+
+        # Public URLs (QR codes on documents, links on receipts and in messages) point to where
+        # the demo serves, unless the operator set SPORTEL_PUBLIC_URL themselves.
+        if not os.environ.get("SPORTEL_PUBLIC_URL"):
+            settings.SPORTEL_PUBLIC_URL = f"http://127.0.0.1:{port}"
+            os.environ["SPORTEL_PUBLIC_URL"] = settings.SPORTEL_PUBLIC_URL
         call_command("compile-messages", verbosity=0)
         call_command("migrate", interactive=False, verbosity=0)
         demo.seed_all()

@@ -31,7 +31,9 @@ class Command(BaseCommand):
             if answer.strip().lower() != "yes":
                 raise CommandError("Restore cancelled.")
         try:
-            restore(file, using=database)
+            notes = restore(file, using=database)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        for note in notes:
+            self.stdout.write(note)
         self.stdout.write(f"Restored {file}.")

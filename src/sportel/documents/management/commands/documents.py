@@ -67,8 +67,12 @@ class Command(BaseCommand):
 
     def publish_sth(self, force: bool = False, **options):
         from sportel.documents import translog
+        from sportel.documents.keys import SealKeyError
 
-        sth = translog.publish_sth(force=force)
+        try:
+            sth = translog.publish_sth(force=force)
+        except SealKeyError as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(
             f"tree head: {sth.tree_size} entries, root {bytes(sth.root_hash).hex()}, "
             f"signed {sth.timestamp:%Y-%m-%d %H:%M:%S}"

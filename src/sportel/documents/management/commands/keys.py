@@ -30,7 +30,7 @@ class Command(BaseCommand):
                 )
             except keys.SealKeyError as exc:
                 raise CommandError(str(exc)) from None
-            keys.log_private_key()
+            keys.log_private_key(create=True)
             if created:
                 self.stdout.write(f"created DEVELOPMENT seal for {found.name}: {path}")
                 self.stdout.write(

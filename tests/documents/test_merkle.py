@@ -11,8 +11,8 @@ import hashlib
 
 import pytest
 
-from sportel.core import merkle
-from sportel.core.merkle import (
+from sportel.documents import merkle
+from sportel.documents.merkle import (
     EMPTY_ROOT,
     MemoryStore,
     append,

@@ -1,0 +1,212 @@
+"""Issuing a case's document: rendered and sealed before the case is locked, registered in one
+short transaction, exactly one document per case whatever happens in between, and a sealing
+failure that stays recorded. What the residence certificate states, as its paper counterpart."""
+
+import subprocess
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+from sportel.documents.models import IssuedDocument, LogLeaf, SealingFailure
+from sportel.services import casework, issuance, services, workflow
+from sportel.services.models import Case
+
+from .factories import CitizenFactory, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def approved_tax_case(shkoder, citizen, specialist):
+    case = submit(shkoder, citizen, "tax-clearance-certificate")
+    services.assign(case, actor=specialist, assignee=specialist)
+    services.start_work(case, actor=specialist)
+    return services.decide(case, actor=specialist, approve=True)
+
+
+def stored_pdfs(settings) -> list:
+    return sorted((settings.MEDIA_ROOT / "documents").rglob("*.pdf"))
+
+
+def test_a_case_issued_while_its_document_was_being_prepared_keeps_one_document(
+    shkoder, citizen, specialist, settings, monkeypatch
+):
+    """Two clicks on "Issue": the second request prepares its PDF while the first registers;
+    the second then finds the case issued, is refused, and leaves neither a row nor a file."""
+    case = approved_tax_case(shkoder, citizen, specialist)
+    real_prepare = issuance.prepare_output
+
+    def prepare_while_another_request_issues(c):
+        prepared = real_prepare(c)
+        monkeypatch.setattr(casework, "prepare_output", real_prepare)
+        services.issue_document(Case.objects.get(pk=c.pk), actor=specialist)  # the first click
+        return prepared
+
+    monkeypatch.setattr(casework, "prepare_output", prepare_while_another_request_issues)
+    with pytest.raises(ValidationError):
+        services.issue_document(case, actor=specialist)
+
+    case.refresh_from_db()
+    documents = IssuedDocument.objects.filter(case_reference=case.number)
+    assert documents.count() == 1 and case.document_code == documents.get().code
+    assert case.events.filter(action="issue_document").count() == 1
+    assert LogLeaf.objects.count() == 1
+    assert [p.name for p in stored_pdfs(settings)] == [f"{case.document_code}.pdf"]
+
+
+def test_an_instant_case_decided_meanwhile_is_not_issued_twice(
+    shkoder, catalogue, settings, monkeypatch
+):
+    user = CitizenFactory(nid_verified=False, on_the_register=False)
+    case = submit(shkoder, user, "residence-certificate")  # the check fails: left to staff
+    assert case.status == workflow.SUBMITTED
+    from sportel.core.services import register_person
+
+    register_person(
+        shkoder, nid=user.nid, first_name="A", last_name="B", address="Rruga 1", user=user
+    )
+    user.nid_verified = True
+    user.save()
+    from sportel.services import instant
+
+    real_prepare = instant.prepare_output
+
+    def prepare_while_the_other_run_finishes(c):
+        prepared = real_prepare(c)
+        monkeypatch.setattr(instant, "prepare_output", real_prepare)
+        instant.run_instant(Case.objects.get(pk=c.pk))
+        return prepared
+
+    monkeypatch.setattr(instant, "prepare_output", prepare_while_the_other_run_finishes)
+    instant.run_instant(Case.objects.get(pk=case.pk))
+
+    case.refresh_from_db()
+    assert case.status == workflow.CLOSED
+    assert IssuedDocument.objects.filter(case_reference=case.number).count() == 1
+    assert len(stored_pdfs(settings)) == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_no_lock_is_held_on_the_case_or_the_log_while_the_pdf_is_sealed(
+    shkoder, catalogue, monkeypatch
+):
+    """While the document is rendered and sealed, another connection can lock the case row
+    and the transparency log's head row at once (NOWAIT): nothing holds them."""
+    assert connection.vendor == "postgresql"
+    from sportel.documents.models import LogHead
+    from sportel.services import instant
+
+    seen = {}
+    real_prepare = instant.prepare_output
+
+    def probe(c):
+        def other_connection():
+            from django.db import transaction
+
+            try:
+                with transaction.atomic():
+                    Case.objects.select_for_update(nowait=True).get(pk=c.pk)
+                    list(LogHead.objects.select_for_update(nowait=True))
+                seen["free"] = True
+            except Exception as exc:
+                seen["free"] = exc
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=other_connection)
+        thread.start()
+        thread.join(timeout=30)
+        return real_prepare(c)
+
+    monkeypatch.setattr(instant, "prepare_output", probe)
+    case = submit(shkoder, CitizenFactory(), "residence-certificate")
+    assert seen.get("free") is True, seen
+    assert case.status == workflow.CLOSED
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_issue_clicks_end_with_one_document(shkoder, catalogue, make_staff, settings):
+    assert connection.vendor == "postgresql"
+    specialist = make_staff(shkoder, "specialist")
+    case = approved_tax_case(shkoder, CitizenFactory(), specialist)
+    outcomes = []
+
+    def click():
+        try:
+            services.issue_document(Case.objects.get(pk=case.pk), actor=specialist)
+            outcomes.append("issued")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes.count("issued") == 1 and outcomes.count("refused") == 5
+    assert IssuedDocument.objects.filter(case_reference=case.number).count() == 1
+    assert len(stored_pdfs(settings)) == 1
+
+
+def test_a_sealing_failure_of_an_instant_case_stays_recorded(shkoder, citizen, seal_keys):
+    """Before, the failure row was written inside the case's transaction and rolled back with
+    it: the monitoring page never saw why an instant certificate went to a person."""
+    (seal_keys / "shkoder" / "seal.p12").unlink()
+    case = submit(shkoder, citizen, "residence-certificate")
+    assert case.status == workflow.SUBMITTED
+    assert "automatic decision failed" in case.events.get(action="note").text
+    failure = SealingFailure.objects.get()
+    assert failure.stage == "key" and failure.document_type == "residence_certificate"
+    assert not IssuedDocument.objects.exists()
+
+
+def pdf_text(document) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"],
+        input=document.pdf.read(),
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.decode()
+
+
+def test_a_residence_certificate_states_the_address_and_unit_not_the_forms_question(
+    shkoder, citizen
+):
+    case = submit(shkoder, citizen, "residence-certificate")
+    text = pdf_text(IssuedDocument.objects.get(code=case.document_code))
+    unit = shkoder.units.order_by("pk").first()
+    assert "Adresa" in text and "Rruga Kolë Idromeno 12" in text
+    assert "Njësia administrative" in text and unit.name in text
+    assert "Për çfarë ju duhet" not in text
+    assert "për t'u paraqitur: Për bankën." in text  # the answer, as a sentence
+    assert text.count(case.number) == 1
+    assert "Vërtetohet se" in text
+
+
+def test_without_an_address_on_the_register_a_residence_certificate_waits_for_a_clerk(
+    shkoder, catalogue
+):
+    user = CitizenFactory(on_the_register=False)
+    case = submit(shkoder, user, "residence-certificate")
+    assert case.status == workflow.SUBMITTED
+    assert not IssuedDocument.objects.exists()
+    assert "ValidationError" in case.events.get(action="note").text
+
+
+def test_albanian_wording_agrees_with_feminine_document_names():
+    """'Certifikatë' is feminine: never 'Certifikatë familjare, i vulosur'."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("sq"):
+        line = gettext("%(title)s, sealed electronically; anyone can check it online.") % {
+            "title": "Certifikatë familjare"
+        }
+    assert "i vulosur" not in line and "Certifikatë familjare" in line
