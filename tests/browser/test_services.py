@@ -44,16 +44,29 @@ def catalogue(transactional_db, shkoder, seal_keys):
 @pytest.fixture
 def citizen(catalogue):
     from sportel.accounts.models import User
+    from sportel.core.services import register_person
 
-    return User.objects.create_user(
+    user = User.objects.create_user(
         "arta.krasniqi@test.sportel.al",
         password=PASSWORD,
         email="arta.krasniqi@test.sportel.al",
         full_name="Arta Krasniqi",
         nid=new_nid(),
         nid_verified=True,
+        nid_verified_via="eid",
         confirmed_at="2026-01-01T00:00:00Z",
     )
+    # She is in Shkodër's civil register with her address (what a residence certificate states).
+    register_person(
+        catalogue,
+        nid=user.nid,
+        first_name="Arta",
+        last_name="Krasniqi",
+        address="Rruga Kolë Idromeno 12",
+        unit=catalogue.units.order_by("pk").first(),
+        user=user,
+    )
+    return user
 
 
 def png(tmp_path):

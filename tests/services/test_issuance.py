@@ -56,18 +56,18 @@ def test_a_case_issued_while_its_document_was_being_prepared_keeps_one_document(
 
 
 def test_an_instant_case_decided_meanwhile_is_not_issued_twice(
-    shkoder, catalogue, settings, monkeypatch
+    shkoder, catalogue, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    user = CitizenFactory(nid_verified=False, on_the_register=False)
+    user = CitizenFactory(nid_verified=False, nid_verified_via="", on_the_register=False)
     case = submit(shkoder, user, "residence-certificate")  # the check fails: left to staff
     assert case.status == workflow.SUBMITTED
+    from sportel.accounts import identity
     from sportel.core.services import register_person
 
-    register_person(
-        shkoder, nid=user.nid, first_name="A", last_name="B", address="Rruga 1", user=user
-    )
-    user.nid_verified = True
-    user.save()
+    register_person(shkoder, nid=user.nid, first_name="A", last_name="B", address="Rruga 1")
+    # The resident proves who they are (eID); the waiting case moves to their register entry.
+    with django_capture_on_commit_callbacks(execute=True):
+        identity.record_eid(user, user.nid)
     from sportel.services import instant
 
     real_prepare = instant.prepare_output

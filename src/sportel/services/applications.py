@@ -180,6 +180,14 @@ def submit_application(
     form_language = (translation.get_language() or "sq")[:2]
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
+    if version.apply_elsewhere_url:
+        raise ValidationError(
+            {
+                "service": _("This service is requested only at %(url)s.")
+                % {"url": version.apply_elsewhere_url}
+            },
+            code="apply_elsewhere",
+        )
     if channel not in version.channels:
         raise ValidationError(
             {"channel": _("This service cannot be requested through this channel.")}
