@@ -712,12 +712,14 @@ def services_api_draft(municipality, ctx):
 def services_api_attach(municipality, ctx):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from tests.core.files import pdf
+
     draft = _draft(municipality)
     return Probe(
         url=_api(municipality, f"drafts/{draft.pk}/attachments"),
         method="POST",
         multipart=True,
-        data={"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4\nprova\n%%EOF\n")},
+        data={"file": SimpleUploadedFile("a.pdf", pdf())},
         marker="Buxheti i ndriçimit publik të lagjes",
         state=_draft_state(draft),
         owner=draft.created_by,
