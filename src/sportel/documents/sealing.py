@@ -17,7 +17,7 @@ import hashlib
 import io
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .keys import SealKeyError, env_name, seal_path, seal_source
 from .pdf.certificate import SIGNATURE_FIELD
@@ -41,6 +41,13 @@ class Seal:
     stamp: tuple | None = None  # that file's identity when read: a new file is a new seal
     registry_id: int | None = None  # its SealCertificate row, once known to be committed
 
+    # One seal's signer is shared by the threads of a process. asn1crypto parses certificates
+    # lazily and caches in place, and the CMS template (cms.py) is built on first use: neither
+    # is safe to run from two threads at once (seen as a TypeError from asn1crypto under
+    # concurrent issuance once sealing stopped running under the log's row lock). Sealing is
+    # serialised per seal and process; gunicorn's worker processes still seal in parallel.
+    _mutex: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
     def seal(self, pdf: bytes) -> bytes:
         return outside_event_loop(self._seal, pdf)
 
@@ -48,7 +55,8 @@ class Seal:
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        out = self.pdf_signer.sign_pdf(writer, bytes_reserved=self._reserved)
+        with self._mutex:
+            out = self.pdf_signer.sign_pdf(writer, bytes_reserved=self._reserved)
         return out.getvalue()
 
     _reserved: int = 8192
