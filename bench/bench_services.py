@@ -160,7 +160,8 @@ def load_cases(municipality, person, specialists, n: int, *, start: int) -> None
               (municipality_id, number, year, seq, tracking_code, application_id, service_type_id,
                service_version_id, channel, applicant_person_id, unit_id, language, fee_due,
                fee_paid, status, status_changed_at, submitted_at, planned_end, legal_end,
-               suspended_days, extension_days, decision, document_code, assignee_id)
+               suspended_days, extension_days, decision, document_code, assignee_id,
+               identity_document)
             SELECT a.municipality_id,
                    'SHK-BENCH-' || lpad(r.rn::text, 7, '0'), 2000, r.rn,
                    'B' || lpad(r.rn::text, 11, '0'), a.id, v.service_id, a.service_version_id,
@@ -173,7 +174,8 @@ def load_cases(municipality, person, specialists, n: int, *, start: int) -> None
                    (a.submitted_at + interval '14 days')::date,
                    (a.submitted_at + ((r.rn %% 30) + 5) * interval '1 day')::date,
                    0, 0, '', '',
-                   CASE WHEN (r.rn / 20) %% 3 = 0 THEN NULL ELSE st.user_id END
+                   CASE WHEN (r.rn / 20) %% 3 = 0 THEN NULL ELSE st.user_id END,
+                   ''
             FROM (SELECT id, %(start)s + row_number() OVER (ORDER BY id) AS rn
                   FROM services_application
                   WHERE municipality_id = %(m)s AND id > coalesce(
@@ -356,9 +358,10 @@ def floor_submissions(municipality, citizens, threads: int) -> float:
                         " tracking_code, application_id, service_type_id, service_version_id,"
                         " channel, applicant_person_id, applicant_user_id, language, fee_due,"
                         " fee_paid, status, status_changed_at, submitted_at, planned_end,"
-                        " legal_end, suspended_days, extension_days, decision, document_code)"
+                        " legal_end, suspended_days, extension_days, decision, document_code,"
+                        " identity_document)"
                         " VALUES (%s,%s,2026,%s,%s,%s,%s,%s,'online',%s,%s,'sq',0,false,"
-                        "'submitted',now(),now(),current_date + 14,current_date + 14,0,0,'','')"
+                        "'submitted',now(),now(),current_date + 14,current_date + 14,0,0,'','','')"
                         " RETURNING id",
                         (
                             m,

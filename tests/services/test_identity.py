@@ -214,3 +214,13 @@ def test_the_staff_case_file_shows_who_filed_and_that_the_identity_is_a_claim(
     assert f"the account {attacker.username}" in html
     assert "not proven" in html
     assert f"typed the personal number {victim.nid}: a claim" in html
+
+
+def test_the_staff_history_says_automatic_where_no_person_acted(
+    attacker, victim, specialist, verified_client
+):
+    case = submit(victim.municipality, attacker, "residence-certificate")
+    html = verified_client(specialist).get(f"/shkoder/staff/cases/{case.number}/").content.decode()
+    history = html.split('id="case-history"')[1]
+    assert "Automatikisht" in history
+    assert "— system" not in html
