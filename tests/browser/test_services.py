@@ -22,18 +22,6 @@ PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture
-def seal_keys(settings, tmp_path, shkoder, lezhe):
-    from sportel.documents import keys, sealing
-
-    settings.DATA_DIR = tmp_path
-    settings.MEDIA_ROOT = tmp_path / "media"
-    sealing.forget_signers()
-    keys.init_development_seal(shkoder.slug, shkoder.name)
-    yield tmp_path / "keys"
-    sealing.forget_signers()
-
-
-@pytest.fixture
 def catalogue(transactional_db, shkoder, seal_keys):
     from sportel.services.catalogue import seed_catalogue
 

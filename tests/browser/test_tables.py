@@ -51,18 +51,6 @@ SPLIT_WORDS_JS = """
 
 
 @pytest.fixture
-def seal_keys(settings, tmp_path, shkoder, lezhe):
-    from sportel.documents import keys, sealing
-
-    settings.DATA_DIR = tmp_path
-    settings.MEDIA_ROOT = tmp_path / "media"
-    sealing.forget_signers()
-    keys.init_development_seal(shkoder.slug, shkoder.name)
-    yield tmp_path / "keys"
-    sealing.forget_signers()
-
-
-@pytest.fixture
 def tables(transactional_db, shkoder, seal_keys, make_staff):
     """A citizen with cases in several states, staff who worked on them, a signed tree head."""
     from sportel.documents.translog import publish_sth
