@@ -296,6 +296,11 @@ SPORTEL_SMS_PROVIDER = env("SPORTEL_SMS_PROVIDER", "file")
 SPORTEL_SMS_TIMEOUT = float(env("SPORTEL_SMS_TIMEOUT", "10"))  # passed to the gateway's send()
 SPORTEL_SMS_FILE_PATH = DATA_DIR / "outbox" / "sms"
 SPORTEL_PUBLIC_URL = env("SPORTEL_PUBLIC_URL", "http://127.0.0.1:8000")
+# The map tiles behind Leaflet maps, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (mind
+# the tile server's usage policy), with its attribution. With none set, maps show no tiles and
+# every map page still works through its typed address / coordinates fallback.
+SPORTEL_MAP_TILE_URL = env("SPORTEL_MAP_TILE_URL", "")
+SPORTEL_MAP_ATTRIBUTION = env("SPORTEL_MAP_ATTRIBUTION", "")
 # Where this deployment's source code is published (AGPL); the footer links to it when set.
 SPORTEL_SOURCE_URL = env("SPORTEL_SOURCE_URL", "")
 

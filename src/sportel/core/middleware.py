@@ -60,12 +60,22 @@ class RequestMetricsMiddleware:
         return response
 
 
+def _tile_origin() -> str:
+    """The map tile server's origin, allowed as an image source (nothing when no tiles are set)."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    url = urlsplit(getattr(settings, "SPORTEL_MAP_TILE_URL", "") or "")
+    return f" {url.scheme}://{url.netloc}" if url.scheme in ("http", "https") and url.netloc else ""
+
+
 CSP = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data: blob: https://tile.openstreetmap.org",
+        "img-src 'self' data: blob:" + _tile_origin(),
         "font-src 'self'",
         "connect-src 'self'",
         "form-action 'self'",

@@ -157,6 +157,9 @@ def layout_context(full_path: str) -> dict:
         "demo_site": not settings.PRODUCTION,
         # Links printed on paper (receipts) need the whole address, from the one setting.
         "public_url": settings.SPORTEL_PUBLIC_URL.rstrip("/"),
+        # Maps (web/map_assets.html, sportel/map.js): the tile server, or none.
+        "map_tile_url": settings.SPORTEL_MAP_TILE_URL,
+        "map_attribution": settings.SPORTEL_MAP_ATTRIBUTION,
     }
 
 
