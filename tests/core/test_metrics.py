@@ -122,8 +122,14 @@ def test_under_sportel_serve_every_workers_requests_are_added_up(tmp_path, shkod
         # Readiness polls that timed out client-side may still have been counted: start from
         # what the server reports now.
         before = samples(get(f"{base}/metrics")[1])
+        directory = tmp_path / "prometheus" / f"127_0_0_1_{port}"
+        sent = 0
         with ThreadPoolExecutor(8) as pool:  # concurrent, so several workers answer
-            assert {status for status, _ in pool.map(get, [f"{base}/healthz"] * 60)} == {200}
+            # On a loaded machine the first worker to finish warming up may answer a whole
+            # burst alone: send bursts until a second worker has counted some.
+            while sent < 60 or (len(list(directory.glob("counter_*.db"))) < 2 and sent < 1200):
+                assert {status for status, _ in pool.map(get, [f"{base}/healthz"] * 60)} == {200}
+                sent += 60
         for _ in range(5):
             get(f"{base}/shkoder/")
 
@@ -133,11 +139,10 @@ def test_under_sportel_serve_every_workers_requests_are_added_up(tmp_path, shkod
         healthz = {"method": "GET", "route": "healthz", "status": "200"}
         home = {"method": "GET", "route": "<slug:municipality_slug>/", "status": "200"}
         total = "sportel_http_requests_total"
-        assert value(m, total, **healthz) - value(before, total, **healthz) == 60
+        assert value(m, total, **healthz) - value(before, total, **healthz) == sent
         assert value(m, total, **home) - value(before, total, **home) == 5
         assert value(m, "sportel_notifications", channel="email", status="sent") == 0
         # Counted by more than one process, read back as one total.
-        directory = tmp_path / "prometheus" / f"127_0_0_1_{port}"
         assert len(list(directory.glob("counter_*.db"))) >= 2
     finally:
         server.terminate()

@@ -109,7 +109,8 @@ def send_notification(
 
     used, subject, body = render(template, context, language)
     rows = []
-    with transaction.atomic():
+    # No savepoint: inside a caller's transaction the rows go (or fail) with the caller's work.
+    with transaction.atomic(savepoint=False):
         for channel, recipient in (
             (Notification.Channel.EMAIL, to_email),
             (Notification.Channel.SMS, to_phone),

@@ -397,7 +397,7 @@ def _register(prepared, *, actor) -> IssuedDocument:
         municipality=municipality,
         obj=document,
         subject=holder if _is_person(holder) else None,
-        subject_user=getattr(holder, "user", None) if _is_person(holder) else None,
+        subject_user=holder.user_id if _is_person(holder) else None,
         data={
             "code": document.code,
             "type": document.document_type,
@@ -475,7 +475,9 @@ def register_prepared(prepared: _Prepared, *, actor) -> IssuedDocument:
     """Inside the caller's transaction: registry row, log leaf, event and audit entry for a
     prepared document. If the transaction then rolls back, the caller discards the file."""
     try:
-        with transaction.atomic():
+        # No savepoint: a failure here aborts the caller's transaction too (it cannot go on as if
+        # the document were registered), and the two statements a savepoint costs are saved.
+        with transaction.atomic(savepoint=False):
             document = _register(prepared, actor=actor)
     except Exception as exc:
         _failure(prepared.municipality, prepared.document_type, "register", type(exc).__name__)

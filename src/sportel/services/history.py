@@ -23,17 +23,26 @@ case_changed = Signal()
 
 def lock(case: Case) -> Case:
     """Re-read the case under a row lock (only the case row: of=self)."""
-    return (
+    locked = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("service_version", "municipality", "applicant_person", "service_type")
+        .select_related(
+            "service_version", "municipality", "applicant_person", "applicant_user", "service_type"
+        )
         .get(pk=case.pk)
     )
+    locked._last_event_seq = None  # locked: append_event may count events on from its first read
+    return locked
 
 
 def refresh_caller(original: Case, locked: Case) -> Case:
-    """Copy the saved state back into the caller's instance so it sees the change."""
+    """Copy the saved state back into the caller's instance so it sees the change (not the
+    locked instance's event count, which holds only while the lock does)."""
     original.__dict__.update(
-        {k: v for k, v in locked.__dict__.items() if not k.startswith("_state")}
+        {
+            k: v
+            for k, v in locked.__dict__.items()
+            if not k.startswith("_state") and k != "_last_event_seq"
+        }
     )
     original._state.fields_cache = dict(locked._state.fields_cache)
     return original
@@ -64,7 +73,14 @@ def append_event(
     data: dict | None = None,
     first: bool = False,
 ) -> CaseEvent:
-    last = 0 if first else CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
+    # On an instance from lock() the last number read stays the last while the lock is held:
+    # read it once and count on from there (any other instance reads it every time).
+    locked = "_last_event_seq" in case.__dict__
+    last = 0 if first else (case._last_event_seq if locked else None)
+    if last is None:
+        last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
+    if locked:
+        case._last_event_seq = last + 1
     return CaseEvent.objects.create(
         municipality_id=case.municipality_id,
         case=case,

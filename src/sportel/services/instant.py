@@ -6,6 +6,8 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
+from sportel.core import audit
+
 from . import workflow
 from .history import (
     append_event,
@@ -14,7 +16,7 @@ from .history import (
     refresh_caller,
 )
 from .identity import identity_proven
-from .issuance import discard_output, prepare_output, register_output
+from .issuance import discard_output, prepare_output, record_output_event, register_document
 from .models import Case, CaseEvent
 
 logger = logging.getLogger(__name__)
@@ -69,7 +71,10 @@ def run_instant(case: Case, *, actor=None, role: str = "") -> Case:
             fee_first = bool(case.fee_due and not case.fee_paid)
             if version.output_document_type and not fee_first and case.status == workflow.SUBMITTED:
                 prepared = prepare_output(case)  # slow: no transaction, no lock
-            with transaction.atomic():
+            # The municipality's audit head and the platform's log head are locked only by the
+            # last statements (audit.deferred, the document registered last): concurrent
+            # residents queue behind each other for those rows, not for the whole decision.
+            with transaction.atomic(), audit.deferred():
                 locked = lock(case)
                 if locked.status != workflow.SUBMITTED:
                     discard_output(prepared)  # decided meanwhile: its document is the one
@@ -89,8 +94,10 @@ def run_instant(case: Case, *, actor=None, role: str = "") -> Case:
                 if version.output_document_type:
                     if prepared is None:
                         raise RuntimeError("the document was not prepared")
-                    register_output(locked, prepared, actor=actor, role=role)
+                    record_output_event(locked, prepared, actor=actor, role=role)
                 move(locked, "close", actor=actor, role=role, update={"closed_at": timezone.now()})
+                if prepared is not None:
+                    register_document(prepared, actor=actor)
                 return refresh_caller(case, locked)
         except Exception as exc:  # the document service failed: leave the case to a person
             discard_output(prepared)

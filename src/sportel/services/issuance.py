@@ -103,20 +103,33 @@ def prepare_output(case: Case):
 
 
 def register_output(locked: Case, prepared, *, actor, role: str = "") -> None:
-    """Inside the case's transaction, ``locked`` locked: register the prepared document
-    (registry row, log leaf, audit) and append the case's document event."""
-    from sportel.documents.services import register_prepared
+    """Inside the case's transaction, ``locked`` locked: append the case's document event and
+    register the prepared document (registry row, log leaf, audit)."""
+    record_output_event(locked, prepared, actor=actor, role=role)
+    register_document(prepared, actor=actor)
 
-    document = register_prepared(prepared, actor=user_or_none(actor))
+
+def record_output_event(locked: Case, prepared, *, actor, role: str = "") -> None:
+    """The case's "document issued" event for a prepared document (its code is known before it
+    is registered); :func:`register_document` must follow in the same transaction."""
     move(
         locked,
         "issue_document",
         actor=actor,
         role=role,
         kind=CaseEvent.Kind.DOCUMENT,
-        data={"document": document.code},
-        update={"document_code": document.code},
+        data={"document": prepared.code},
+        update={"document_code": prepared.code},
     )
+
+
+def register_document(prepared, *, actor) -> None:
+    """Registry row, transparency-log leaf and audit entry for a prepared document. The log's
+    head is one row for the whole platform, locked until the transaction ends: callers do this
+    as the last write of their transaction."""
+    from sportel.documents.services import register_prepared
+
+    register_prepared(prepared, actor=user_or_none(actor))
 
 
 def discard_output(prepared) -> None:
