@@ -5,14 +5,16 @@ nothing is issued; the case waits for staff. The register keeps the real person'
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from sportel.accounts import identity
 from sportel.accounts import services as accounts_services
-from sportel.core.models import Person
+from sportel.core.models import Notification, Person
 from sportel.core.services import register_person
 from sportel.documents.models import IssuedDocument
 from sportel.documents.services import holder_pseudonym
 from sportel.services import services, workflow
+from sportel.services.models import Application, Case
 
 from .factories import CitizenFactory, new_nid, submit
 
@@ -224,3 +226,77 @@ def test_the_staff_history_says_automatic_where_no_person_acted(
     history = html.split('id="case-history"')[1]
     assert "Automatikisht" in history
     assert "— system" not in html
+
+
+@pytest.mark.parametrize("namespace", ["services", "kiosk"])
+def test_the_attack_fails_through_the_online_and_kiosk_pages(attacker, victim, client, namespace):
+    """The pages a resident uses (online, and the kiosk's own login and forms) file the case and
+    issue nothing: no document to download, print or send."""
+
+    def url(name, **kwargs):
+        return reverse(f"{namespace}:{name}", kwargs={"municipality_slug": "shkoder", **kwargs})
+
+    if namespace == "kiosk":
+        login = reverse("kiosk-accounts:login", kwargs={"municipality_slug": "shkoder"})
+        response = client.post(
+            login, {"username": attacker.username, "password": "a-long-test-password"}
+        )
+        assert response.status_code == 302
+    else:
+        client.force_login(attacker)
+    client.post(url("apply", code="residence-certificate"), {"continue": "1", "purpose": "Banka"})
+    draft = Application.objects.get(created_by=attacker)
+    response = client.post(url("draft-review", pk=draft.pk))
+    assert response.status_code == 302
+    case = Case.objects.get(applicant_user=attacker)
+    _nothing_issued(case)
+    receipt = client.get(response.url).content.decode()
+    assert "Identiteti juaj nuk është verifikuar ende" in receipt
+    if namespace == "kiosk":
+        assert client.get(url("document", number=case.number)).status_code == 404
+        assert client.post(url("send-document", number=case.number)).status_code == 404
+        assert not Notification.objects.filter(template="services_document_link").exists()
+    else:
+        assert client.get(url("case-document", number=case.number)).status_code == 404
+    assert not IssuedDocument.objects.exists()
+
+
+def test_the_staff_case_file_says_how_the_identity_was_proven(
+    attacker, victim, clerk, specialist, verified_client, django_capture_on_commit_callbacks
+):
+    """Online after a counter check: who checked, where, when and which document; at the
+    counter: the clerk who filed it for the person in front of them, and the document seen."""
+    online = submit(victim.municipality, attacker, "family-certificate")
+    with django_capture_on_commit_callbacks(execute=True):
+        identity.verify_at_counter(
+            victim.municipality,
+            clerk=clerk,
+            code=identity.new_counter_code(attacker),
+            nid=victim.nid,
+            document="passport",
+            document_seen=True,
+        )
+    staff = verified_client(specialist)
+    html = staff.get(f"/en/shkoder/staff/cases/{online.number}/").content.decode()
+    filed = html.split('id="filed-by"')[1].split("</dd>")[0]
+    assert f"the account {attacker.username}" in filed
+    proof = html.split('id="identity"')[1].split("</dd>")[0]
+    assert "proven" in proof and "not proven" not in proof
+    clerk_name = clerk.full_name or clerk.username
+    assert f"at the counter by {clerk_name} (Shkodër)" in proof
+    assert "document seen: Passport" in proof
+    assert victim.nid in html.split('id="applicant"')[1].split("</dd>")[0]
+
+    walk_in = services.submit_application(
+        victim.municipality,
+        service="family-certificate",
+        data={"purpose": "Për bankën"},
+        actor=clerk,
+        channel="counter",
+        walk_in={"nid": victim.nid, **VICTIM, "identity_document": "id_card"},
+    )
+    html = staff.get(f"/en/shkoder/staff/cases/{walk_in.number}/").content.decode()
+    filed = html.split('id="filed-by"')[1].split("</dd>")[0]
+    assert f"{clerk_name} at the counter, for the person in front of them" in filed
+    proof = html.split('id="identity"')[1].split("</dd>")[0]
+    assert "the clerk saw the identity card" in proof

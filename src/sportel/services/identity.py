@@ -157,6 +157,9 @@ def identity_summary(case: Case) -> dict:
         "needs_proof": needs_proven_identity(case),
         "document": case.get_identity_document_display() if case.identity_document else "",
         "method": verification.method if verification else "",
+        "seen": verification.get_document_display()
+        if verification and verification.document
+        else "",
         "at": verification.at if verification else None,
         "verified_by": (
             (verification.verified_by.full_name or verification.verified_by.username)

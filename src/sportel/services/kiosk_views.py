@@ -1,6 +1,7 @@
 """The kiosk's own handling of a resident's document: shown to print, or sent to them."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +25,10 @@ def document(request, municipality_slug: str, number: str):
 @require_POST
 def send_document(request, municipality_slug: str, number: str):
     case = _own_case(request, number)
+    document = web_selectors.issued_document(case)
+    if document is None or not document.pdf:
+        # Nothing issued (yet): no "link to your document" for a case that has none.
+        raise Http404(_("This case has no document yet."))
     sent_to = kiosk.send_document_link(case, user=request.user)
     if sent_to:
         messages.success(
