@@ -172,6 +172,9 @@ if OIDC_ENABLED:
     OIDC_OP_JWKS_ENDPOINT = env("SPORTEL_OIDC_JWKS_ENDPOINT")
     OIDC_NID_CLAIM = env("SPORTEL_OIDC_NID_CLAIM", "nid")
     OIDC_USE_PKCE = True
+# Every call to the eID provider (token, keys, user info) is bounded: a hung provider fails the
+# login instead of holding a worker (mozilla-django-oidc waits forever by default).
+OIDC_TIMEOUT = float(env("SPORTEL_OIDC_TIMEOUT", "10"))
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:after-login"
 LOGOUT_REDIRECT_URL = "web:home"

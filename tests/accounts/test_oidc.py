@@ -187,3 +187,46 @@ def test_eid_never_reuses_an_account_proven_to_be_someone_else(
 
 def test_login_page_has_no_eid_button_when_it_is_not_configured(client):
     assert "national eID" not in client.get("/en/account/login/").content.decode()
+
+
+def test_a_hung_eid_provider_fails_the_login_within_the_timeout(rf, db):
+    """Every call to the provider is bounded (issue 8 §2): the token endpoint accepts the
+    connection and never answers; the login fails after OIDC_TIMEOUT, no server error, no hang."""
+    import threading
+
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from sportel.accounts.oidc import EIDBackend
+
+    assert 0 < settings.OIDC_TIMEOUT <= 30  # the default bounds every call
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(8)  # accepts (the kernel does), never reads or answers
+    endpoint = f"http://127.0.0.1:{hung.getsockname()[1]}"
+    outcome = {}
+    request = rf.get("/oidc/callback/", {"code": "c", "state": "s"})
+    request.session = SessionStore()
+
+    def log_in():
+        try:
+            outcome["user"] = EIDBackend().authenticate(request, nonce="n", code_verifier="v")
+        except Exception as exc:  # the assertion below names it
+            outcome["error"] = exc
+
+    with override_settings(
+        OIDC_TIMEOUT=0.5,
+        OIDC_RP_CLIENT_ID=CLIENT["client_id"],
+        OIDC_RP_CLIENT_SECRET=CLIENT["client_secret"],
+        OIDC_RP_SIGN_ALGO="RS256",
+        OIDC_OP_TOKEN_ENDPOINT=f"{endpoint}/o/token/",
+        OIDC_OP_USER_ENDPOINT=f"{endpoint}/o/userinfo/",
+        OIDC_OP_JWKS_ENDPOINT=f"{endpoint}/o/jwks.json",
+    ):
+        started = time.monotonic()
+        worker = threading.Thread(target=log_in, daemon=True)
+        worker.start()
+        worker.join(10)
+    hung.close()
+    assert not worker.is_alive(), "the login waited on the hung provider"
+    assert time.monotonic() - started < 5
+    assert outcome == {"user": None}

@@ -7,6 +7,9 @@ provider's JWKS); this backend maps the claims onto a Sportel account. The perso
 account with the same email or phone that is not proven to be someone else, is reused.
 """
 
+import logging
+
+import requests
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -20,12 +23,23 @@ from . import identity
 from .models import User
 from .normalize import is_phone, login_identifier
 
+logger = logging.getLogger(__name__)
+
 
 def nid_claim_name() -> str:
     return getattr(settings, "OIDC_NID_CLAIM", "nid")
 
 
 class EIDBackend(OIDCAuthenticationBackend):
+    def authenticate(self, request, **kwargs):
+        """The provider unreachable, slow past ``OIDC_TIMEOUT`` or answering an error: the login
+        fails (the resident sees the login page again), never a server error or a hung worker."""
+        try:
+            return super().authenticate(request, **kwargs)
+        except requests.RequestException as exc:
+            logger.warning("eID provider call failed: %s", type(exc).__name__)
+            return None
+
     def _nid(self, claims) -> str:
         value = claims.get(nid_claim_name()) or ""
         result = check_identifier(str(value), kind="nid")
