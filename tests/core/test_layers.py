@@ -77,3 +77,56 @@ def test_modules_register_their_demo_data_with_core_not_with_the_wiring():
     for app in ("accounts", "services", "documents", "web"):
         for path in (SRC / app).rglob("*.py"):
             assert "sportel.demo" not in imports_of(path), path
+
+
+# The applications above core (issue 7): their modules import each other in one direction, and
+# only the modules that serve pages or the API import the web layer.
+APPS = ("accounts", "services", "documents", "web")
+FACING_THE_WEB = ("views", "forms", "urls", "api", "apps", "web_links", "templatetags", "admin")
+
+
+def _app_modules(app: str) -> dict[str, Path]:
+    return {module_name(p): p for p in (SRC / app).rglob("*.py") if "migrations" not in p.parts}
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    done: set[str] = set()
+    circles = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        for nxt in graph[node]:
+            if nxt in trail:
+                circles.append([*trail[trail.index(nxt) :], nxt])
+            elif nxt not in done:
+                visit(nxt, [*trail, nxt])
+        done.add(node)
+
+    for start in graph:
+        if start not in done:
+            visit(start, [start])
+    return circles
+
+
+def test_no_import_circle_inside_an_application():
+    for app in APPS:
+        modules = _app_modules(app)
+        graph = {
+            name: {i for i in imports_of(path) if i in modules and i != name}
+            for name, path in modules.items()
+        }
+        assert _circles(graph) == [], app
+
+
+def test_domain_modules_do_not_import_the_web_layer():
+    offenders = {}
+    for app in ("accounts", "services", "documents"):
+        for name, path in _app_modules(app).items():
+            last = name.rsplit(".", 1)[-1]
+            if any(part in FACING_THE_WEB for part in name.split(".")) or last.endswith(
+                ("views", "_urls")
+            ):
+                continue
+            found = sorted(i for i in imports_of(path) if i.startswith("sportel.web"))
+            if found:
+                offenders[name] = found
+    assert offenders == {}
