@@ -612,3 +612,18 @@ def test_queue_tags_cases_due_soon_and_overdue_as_time_passes(
     assert "govuk-tag--green" in tag_on(case.submitted_at.astimezone(TIRANE).date())
     assert "govuk-tag--yellow" in tag_on(case.legal_end)
     assert "govuk-tag--red" in tag_on(case.legal_end + dt.timedelta(days=1))
+
+
+def test_the_account_page_leads_to_my_applications_and_the_services(client, citizen, shkoder):
+    """Not a dead end (issue 8 §3): before any application it points to the municipalities;
+    after one, to that municipality's "my applications" and services."""
+    client.force_login(citizen)
+    html = client.get("/en/account/").content.decode()
+    assert "You have not applied for anything yet." in html
+    assert 'href="/en/"' in html
+    submit(shkoder, citizen)
+    html = client.get("/en/account/").content.decode()
+    listed = html.split('id="account-municipalities"')[1].split("</ul>")[0]
+    assert "Shkodër" in listed
+    assert 'href="/en/shkoder/services/mine/"' in listed
+    assert 'href="/en/shkoder/services/"' in listed
