@@ -2,6 +2,7 @@
 gap-free appends under concurrent issuance."""
 
 import base64
+import datetime as dt
 import threading
 from io import StringIO
 
@@ -10,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from sportel.documents import merkle, translog
-from sportel.documents.models import LogLeaf, LogNode
+from sportel.documents.models import LogLeaf, LogNode, SignedTreeHead
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +80,14 @@ def test_transparency_page_lists_tree_heads_in_both_languages(issue, client):
     en = client.get("/en/transparency/").content.decode()
     assert 'id="log-size">1<' in sq and 'id="log-size">1<' in en
     assert "Transparency log of issued documents" in en
+    # The signing time in words, in each language; ISO 8601 and microseconds stay in the JSON.
+    signed = SignedTreeHead.objects.get().timestamp.astimezone(dt.UTC)
+    assert f"{signed.day} {signed:%B %Y, %H:%M}" in en
+    for html in (sq, en):
+        assert signed.isoformat() not in html and f"{signed:%Y-%m-%dT%H:%M}" not in html
+    assert client.get("/transparency/?format=json").json()["latest"]["timestamp_iso"] == (
+        signed.isoformat()
+    )
 
 
 def test_verify_log_passes_and_then_finds_a_rewritten_entry(issue):

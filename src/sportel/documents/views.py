@@ -106,8 +106,15 @@ def transparency(request):
     }
     if _wants_json(request):
         return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+    # People read the signing time in words (the JSON keeps ISO 8601 for machines).
+    rows = [
+        {**row, "signed_at": h.timestamp}
+        for row, h in zip(payload["tree_heads"], heads, strict=True)
+    ]
     return render(
-        request, "documents/transparency.html", {"payload": payload, "heads": payload["tree_heads"]}
+        request,
+        "documents/transparency.html",
+        {"payload": payload, "heads": rows, "latest": rows[0] if rows else None},
     )
 
 
