@@ -22,3 +22,16 @@ def test_the_receipt_prints_the_expected_date_when_there_is_one(catalogue, citiz
     html = client.get(f"/en/shkoder/services/cases/{case.number}/receipt/").content.decode()
     expected = html.split('id="expected-date">')[1].split("</dd>")[0]
     assert str(case.planned_end.year) in expected
+
+
+def test_the_printed_receipt_has_a_title_and_names_the_case_number_once(catalogue, citizen, client):
+    """What prints (the receipt block) says what it is, and the case number is not repeated
+    under a second name; the tracking code is a different value."""
+    case = submit(catalogue, citizen, "public-information-request")
+    client.force_login(citizen)
+    html = client.get(f"/en/shkoder/services/cases/{case.number}/receipt/").content.decode()
+    receipt = html.split('id="receipt">')[1].split('<p class="govuk-body-s')[0]
+    title = receipt.split('id="receipt-title">')[1].split("</h2>")[0]
+    assert title == "Receipt: Request for public information"
+    assert receipt.count(case.number) == 1
+    assert case.tracking_code_display in receipt and case.number not in case.tracking_code_display
