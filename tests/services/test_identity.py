@@ -300,3 +300,28 @@ def test_the_staff_case_file_says_how_the_identity_was_proven(
     assert f"{clerk_name} at the counter, for the person in front of them" in filed
     proof = html.split('id="identity"')[1].split("</dd>")[0]
     assert "the clerk saw the identity card" in proof
+
+
+def test_a_resident_cannot_pose_as_a_clerk_at_the_counter_through_the_api(attacker, victim, client):
+    """The counter channel is where a clerk states the identity document seen: an account
+    without the counter role that claims it (with the victim as the walk-in) is refused and
+    nothing is filed or issued."""
+    client.force_login(attacker)
+    response = client.post(
+        "/api/v1/municipalities/shkoder/applications",
+        {
+            "service": "residence-certificate",
+            "data": {"purpose": "Për bankën"},
+            "channel": "counter",
+            "walk_in": {
+                "nid": victim.nid,
+                "first_name": "Vera",
+                "last_name": "Shiroka",
+                "identity_document": "id_card",
+            },
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert not Case.objects.exists() and not IssuedDocument.objects.exists()
