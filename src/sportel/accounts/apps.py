@@ -22,6 +22,12 @@ class AccountsConfig(AppConfig):
             "people.verify",
             _("with their identity document and the code on their account page"),
         )
+        register_staff_link(
+            _("Record a parent's or guardian's relationship"),
+            "staff:record-kin",
+            "people.verify",
+            _("from the birth certificate or the court decision, for a minor"),
+        )
 
         register_action_words(
             {
@@ -30,6 +36,8 @@ class AccountsConfig(AppConfig):
                 "account.identity_code": _("Gave you a code to verify your identity"),
                 "account.identity_verified": _("Verified your identity"),
                 "person.account_linked": _("Linked your account to your record"),
+                "account.kin_verified": _("Recorded that you act for a child"),
+                "account.kin_revoked": _("Revoked a relationship to a child"),
             }
         )
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sportel.core.models import Language
 
-from .models import IdentityVerification
+from .models import IdentityVerification, KinRelationship
 
 CONTACT_HELP = _("Your email address, or your mobile number (for example 069 123 4567).")
 
@@ -164,6 +164,62 @@ class IdentityCheckForm(forms.Form):
         label=_("The number is correct as printed on the document"),
         required=False,
     )
+
+
+class KinForm(forms.Form):
+    """The clerk's form for a verified relationship: both numbers from the documents in hand."""
+
+    parent_nid = forms.CharField(
+        label=_("Parent's or guardian's personal number (NID), from their identity card"),
+        help_text=_("Their account must already be verified (eID, or at this counter)."),
+        max_length=14,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    kind = forms.ChoiceField(
+        label=_("Relationship"), choices=KinRelationship.Kind.choices, widget=forms.RadioSelect
+    )
+    child_nid = forms.CharField(
+        label=_("Child's personal number (NID), from the document"),
+        max_length=14,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    child_first_name = forms.CharField(
+        label=_("Child's first name"),
+        help_text=_("Only when the child is not in the register yet."),
+        max_length=100,
+        required=False,
+    )
+    child_last_name = forms.CharField(
+        label=_("Child's last name"),
+        help_text=_("Only when the child is not in the register yet."),
+        max_length=100,
+        required=False,
+    )
+    child_birth_date = forms.DateField(
+        label=_("Child's date of birth"),
+        help_text=_("Only when the register has none. For example 27.03.2015."),
+        required=False,
+        input_formats=["%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    document = forms.ChoiceField(
+        label=_("Document you saw"),
+        choices=KinRelationship.Document.choices,
+        widget=forms.RadioSelect,
+    )
+    document_number = forms.CharField(label=_("Document number"), max_length=40)
+    document_seen = forms.BooleanField(
+        label=_(
+            "I saw this original document, and the parent or guardian it names is the person in "
+            "front of me"
+        ),
+        required=False,
+    )
+
+
+class KinRevokeForm(forms.Form):
+    relationship = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Why is it revoked?"), max_length=200)
 
 
 class KioskLoginForm(LoginForm):

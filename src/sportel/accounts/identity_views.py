@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import identity
+from . import identity, kin
 from .decorators import staff_required
-from .forms import IdentityCheckForm
+from .forms import IdentityCheckForm, KinForm, KinRevokeForm
 
 
 @login_required
@@ -23,6 +23,7 @@ def identity_page(request):
             "account": request.user,
             "level": identity.level_of(request.user),
             "verification": identity.latest_verification(request.user),
+            "relationships": kin.relationships_of(request.user),
             "code": request.session.pop("accounts_identity_code", None),
         },
     )
@@ -73,3 +74,75 @@ def verify_identity(request, municipality_slug: str):
             )
             return redirect("staff:verify-identity", municipality_slug=municipality_slug)
     return render(request, "accounts/verify_identity.html", {"form": form, "warning": warning})
+
+
+def _service_errors(form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, errors in error.error_dict.items():
+        for err in errors:
+            form.add_error(field if field in form.fields else None, err.messages)
+
+
+@staff_required("people.verify")
+def record_kin(request, municipality_slug: str):
+    """The clerk records a parent's or guardian's relationship to a minor, from the birth
+    certificate or the court decision in hand; or revokes one recorded here."""
+    posted = request.method == "POST"
+    revoking = posted and "revoke" in request.POST
+    form = KinForm(request.POST if posted and not revoking else None)
+    revoke_form = KinRevokeForm(request.POST if revoking else None)
+    if revoking and revoke_form.is_valid():
+        try:
+            kin.revoke_relationship(
+                request.municipality,
+                clerk=request.user,
+                relationship_id=revoke_form.cleaned_data["relationship"],
+                reason=revoke_form.cleaned_data["reason"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, _("The relationship is revoked."))
+        return redirect("staff:record-kin", municipality_slug=municipality_slug)
+    if revoking:
+        messages.error(request, _("Say why the relationship is revoked."))
+        return redirect("staff:record-kin", municipality_slug=municipality_slug)
+    if posted and form.is_valid():
+        data = form.cleaned_data
+        try:
+            relationship = kin.record_relationship(
+                request.municipality,
+                clerk=request.user,
+                parent_nid=data["parent_nid"],
+                child_nid=data["child_nid"],
+                child_first_name=data["child_first_name"],
+                child_last_name=data["child_last_name"],
+                child_birth_date=data["child_birth_date"],
+                kind=data["kind"],
+                document=data["document"],
+                document_number=data["document_number"],
+                document_seen=data["document_seen"],
+            )
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            _service_errors(form, error)
+        else:
+            child = relationship.child
+            messages.success(
+                request,
+                _("Recorded: %(parent)s is the %(kind)s of %(child)s.")
+                % {
+                    "parent": relationship.user.full_name or relationship.parent_nid,
+                    "kind": relationship.get_kind_display().lower(),
+                    "child": f"{child.first_name} {child.last_name}",
+                },
+            )
+            return redirect("staff:record-kin", municipality_slug=municipality_slug)
+    return render(
+        request,
+        "accounts/record_kin.html",
+        {"form": form, "recorded": kin.recorded_in(request.municipality)},
+    )

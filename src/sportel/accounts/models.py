@@ -207,3 +207,84 @@ class IdentityCheckCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class KinRelationship(models.Model):
+    """An account's proven person is the parent or legal guardian of a minor in a municipality's
+    register, as a clerk saw on the birth certificate or the court decision (decision 0010).
+
+    Append-only: a mistake or an ended guardianship is a :class:`KinRevocation` row, never an
+    edit. The relationship grants nothing once the child is 18 (``child_birth_date``), once
+    revoked, or to an account no longer proven to be ``parent_nid``.
+    """
+
+    class Kind(models.TextChoices):
+        PARENT = "parent", _("Parent")
+        GUARDIAN = "guardian", _("Legal guardian")
+
+    class Document(models.TextChoices):
+        BIRTH_CERTIFICATE = "birth_cert", _("Birth certificate")
+        COURT_DECISION = "court", _("Court decision on guardianship")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="kin_relationships", verbose_name=_("account")
+    )
+    parent_nid = models.CharField(
+        _("parent's personal number"),
+        max_length=10,
+        help_text=_("The account's proven personal number when the relationship was recorded."),
+    )
+    child = models.ForeignKey(
+        "core.Person",
+        on_delete=models.PROTECT,
+        related_name="kin_relationships",
+        verbose_name=_("child"),
+    )
+    kind = models.CharField(_("relationship"), max_length=10, choices=Kind.choices)
+    child_birth_date = models.DateField(
+        _("child's date of birth"),
+        help_text=_(
+            "From the register, or from the document the clerk saw: the relationship "
+            "grants nothing from the child's 18th birthday."
+        ),
+    )
+    document = models.CharField(_("document seen"), max_length=10, choices=Document.choices)
+    document_number = models.CharField(_("document number"), max_length=40)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    verified_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="kin_relationships_verified",
+        verbose_name=_("clerk"),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "child"])]
+        verbose_name = _("verified relationship")
+        verbose_name_plural = _("verified relationships")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} of person {self.child_id}"
+
+
+class KinRevocation(models.Model):
+    """A relationship stops granting anything from ``at``: recorded, never deleted."""
+
+    relationship = models.OneToOneField(
+        KinRelationship, on_delete=models.CASCADE, related_name="revocation"
+    )
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("clerk")
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("revoked relationship")
+        verbose_name_plural = _("revoked relationships")
+
+    def __str__(self) -> str:
+        return f"revocation of {self.relationship_id}"

@@ -9,4 +9,5 @@ app_name = "staff"
 urlpatterns = [
     path("", views.staff_home, name="home"),
     path("identity/", identity_views.verify_identity, name="verify-identity"),
+    path("identity/relationships/", identity_views.record_kin, name="record-kin"),
 ]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
-from . import permissions, selectors, services, throttle
+from . import kin, permissions, selectors, services, throttle
 from .decorators import staff_required
 from .forms import (
     KioskLoginForm,
@@ -378,6 +378,7 @@ def account(request):
             "account": user,
             "staff_municipalities": staff,
             "municipalities": municipalities_of(user),
+            "relationships": kin.relationships_of(user),
         },
     )
 

@@ -257,6 +257,11 @@ class ApplicationIn(Schema):
     override_check: bool = False
     fee_paid: bool = False
     language: Literal["sq", "en"] | None = None
+    on_behalf_of: str | None = Field(
+        None,
+        description="Online or kiosk: the personal number (NID) of the minor the account applies "
+        "for. Issued at once only through a relationship a clerk verified (decision 0010).",
+    )
 
 
 class DraftIn(Schema):
@@ -471,6 +476,7 @@ def submit(
             language=payload.language or (None if payload.channel == "counter" else _lang()),
             override_check=payload.override_check,
             fee_paid=payload.fee_paid,
+            on_behalf_of=payload.on_behalf_of or "",
         )
     idempotency.replayed(response, case, inserted)
     return Status(201, case_json(case))
@@ -725,6 +731,11 @@ class IdentityOut(Schema):
     proven: bool
     method: str = Field(description="counter_document, eid, counter or '' when not proven")
     claimed_nid: str | None = Field(description="a personal number the account only typed")
+    on_behalf_of: dict[str, Any] | None = Field(
+        None,
+        description="the minor the account applied for: nid, relationship (parent, guardian or "
+        "null when none was verified), relationship_in_force, service_allows_relationship",
+    )
 
 
 class StaffCaseOut(CaseDetailOut):
@@ -747,6 +758,18 @@ def _identity_json(case: Case) -> dict:
         "proven": summary["proven"],
         "method": method,
         "claimed_nid": summary["claimed_nid"] or None,
+        "on_behalf_of": _on_behalf_json(summary["on_behalf"]),
+    }
+
+
+def _on_behalf_json(on_behalf: dict | None) -> dict | None:
+    if on_behalf is None:
+        return None
+    return {
+        "nid": on_behalf["nid"],
+        "relationship": on_behalf["relationship"].kind if on_behalf["relationship"] else None,
+        "relationship_in_force": on_behalf["in_force"],
+        "service_allows_relationship": on_behalf["allowed"],
     }
 
 

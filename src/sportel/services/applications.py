@@ -20,7 +20,7 @@ from . import deadlines, workflow
 from .attachments import MAX_ATTACHMENTS, store_attachment
 from .casework import _assign_by_rule
 from .history import append_event, audit_case, notify_applicant, signal_on_commit
-from .identity import _check_assurance, person_for_user
+from .identity import _check_assurance, on_behalf_person, person_for_user
 from .instant import run_instant
 from .models import (
     ApplicantKind,
@@ -163,6 +163,7 @@ def submit_application(
     fee_paid: bool = False,
     uploads: Iterable = (),
     bundle: Bundle | None = None,
+    on_behalf_of: str = "",
 ) -> Case:
     """Submit an application and open its case: number, tracking code, deadlines, receipt.
 
@@ -171,6 +172,10 @@ def submit_application(
     - ``counter``: ``actor`` is a clerk of this municipality; ``walk_in`` identifies the person
       by NID (``nid``, ``first_name``, ``last_name``, optional contact details); a check-letter
       mismatch needs ``override_check``. ``fee_paid`` records the cash the clerk took.
+    - ``on_behalf_of`` (online/kiosk): the personal number of the person the citizen applies
+      for (their child). The case is about that person only through a relationship a clerk
+      verified (``accounts.kin``); otherwise it is the citizen's own and shows the claim to staff.
+      Either way it is issued at once only as ``identity.identity_proven`` says.
     - The same ``idempotency_key`` from the same actor returns the first case, never a second one.
     - The answers are validated against the service's JSON Schema; attachments are checked. Any
       error is raised before anything is written.
@@ -225,6 +230,17 @@ def submit_application(
             )
     else:
         _check_assurance(actor, version.assurance_level)
+    on_behalf_nid = ""
+    if on_behalf_of and channel != Channel.COUNTER:
+        check = check_identifier(on_behalf_of, kind="nid")
+        if check.error:
+            raise ValidationError({"on_behalf_of": check.error})
+        if version.applicant_kind == ApplicantKind.BUSINESS:
+            raise ValidationError(
+                {"on_behalf_of": _("A business service is not requested on behalf of a person.")}
+            )
+        if not (actor.nid_verified and actor.nid == check.value):
+            on_behalf_nid = check.value
 
     if version.applicant_kind == ApplicantKind.BUSINESS and not business:
         raise ValidationError({"nipt": _("This service is for businesses: give the NIPT.")})
@@ -273,6 +289,7 @@ def submit_application(
                 fee_paid=fee_paid,
                 uploads=checked_uploads,
                 bundle=bundle,
+                on_behalf_nid=on_behalf_nid,
             )
     except IntegrityError:
         # The same idempotency key raced us to the insert: answer with the first case.
@@ -306,6 +323,7 @@ def _open_case(
     fee_paid,
     uploads,
     bundle,
+    on_behalf_nid="",
 ) -> Case:
     # The number first: every submission then takes its locks in the same order (case
     # counter, then people, then the audit chain head), so concurrent ones queue, never deadlock.
@@ -337,7 +355,8 @@ def _open_case(
             walk_in.get("language") if walk_in.get("language") in ("sq", "en") else None
         ) or (person.preferred_language or language)
     else:
-        person = person_for_user(municipality, actor, actor=actor)
+        person = on_behalf_person(municipality, actor, on_behalf_nid) if on_behalf_nid else None
+        person = person or person_for_user(municipality, actor, actor=actor)
         applicant_user = actor
     business_row = None
     if business:
@@ -390,6 +409,7 @@ def _open_case(
         clerk=clerk,
         identity_document=(walk_in or {}).get("identity_document", "") if clerk else "",
         applicant_person=person,
+        on_behalf_nid=on_behalf_nid,
         applicant_business=business_row,
         applicant_user=applicant_user,
         unit=application.unit,
@@ -422,7 +442,12 @@ def _open_case(
         "submit",
         actor=actor,
         role=role,
-        data={"service": version.service_type.code, "version": version.number, "channel": channel},
+        data={
+            "service": version.service_type.code,
+            "version": version.number,
+            "channel": channel,
+            **({"on_behalf": True} if on_behalf_nid else {}),
+        },
     )
     if case.fee_paid:
         append_event(

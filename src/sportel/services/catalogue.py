@@ -48,6 +48,7 @@ VERSION_FIELDS = (
     "output_title_en",
     "instant",
     "instant_check",
+    "allows_relationship",
 )
 
 
@@ -98,6 +99,7 @@ def version_values(spec: dict, data: dict | None = None) -> dict[str, Any]:
         "output_title_en": output.get("en", ""),
         "instant": spec.get("instant", False),
         "instant_check": spec.get("instant_check", ""),
+        "allows_relationship": spec.get("relationship", False),
     }
 
 

@@ -124,6 +124,8 @@ def notify_applicant(case: Case, status: str, *, note: str = "") -> None:
 
     person = case.applicant_person
     user = case.applicant_user
+    if case.on_behalf_nid and user is not None:
+        person = None  # a parent applied for their child: the parent's account hears of it
     business = case.applicant_business
     email = (person.email if person else "") or (user.email if user else "")
     phone = (person.phone if person else "") or (user.phone if user else "")

@@ -14,6 +14,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from sportel.accounts import identity as accounts_identity
+from sportel.accounts import kin
 from sportel.core import audit
 from sportel.core.models import Municipality, Person
 from sportel.core.services import register_person
@@ -119,9 +120,35 @@ def identity_proven(case: Case) -> bool:
     if case.channel == Channel.COUNTER:
         return bool(case.identity_document)
     person = case.applicant_person
+    if case.on_behalf_nid:
+        return kin_relationship(case) is not None
     return person is not None and accounts_identity.is_proven_person(
         case.applicant_user, person.nid
     )
+
+
+def kin_relationship(case: Case):
+    """The verified relationship by which the applicant acts for the person the case names, when
+    the service allows one and it is in force today (the child still a minor); else None."""
+    person = case.applicant_person
+    if (
+        case.channel == Channel.COUNTER
+        or not case.on_behalf_nid
+        or not case.service_version.allows_relationship
+        or person is None
+        or person.nid != case.on_behalf_nid
+    ):
+        return None
+    return kin.active_relationship(case.applicant_user, person)
+
+
+def on_behalf_person(municipality: Municipality, user, nid: str) -> Person | None:
+    """The register entry an application on behalf of ``nid`` is about: the child of a
+    relationship a clerk recorded for this account here (in force or not: staff then see why it
+    waits). None when there is no such relationship: a typed number is a claim and never reaches
+    a register entry (decision 0010)."""
+    relationship = kin.relationship_to(user, municipality, nid)
+    return relationship.child if relationship is not None else None
 
 
 def require_proven_identity(case: Case) -> None:
@@ -170,7 +197,48 @@ def identity_summary(case: Case) -> dict:
         if verification and verification.municipality
         else "",
         "claimed_nid": user.nid if user and not user.nid_verified else "",
+        "account_proven": bool(user and user.nid_verified),
+        "on_behalf": _on_behalf_summary(case),
     }
+
+
+def _on_behalf_summary(case: Case) -> dict | None:
+    """For whom an account applied, and the relationship that allows it (or why none does)."""
+    if not case.on_behalf_nid:
+        return None
+    person = case.applicant_person
+    about = person is not None and person.nid == case.on_behalf_nid
+    relationship = kin.relationship_to(case.applicant_user, case.municipality, case.on_behalf_nid)
+    in_force = kin_relationship(case)
+    return {
+        "nid": case.on_behalf_nid,
+        "name": f"{person.first_name} {person.last_name}" if about else "",
+        "allowed": case.service_version.allows_relationship,
+        "relationship": relationship,
+        "in_force": in_force is not None,
+        "kind": relationship.get_kind_display() if relationship else "",
+        "document": relationship.get_document_display() if relationship else "",
+        "document_number": relationship.document_number if relationship else "",
+        "verified_by": (
+            (relationship.verified_by.full_name or relationship.verified_by.username)
+            if relationship
+            else ""
+        ),
+        "at": relationship.at if relationship else None,
+        "why_not": "" if in_force else _why_no_relationship(case, relationship),
+    }
+
+
+def _why_no_relationship(case: Case, relationship) -> str:
+    if not case.service_version.allows_relationship:
+        return _("This service is issued online only to the person it names.")
+    if relationship is None:
+        return _("No relationship to this person was verified by a clerk: a claim, not checked.")
+    if getattr(relationship, "revocation", None) is not None:
+        return _("The relationship was revoked.")
+    if not kin.is_minor(relationship.child_birth_date):
+        return _("The child is now 18 or older.")
+    return _("The account is no longer proven to be the parent or guardian recorded.")
 
 
 @receiver(accounts_identity.identity_verified, dispatch_uid="services.attach_proven_identity")
@@ -217,3 +285,34 @@ def attach_proven_identity(user, *, nid: str, method: str) -> None:
                     subject=registered,
                     data={"method": method},
                 )
+
+
+@receiver(kin.kin_verified, dispatch_uid="services.attach_kin_cases")
+def _on_kin_verified(sender, relationship, **kwargs):
+    attach_kin_cases(relationship)
+
+
+def attach_kin_cases(relationship) -> None:
+    """A clerk just verified a relationship: the account's open cases filed on behalf of the
+    child (about the account's own entry until now) become the child's, with a history line."""
+    from .history import append_event
+
+    child = relationship.child
+    with transaction.atomic():
+        cases = Case.objects.select_for_update().filter(
+            municipality=child.municipality,
+            applicant_user=relationship.user,
+            on_behalf_nid=child.nid,
+        )
+        for case in cases.exclude(status__in=workflow.FINAL_STATES).exclude(applicant_person=child):
+            Case.objects.filter(pk=case.pk).update(applicant_person=child)
+            case.applicant_person = child
+            append_event(
+                case,
+                actor=None,
+                kind=CaseEvent.Kind.NOTE,
+                action="note",
+                visibility=CaseEvent.Visibility.INTERNAL,
+                text=f"relationship verified ({relationship.kind}): the case is now the child's",
+                data={"relationship": relationship.pk},
+            )

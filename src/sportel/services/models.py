@@ -220,6 +220,15 @@ class ServiceTypeVersion(TenantScoped):
         blank=True,
         help_text=_("The name of the check in services.checks that makes it instant."),
     )
+    allows_relationship = models.BooleanField(
+        _("a parent or guardian may obtain it for a minor"),
+        default=False,
+        help_text=_(
+            "Online and at a kiosk, the document may be issued to an account holding a "
+            "relationship to the child verified by a clerk (decision 0010). Off: the case about "
+            "another person waits for staff."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -487,6 +496,15 @@ class Case(TenantScoped):
         blank=True,
         choices=IdentityDocument.choices,
         help_text=_("At the counter: the document the clerk saw (decision 0010)."),
+    )
+    on_behalf_nid = models.CharField(
+        _("on behalf of (personal number)"),
+        max_length=10,
+        blank=True,
+        help_text=_(
+            "Online and at a kiosk: the person the applicant said they apply for. The case is "
+            "that person's only through a relationship a clerk verified (decision 0010)."
+        ),
     )
     applicant_person = models.ForeignKey(
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sportel.accounts import kin
 from sportel.accounts.decorators import login_required_here
 from sportel.core.calendar import local_today
 from sportel.core.selectors import units_of
@@ -384,6 +385,10 @@ def draft_review(request, channel, draft):
         required=kind == ApplicantKind.BUSINESS,
         prefix="business",
     )
+    children = kin.children_of(request.user, request.municipality)
+    on_behalf = request.POST.get("on_behalf_of", "") if request.method == "POST" else ""
+    if kind != ApplicantKind.PERSON or on_behalf not in {child.nid for child in children}:
+        on_behalf = ""
     if request.method == "POST" and business_form.is_valid():
         try:
             case = services.submit_application(
@@ -398,6 +403,7 @@ def draft_review(request, channel, draft):
                 unit=draft.unit,
                 language=language(),
                 override_check=business_form.cleaned_data.get("nipt_confirm", False),
+                on_behalf_of=on_behalf,
             )
         except ValidationError as exc:
             add_service_errors(business_form, exc)
@@ -418,6 +424,8 @@ def draft_review(request, channel, draft):
             summary=answer_summary(version, draft.data),
             attachments=list(draft.attachments.order_by("uploaded_at")),
             business_form=business_form if kind != ApplicantKind.PERSON else None,
+            children=children if kind == ApplicantKind.PERSON else [],
+            on_behalf=on_behalf,
             planned_end=planned,
             legal_end=legal,
         ),
