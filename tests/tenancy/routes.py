@@ -814,3 +814,41 @@ OWN_ACCOUNT = {
     "POST /api/v1/municipalities/{slug}/drafts": "starts a draft of the account's own",
     "POST /api/v1/municipalities/{slug}/life-events/moving-home": "opens a bundle for the account",
 }
+
+
+# --- accounts (kin): a clerk records a parent's or guardian's relationship to a minor ----------
+@tenant_route(
+    "accounts: a clerk records a verified relationship",
+    url_names=("staff:record-kin",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def accounts_record_kin(municipality, ctx):
+    from sportel.accounts.models import KinRelationship, User
+    from sportel.core.identifiers import with_check_letter
+
+    n = User.objects.count()
+    parent_nid = with_check_letter(f"I{5101996 + n:08d}")
+    User.objects.create_user(
+        f"parent.{n}@test.sportel.al",
+        "x",
+        confirmed_at="2026-01-01T00:00Z",
+        nid=parent_nid,
+        nid_verified=True,
+        nid_verified_via="eid",
+    )
+    child = ctx.person(municipality, nid=with_check_letter(f"M{50327000 + n:08d}"))
+    return Probe(
+        url=reverse("staff:record-kin", kwargs={"municipality_slug": municipality.slug}),
+        method="POST",
+        data={
+            "parent_nid": parent_nid,
+            "kind": "parent",
+            "child_nid": child.nid,
+            "child_birth_date": "27.03.2015",
+            "document": "birth_cert",
+            "document_number": "AL-2015-00412",
+            "document_seen": "on",
+        },
+        state=lambda: KinRelationship.objects.filter(child=child).exists(),
+    )
