@@ -207,3 +207,12 @@ def test_the_clerks_page_records_and_redisplays_errors(
     assert KinRelationship.objects.get().verified_by == clerk
     sq = staff.get("/shkoder/staff/").content.decode()
     assert "Regjistro lidhjen e një prindi ose kujdestari" in sq
+
+
+def test_the_demo_citizen_acts_for_her_daughter(shkoder, lezhe):
+    from sportel.accounts.demo import seed_accounts
+
+    seed_accounts()
+    seed_accounts()  # idempotent
+    relationship = KinRelationship.objects.get()
+    assert relationship.child.first_name == "Ema" and kin.grants(relationship)

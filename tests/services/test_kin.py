@@ -317,3 +317,24 @@ def test_a_case_filed_before_the_relationship_becomes_the_childs_once_a_clerk_re
     services.issue_document(case, actor=specialist)
     case.refresh_from_db()
     assert case.status == workflow.DOCUMENT_ISSUED
+
+
+def test_the_receipt_says_why_an_application_for_a_child_waits(
+    catalogue, parent, child, relationship, client
+):
+    client.force_login(parent)
+    slug = {"municipality_slug": "shkoder"}
+    client.post(
+        reverse("services:apply", kwargs={**slug, "code": "residence-certificate"}),
+        {"continue": "1", "purpose": "Banka"},
+    )
+    draft = Application.objects.get(created_by=parent)
+    response = client.post(
+        reverse("services:draft-review", kwargs={**slug, "pk": draft.pk}),
+        {"on_behalf_of": child.nid},
+    )
+    receipt = client.get(response.url).content.decode()
+    waiting = receipt.split('id="identity-waiting"')[1].split("</div>")[0]
+    assert "Ky aplikim është për një person tjetër." in waiting
+    assert "Identiteti juaj nuk është verifikuar ende" not in waiting
+    assert not IssuedDocument.objects.exists()

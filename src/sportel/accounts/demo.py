@@ -68,6 +68,7 @@ def seed_accounts() -> None:
                 user=user,
             )
     _verify_demo_citizen()
+    _demo_child()
 
 
 def _verify_demo_citizen() -> None:
@@ -87,6 +88,35 @@ def _verify_demo_citizen() -> None:
         code=identity.new_counter_code(citizen),
         nid=DEMO_CITIZEN_NID,
         document="id_card",
+        document_seen=True,
+    )
+
+
+def _demo_child() -> None:
+    """The demo citizen's daughter, recorded by Shkodër's clerk from her birth certificate: the
+    citizen can obtain her family certificate online (decision 0010, verified relationships)."""
+    import datetime as dt
+
+    from sportel.core.identifiers import with_check_letter
+    from sportel.core.models import Municipality
+
+    from . import kin
+    from .models import KinRelationship, User
+
+    citizen = User.objects.get(username=DEMO_USERS[0][0])
+    if KinRelationship.objects.filter(user=citizen).exists():
+        return
+    kin.record_relationship(
+        Municipality.objects.get(slug="shkoder"),
+        clerk=User.objects.get(username=DEMO_USERS[1][0]),
+        parent_nid=DEMO_CITIZEN_NID,
+        child_nid=with_check_letter("M65514001"),
+        child_first_name="Ema",
+        child_last_name="Krasniqi",
+        child_birth_date=dt.date(2016, 5, 14),
+        kind="parent",
+        document="birth_cert",
+        document_number="SHK-2016-001234",
         document_seen=True,
     )
 
