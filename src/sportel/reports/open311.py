@@ -18,6 +18,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.urls import re_path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -116,7 +117,8 @@ def endpoint(methods=("GET",)):
         @require_http_methods(list(methods))
         def wrapped(request, fmt, **kwargs):
             try:
-                return view(request, fmt, **kwargs)
+                with translation.override(_client_language(request)):
+                    return view(request, fmt, **kwargs)
             except Open311Error as exc:
                 return error_response(fmt, exc.status, *exc.descriptions)
             except ValidationError as exc:
@@ -130,6 +132,23 @@ def endpoint(methods=("GET",)):
         return wrapped
 
     return decorate
+
+
+def _client_language(request) -> str:
+    """``locale`` (sq, en) when given, else the Accept-Language header; Albanian by default.
+    (Outside the pages' language prefix, Django's LocaleMiddleware would always say sq.)"""
+    wanted = (request.GET.get("locale") or "").lower()[:2]
+    if wanted not in ("sq", "en"):
+        header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+        wanted = next(
+            (
+                code
+                for code, _q in translation.trans_real.parse_accept_lang_header(header)
+                if code[:2] in ("sq", "en")
+            ),
+            "sq",
+        )[:2]
+    return wanted
 
 
 # --- arguments ----------------------------------------------------------------------------------
