@@ -459,12 +459,13 @@ def test_get_requests_filters(client, shkoder, channel_category, specialist):
     by_id = {r["service_request_id"]: r for r in body}
     assert by_id[str(b.pk)]["status"] == "closed"
     assert by_id[str(b.pk)]["status_notes"] == "Mbushur me asfalt"
-    ids = lambda **p: [
-        r["service_request_id"]
-        for r in client.get(  # noqa: E731
-            f"{BASE}requests.json", {"jurisdiction_id": "shkoder", **p}
-        ).json()
-    ]
+
+    def ids(**p):
+        return [
+            r["service_request_id"]
+            for r in client.get(f"{BASE}requests.json", {"jurisdiction_id": "shkoder", **p}).json()
+        ]
+
     assert ids(status="open") == [str(a.pk)]
     assert ids(status="closed") == [str(b.pk)]
     assert ids(status="open,closed") == [str(b.pk), str(a.pk)]
@@ -573,7 +574,7 @@ def test_extensions_add_extended_attributes(client, shkoder, channel_category, s
     ]
     by_id = {r["service_request_id"]: r for r in body}
     for element in root.findall("request"):
-        assert [c.tag for c in element] == REQUEST_FIELDS + ["extended_attributes"]
+        assert [c.tag for c in element] == [*REQUEST_FIELDS, "extended_attributes"]
         row = by_id[element.findtext("service_request_id")]
         extended = element.find("extended_attributes")
         assert [c.tag for c in extended] == fields
