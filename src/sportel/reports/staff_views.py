@@ -132,6 +132,9 @@ def report_action(request, municipality_slug, pk, action):
             raise
         except ValidationError as exc:
             add_errors(form, exc)
+            if not hasattr(exc, "error_dict"):
+                # Refused by the workflow table: the action's form is not on the page to say it.
+                messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, str(chosen.done))
             return redirect("staff-reports:report", municipality_slug=municipality_slug, pk=pk)
