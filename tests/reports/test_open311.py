@@ -337,8 +337,8 @@ def test_multipart_media_upload_is_reencoded_and_served(client, key, channel_cat
 
 BAD_INPUT = [
     ("missing location", {"lat": None, "long": None}, 400, "lat"),
-    ("outside the municipality", {"lat": "40.10", "long": "19.95"}, 400, "outside"),
-    ("not a number", {"lat": "north", "long": "19.4"}, 400, "Latitude"),
+    ("outside the municipality", {"lat": "40.10", "long": "19.95"}, 400, "lat/long: Ky vend"),
+    ("not a number", {"lat": "north", "long": "19.4"}, 400, "lat/long: Gjerësia"),
     ("unknown service code", {"service_code": "spaceships"}, 404, "service_code"),
     ("no service code", {"service_code": ""}, 400, "service_code"),
     ("wrong number attribute", {"attribute[length_m]": "very long"}, 400, "attribute[length_m]"),
@@ -384,6 +384,16 @@ def test_bad_input_gets_the_standards_error_and_nothing_is_stored(
         assert response.status_code == status
     assert Report.objects.count() == 0
     assert ReportEvent.objects.count() == 0
+
+
+def test_errors_in_english_when_the_client_asks(client, key, channel_category):
+    data = _post_data(key, lat="40.10", long="19.95")
+    response = client.post(f"{BASE}requests.json?locale=en", data)
+    assert response.json() == [
+        {"code": 400, "description": "lat/long: This place is outside the municipality of Shkodër."}
+    ]
+    response = client.post(f"{BASE}requests.json", data, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8")
+    assert "outside the municipality" in response.json()[0]["description"]
 
 
 def test_another_municipalitys_key_is_refused(client, lezhe, key, channel_category):
