@@ -48,6 +48,19 @@ def seed_reports() -> None:
             last_name=f"{n + 1:02d}",
             confirmed=True,
         )
+    # The channel has been reported for two months: the reports and their group are dated so.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import Cluster
+
+    now = timezone.now()
+    for n, report in enumerate(Report.objects.filter(category=channel).order_by("pk")):
+        when = now - timedelta(days=60 - 2 * n)
+        Report.objects.filter(pk=report.pk).update(requested_at=when, updated_at=when)
+        report.events.update(at=when)
+    Cluster.objects.filter(category=channel).update(created_at=now - timedelta(days=60))
     others = [
         (
             "pothole",

@@ -121,8 +121,9 @@ class DetailsForm(forms.Form):
                 )
             else:
                 field = forms.CharField(label=label, help_text=hint, required=False)
-            # Required questions are checked by services.clean_attributes (one message).
-            field.widget.is_required = attribute.required
+            # Required questions are checked by services.clean_attributes too (the API's door).
+            field.required = attribute.required
+            field.error_messages["required"] = _("Answer the question: %(q)s") % {"q": label}
             fields[attribute.code] = field
             self.questions.append(attribute.code)
         # The category's questions come first, in their order.
