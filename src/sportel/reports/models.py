@@ -163,7 +163,16 @@ class Cluster(TenantScoped):
     fixed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["municipality", "category", "is_open"])]
+        indexes = [
+            models.Index(fields=["municipality", "category", "is_open"]),
+            # The nearby lookup (services.nearby_clusters): open groups of one category in a
+            # lat/long box, with a million reports stored.
+            models.Index(
+                fields=["category", "lat", "long"],
+                condition=models.Q(is_open=True),
+                name="reports_cluster_open_place",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.category.code}#{self.pk}"
