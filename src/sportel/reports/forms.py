@@ -182,6 +182,11 @@ class ActionForm(forms.Form):
         for name in list(self.fields):
             if name not in wanted:
                 del self.fields[name]
+        if action is not None and "text_required" in action.fields:
+            self.fields["text"].required = True
+            self.fields["text"].error_messages["required"] = _(
+                "Write what was done: the reporter reads this note."
+            )
         if "assignee" in self.fields:
             self.fields["assignee"].choices = [("", _("Nobody in particular"))] + [
                 (str(u.pk), u.full_name or u.username) for u in assignees
