@@ -982,6 +982,8 @@ PUBLIC.update(
     {
         "reports:confirm": "the anonymous reporter types the code sent to them (their session)",
         "reports:voice": "anyone may add their voice to an open group of reports",
+        "reports:subscribe": "anyone may ask for alerts (confirmed from the emailed link)",
+        "reports:subscription": "acts only on the subscription whose secret the link carries",
         # Open311 GeoReport v2: public reads; writes need an api_key of the jurisdiction (the
         # key's municipality is checked: tests/reports/test_open311.py).
         "open311:root": "Open311: nothing (404)",

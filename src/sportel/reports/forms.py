@@ -230,3 +230,14 @@ class CounterForm(forms.Form):
         self.fields["category"].choices = [("", _("Choose"))] + [
             (c.code, f"{c.parent.name()} — {c.name()}") for c in categories
         ]
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(label=_("Your email"))
+    unit = forms.ChoiceField(label=_("Area"), required=False)
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("The whole municipality"))] + [
+            (u.slug, u.name) for u in units
+        ]

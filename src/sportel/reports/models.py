@@ -353,3 +353,16 @@ class BannedReporter(TenantScoped):
         constraints = [
             models.UniqueConstraint(fields=["municipality", "value_hash"], name="one_ban_per_value")
         ]
+
+
+class AreaSubscription(TenantScoped):
+    """A resident who wants an email for each new public report in an area (a unit, or the
+    whole municipality). Active once confirmed from the emailed link; stopped from any email."""
+
+    email = models.EmailField()
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, null=True, blank=True)
+    secret = models.CharField(max_length=64, unique=True)
+    language = models.CharField(max_length=5, default="sq")
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)

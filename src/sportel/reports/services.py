@@ -32,6 +32,7 @@ from sportel.core.uploads import check_upload
 
 from . import geo, workflow
 from .models import (
+    AreaSubscription,
     BannedReporter,
     Category,
     CategoryAttribute,
@@ -437,6 +438,7 @@ def _join_cluster(report: Report) -> None:
         Cluster.objects.filter(pk=cluster.pk).update(last_report_at=now)
     report.cluster = cluster
     report.save(update_fields=["cluster"])
+    _notify_subscribers(report)
     _add_voice_row(
         cluster,
         key=report.reporter_key,
@@ -1141,3 +1143,95 @@ def _notify_voice(voice: ClusterVoice, cluster: Cluster, note: str) -> None:
             municipality=cluster.municipality,
             user=voice.account,
         )
+
+
+# --- area subscriptions ----------------------------------------------------------------------
+
+
+def subscribe(municipality: Municipality, *, email: str, unit=None, language: str = "sq"):
+    """Ask for an email at each new public report in ``unit`` (or anywhere here): the
+    confirmation link is emailed first, so nobody subscribes someone else."""
+    from django.core.validators import validate_email
+
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": _("Give a valid email address.")}) from None
+    if unit is not None and unit.municipality_id != municipality.pk:
+        raise ValidationError({"unit": _("Choose an administrative unit of this municipality.")})
+    with transaction.atomic():
+        row = AreaSubscription.objects.create(
+            municipality=municipality,
+            email=email,
+            unit=unit,
+            language=language,
+            secret=secrets.token_urlsafe(32),
+        )
+        _send_subscription(row, "reports_subscribe", {})
+    return row
+
+
+def _subscription_link(row: AreaSubscription, action: str) -> str:
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override(row.language if row.language in ("sq", "en") else "sq"):
+        path = reverse("reports:subscription", kwargs={"municipality_slug": row.municipality.slug})
+    return f"{settings.SPORTEL_PUBLIC_URL.rstrip('/')}{path}?s={row.secret}&do={action}"
+
+
+def _send_subscription(row: AreaSubscription, template: str, context: dict) -> None:
+    send_notification(
+        template=template,
+        context={
+            "municipality": row.municipality,
+            "area": row.unit.name if row.unit else row.municipality.name,
+            "confirm_link": _subscription_link(row, "confirm"),
+            "stop_link": _subscription_link(row, "stop"),
+            **context,
+        },
+        language=row.language,
+        to_email=row.email,
+        municipality=row.municipality,
+    )
+
+
+def change_subscription(municipality: Municipality, secret: str, action: str):
+    """Confirm or stop a subscription by the secret its emails carry; None if unknown."""
+    row = AreaSubscription.objects.filter(municipality=municipality, secret=secret or "-").first()
+    if row is None or action not in ("confirm", "stop"):
+        return None
+    now = timezone.now()
+    if action == "confirm" and row.confirmed_at is None and row.stopped_at is None:
+        row.confirmed_at = now
+        row.save(update_fields=["confirmed_at"])
+    elif action == "stop" and row.stopped_at is None:
+        row.stopped_at = now
+        row.save(update_fields=["stopped_at"])
+    return row
+
+
+def _notify_subscribers(report: Report) -> None:
+    rows = AreaSubscription.objects.filter(
+        municipality_id=report.municipality_id,
+        confirmed_at__isnull=False,
+        stopped_at__isnull=True,
+    ).select_related("municipality", "unit")
+    rows = rows.filter(models_q_unit(report.unit_id))
+    for row in rows[:500]:
+        _send_subscription(
+            row,
+            "reports_new_in_area",
+            {
+                "category": report.category.name(row.language),
+                "description": report.public_description,
+                "link": _link(report, "reports:detail"),
+            },
+        )
+
+
+def models_q_unit(unit_id):
+    from django.db.models import Q
+
+    return Q(unit__isnull=True) | Q(unit_id=unit_id) if unit_id else Q(unit__isnull=True)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("r/<int:pk>/", views.report_detail, name="detail"),
     path("r/<int:pk>/reporter/", views.reporter_page, name="reporter"),
     path("clusters/<int:pk>/voice/", views.voice, name="voice"),
+    path("alerts/", views.subscribe, name="subscribe"),
+    path("alerts/manage/", views.subscription, name="subscription"),
     path("priorities/", views.priorities, name="priorities"),
     path("priorities/screen/", views.priorities, {"screen": True}, name="priorities-screen"),
 ]

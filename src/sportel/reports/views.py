@@ -38,15 +38,79 @@ def _map(municipality, **extra) -> dict:
     }
 
 
-def report_start(request, municipality_slug):
-    """Choose what kind of problem it is."""
+def _subscribe_form(municipality, data=None):
+    from .forms import SubscribeForm
+
+    return SubscribeForm(data, units=list(units_of(municipality)))
+
+
+def report_start(request, municipality_slug, subscribe_form=None):
+    """Choose what kind of problem it is (and, below, ask for alerts about an area)."""
     municipality = request.municipality
     groups = (
         Category.objects.filter(municipality=municipality, parent__isnull=True, is_active=True)
         .prefetch_related("children")
         .order_by("order")
     )
-    return render(request, "reports/start.html", {"municipality": municipality, "groups": groups})
+    return render(
+        request,
+        "reports/start.html",
+        {
+            "municipality": municipality,
+            "groups": groups,
+            "subscribe_form": subscribe_form or _subscribe_form(municipality),
+        },
+        status=400 if subscribe_form is not None else 200,
+    )
+
+
+@require_POST
+def subscribe(request, municipality_slug):
+    """Alerts for new reports in an area: the confirmation link is emailed first."""
+    municipality = request.municipality
+    form = _subscribe_form(municipality, request.POST)
+    if form.is_valid():
+        unit = next(
+            (u for u in units_of(municipality) if u.slug == form.cleaned_data.get("unit")), None
+        )
+        try:
+            services.subscribe(
+                municipality, email=form.cleaned_data["email"], unit=unit, language=_lang()
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("We sent you an email: open its link to start the alerts."))
+            return redirect("reports:new", municipality_slug=municipality_slug)
+    return report_start(request, municipality_slug, subscribe_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+def subscription(request, municipality_slug):
+    """The link in the alert emails: confirm the alerts, or stop them (a button, not the GET)."""
+    from .models import AreaSubscription
+
+    municipality = request.municipality
+    source = request.POST if request.method == "POST" else request.GET
+    secret, action = source.get("s", ""), source.get("do", "")
+    row = AreaSubscription.objects.filter(municipality=municipality, secret=secret or "-").first()
+    if row is None or action not in ("confirm", "stop"):
+        raise Http404
+    done = False
+    if request.method == "POST":
+        services.change_subscription(municipality, secret, action)
+        done = True
+    return render(
+        request,
+        "reports/subscription.html",
+        {
+            "municipality": municipality,
+            "secret": secret,
+            "action": action,
+            "done": done,
+            "area": row.unit.name if row.unit else municipality.name,
+        },
+    )
 
 
 def _category(municipality, code) -> Category:
