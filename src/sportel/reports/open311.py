@@ -261,7 +261,10 @@ def discovery(request, fmt):
     body = {
         "changeset": CHANGESET,
         "contact": "Write to the municipality's one-stop shop, or to the platform operator.",
-        "key_service": request.build_absolute_uri("/") + "  (staff page: Open311 keys)",
+        "key_service": (
+            "Ask the municipality's administrator (staff page: Open311 keys) or the platform "
+            "operator (sportel open311 add-key <municipality> <app>) for an api_key."
+        ),
         "endpoints": [
             {
                 "specification": SPECIFICATION,

@@ -725,11 +725,15 @@ def _staff_move(
     photos = check_photos([photo]) if photo else []
     with transaction.atomic():
         locked = _lock(report)
-        event = _move(locked, action, actor=actor, text=(text or "").strip(), data=data)
+        event = _move(
+            locked,
+            action,
+            actor=actor,
+            text=(text or "").strip(),
+            data={**(data or {}), "role": role},
+        )
         for checked in photos:
             _store_photo(locked, checked, after=True, event=event)
-        if role:
-            ReportEvent.objects.filter(pk=event.pk).update(data={**event.data, "role": role})
     return _refresh(report)
 
 
