@@ -244,8 +244,18 @@ def _int(params, name, default, *, low, high) -> int:
     return value
 
 
+_TZ = None
+
+
 def _dt(value) -> str | None:
-    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+    global _TZ
+    if value is None:
+        return None
+    if _TZ is None:
+        import zoneinfo
+
+        _TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return value.astimezone(_TZ).isoformat(timespec="seconds")
 
 
 def _lang() -> str:
@@ -346,71 +356,114 @@ def _media_url(request, photo: ReportPhoto) -> str:
     )
 
 
-def _status_notes(report: Report) -> str | None:
-    for event in reversed(report.public_events):
-        if event.text:
-            return event.text
-    return None
-
-
-def request_row(request, report: Report, *, extensions: bool) -> dict:
-    lang = _lang()
-    photos = report.photo_list
-    before = [p for p in photos if not p.after]
-    row = {
-        "service_request_id": str(report.pk),
-        "status": report.open311_status,
-        "status_notes": _status_notes(report),
-        "service_name": report.category.name(lang),
-        "service_code": report.category.code,
-        "description": report.public_description,
-        "agency_responsible": report.team or None,
-        "service_notice": None,
-        "requested_datetime": _dt(report.requested_at),
-        "updated_datetime": _dt(report.updated_at),
-        "expected_datetime": _dt(report.expected_at),
-        "address": report.address or (report.unit.name if report.unit else None),
-        "address_id": None,
-        "zipcode": None,
-        "lat": float(report.lat) if report.lat is not None else None,
-        "long": float(report.long) if report.long is not None else None,
-        "media_url": _media_url(request, before[0]) if before else None,
-    }
-    if extensions:
-        row["extended_attributes"] = {
-            "detailed_status": workflow.OPEN311_UPDATE_STATUS[report.status],
-            "duplicate": report.duplicate_of_id is not None,
-            "parent_service_request_id": (
-                str(report.duplicate_of_id) if report.duplicate_of_id else None
-            ),
-            "cluster_id": str(report.cluster_id) if report.cluster_id else None,
-            "administrative_unit": report.unit.name if report.unit else None,
-            "notes": [
-                {
-                    "datetime": _dt(e.at),
-                    "status": workflow.OPEN311_UPDATE_STATUS.get(e.to_status or report.status),
-                    "description": e.text,
-                }
-                for e in report.public_events
-                if e.text
-            ],
-            "photos": [_media_url(request, p) for p in photos],
-        }
-    return row
+# The columns a request row needs: read as tuples (a thousand model instances with every column
+# would cost more than the SQL itself).
+_ROW_FIELDS = (
+    "pk",
+    "status",
+    "category_id",
+    "public_description",
+    "team",
+    "requested_at",
+    "updated_at",
+    "expected_at",
+    "address",
+    "unit__name",
+    "lat",
+    "long",
+    "duplicate_of_id",
+    "cluster_id",
+)
 
 
 def _request_rows(request, reports, *, extensions) -> list[dict]:
-    from django.db.models import Prefetch
-
-    reports = reports.select_related("category", "unit").prefetch_related(
-        Prefetch(
-            "events",
-            queryset=ReportEvent.objects.filter(public=True).order_by("at", "pk"),
-            to_attr="public_events",
-        ),
-        Prefetch("photos", queryset=ReportPhoto.objects.order_by("pk"), to_attr="photo_list"),
-    )
-    return [request_row(request, r, extensions=extensions) for r in reports]
+    rows = list(reports.values_list(*_ROW_FIELDS))
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    lang = _lang()
+    names = {
+        c.pk: (c.code, c.name(lang))
+        for c in Category.objects.filter(pk__in={row[2] for row in rows}).only(
+            "pk", "code", "name_sq", "name_en"
+        )
+    }
+    notes: dict[int, list] = {}
+    for report_id, at, to_status, text in (
+        ReportEvent.objects.filter(report_id__in=ids, public=True)
+        .exclude(text="")
+        .order_by("at", "pk")
+        .values_list("report_id", "at", "to_status", "text")
+    ):
+        notes.setdefault(report_id, []).append((at, to_status, text))
+    photos: dict[int, list] = {}
+    media = request.build_absolute_uri(reverse("open311:root")) + "media/"
+    for report_id, pk, content_type, after in (
+        ReportPhoto.objects.filter(report_id__in=ids)
+        .order_by("pk")
+        .values_list("report_id", "pk", "content_type", "after")
+    ):
+        url = f"{media}{pk}.{'png' if content_type == 'image/png' else 'jpg'}"
+        photos.setdefault(report_id, []).append((url, after))
+    out = []
+    for (
+        pk,
+        status,
+        category_id,
+        description,
+        team,
+        requested,
+        updated,
+        expected,
+        address,
+        unit,
+        lat,
+        long,
+        duplicate_of,
+        cluster,
+    ) in rows:
+        code, name = names[category_id]
+        report_notes = notes.get(pk, [])
+        report_photos = photos.get(pk, [])
+        before = [url for url, after in report_photos if not after]
+        row = {
+            "service_request_id": str(pk),
+            "status": workflow.OPEN311_STATUS[status],
+            "status_notes": report_notes[-1][2] if report_notes else None,
+            "service_name": name,
+            "service_code": code,
+            "description": description,
+            "agency_responsible": team or None,
+            "service_notice": None,
+            "requested_datetime": _dt(requested),
+            "updated_datetime": _dt(updated),
+            "expected_datetime": _dt(expected),
+            "address": address or unit or None,
+            "address_id": None,
+            "zipcode": None,
+            "lat": float(lat) if lat is not None else None,
+            "long": float(long) if long is not None else None,
+            "media_url": before[0] if before else None,
+        }
+        if extensions:
+            row["extended_attributes"] = {
+                "detailed_status": workflow.OPEN311_UPDATE_STATUS[status],
+                "duplicate": duplicate_of is not None,
+                "parent_service_request_id": str(duplicate_of) if duplicate_of else None,
+                "cluster_id": str(cluster) if cluster else None,
+                "administrative_unit": unit,
+                "notes": [
+                    {
+                        "datetime": _dt(at),
+                        "status": workflow.OPEN311_UPDATE_STATUS.get(to_status or status),
+                        "description": text,
+                    }
+                    for at, to_status, text in report_notes
+                ],
+                "photos": [url for url, _after in report_photos],
+            }
+        out.append(row)
+    return out
 
 
 def _public(municipality):
