@@ -419,3 +419,28 @@ def test_open311_key_command_prints_the_key_last(shkoder, capsys):
 
     with pytest.raises(CommandError):
         call_command("open311", "add-key", "atlantis", "App")
+
+
+def test_the_catalogue_has_two_levels_and_every_issue_category(shkoder, categories):
+    services_ = Category.objects.filter(municipality=shkoder, parent__isnull=False)
+    assert all(c.parent.parent_id is None and c.parent_id != c.pk for c in services_)
+    groups = set(
+        Category.objects.filter(municipality=shkoder, parent__isnull=True).values_list(
+            "code", flat=True
+        )
+    )
+    assert groups == {
+        "irrigation",
+        "roads",
+        "lighting",
+        "waste",
+        "water",
+        "public-space",
+        "trees",
+        "animals",
+        "nuisance",
+    }
+    assert {"irrigation-channel", "drainage-channel", "noise", "stray-dogs"} <= set(
+        services_.values_list("code", flat=True)
+    )
+    assert all(c.name_en for c in Category.objects.filter(municipality=shkoder))

@@ -330,9 +330,10 @@ CATEGORIES = [
         ],
     ),
     (
-        "noise",
-        "Zhurmë",
-        "Noise",
+        # Not "noise": that is the service's code, and codes are unique per municipality.
+        "nuisance",
+        "Zhurmë dhe shqetësime",
+        "Noise and nuisance",
         [
             _s(
                 "noise",
