@@ -13,7 +13,7 @@ and the nearby-reports lookup p95 with 1,000,000 reports in PostgreSQL — each 
 
 The reports are bulk-loaded with ``INSERT ... SELECT generate_series`` (five reports per group,
 90 % fixed, spread over two years and the municipality's box) into a dedicated database,
-``sportel_bench_reports`` (dropped and re-created unless --reuse).
+``sportel_reportsbench`` (dropped and re-created unless --reuse).
 
     .venv/bin/python bench/bench_reports.py [--reports 1000000] [--posts 300] [--reuse]
 """
@@ -34,7 +34,7 @@ sys.path[:0] = [str(REPO), str(REPO / "src")]
 
 from bench.run import machine, median, today, write_section  # noqa: E402
 
-DB_NAME = "sportel_bench_reports"
+DB_NAME = os.environ.get("SPORTEL_BENCH_REPORTS_DB", "sportel_reportsbench")
 ADMIN_URL = os.environ.get("SPORTEL_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
@@ -106,14 +106,14 @@ def seed(n_reports: int) -> dict:
                     channel, description, public_description, lat, long, address, attributes,
                     team, first_name, last_name, email, phone, device_id, language, reporter_key,
                     confirmation_code, token, reporter_secret, requested_at, updated_at,
-                    expected_at, resolved_at)
+                    expected_at, resolved_at, idempotency_key)
                 SELECT c.municipality_id, c.category_id, c.id,
                        CASE WHEN c.is_open THEN 'open' ELSE 'fixed' END, 'open311',
                        'Kanali është bllokuar', 'Kanali është bllokuar',
                        c.lat + k * 0.0001, c.long, 'Rruga ' || c.id, '{}',
                        'Drejtoria e Ujitjes dhe Kullimit', '', '', '', '', '', 'sq',
                        md5(c.id::text || '-' || k), '', gen_random_uuid(), '', t, t,
-                       t + interval '14 days', CASE WHEN c.is_open THEN NULL ELSE t END
+                       t + interval '14 days', CASE WHEN c.is_open THEN NULL ELSE t END, ''
                 FROM reports_cluster c, generate_series(1, 5) k,
                      LATERAL (SELECT c.created_at + k * interval '1 hour' AS t) times
                 WHERE c.municipality_id = %(m)s AND c.voices = 5
@@ -124,9 +124,10 @@ def seed(n_reports: int) -> dict:
             cursor.execute(
                 """
                 INSERT INTO reports_reportevent (municipality_id, report_id, at, actor_label,
-                    action, from_status, to_status, public, text, external_id, data)
+                    action, from_status, to_status, public, text, external_id, data,
+                    idempotency_key)
                 SELECT r.municipality_id, r.id, r.requested_at, '', 'file', '', 'open', true, '',
-                       '', '{}'
+                       '', '{}', ''
                 FROM reports_report r
                 WHERE NOT EXISTS (SELECT 1 FROM reports_reportevent e WHERE e.report_id = r.id)
                 """
@@ -203,9 +204,10 @@ def bench_posts(ctx, url: str, n: int) -> tuple[float, float]:
                     """INSERT INTO reports_report (municipality_id, category_id, status, channel,
                         description, public_description, lat, long, address, attributes, team,
                         first_name, last_name, email, phone, device_id, language, reporter_key,
-                        confirmation_code, token, reporter_secret, requested_at, updated_at)
+                        confirmation_code, token, reporter_secret, requested_at, updated_at,
+                        idempotency_key)
                        VALUES (%s, %s, 'open', 'open311', 'Gropë', 'Gropë', %s, %s, '', '{}', '',
-                        '', '', '', '', '', 'sq', 'k', '', gen_random_uuid(), '', now(), now())
+                        '', '', '', '', '', 'sq', 'k', '', gen_random_uuid(), '', now(), now(), '')
                        RETURNING id""",
                     (ctx["municipality"].pk, category.pk, round(lat, 6), round(long, 6)),
                 )
@@ -213,7 +215,8 @@ def bench_posts(ctx, url: str, n: int) -> tuple[float, float]:
                 cursor.execute(
                     """INSERT INTO reports_reportevent (municipality_id, report_id, at,
                         actor_label, action, from_status, to_status, public, text, external_id,
-                        data) VALUES (%s, %s, now(), '', 'file', '', 'open', true, '', '', '{}')""",
+                        data, idempotency_key)
+                       VALUES (%s, %s, now(), '', 'file', '', 'open', true, '', '', '{}', '')""",
                     (ctx["municipality"].pk, report_id),
                 )
             raw.commit()

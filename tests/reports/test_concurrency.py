@@ -53,3 +53,45 @@ def test_one_person_racing_themselves_counts_once(shkoder, channel_category):
     assert results.count(True) == 1
     cluster.refresh_from_db()
     assert cluster.voices == 2 == ClusterVoice.objects.filter(cluster=cluster).count()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_open311_retries_racing_with_one_idempotency_key_file_one_report(shkoder, channel_category):
+    from sportel.reports.models import Open311Key, Report
+
+    assert connection.vendor == "postgresql"
+    services.add_api_key(shkoder, "Racing app")
+    api_key = Open311Key.objects.get(municipality=shkoder, app_name="Racing app")
+    place = services.parse_place(shkoder, lat="41.9826", long="19.4233")
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+    filed: list[int] = []
+
+    def work():
+        try:
+            barrier.wait()
+            result = services.file_report(
+                shkoder,
+                category=channel_category,
+                place=place,
+                description="Kanali është bllokuar",
+                channel=Report.Channel.OPEN311,
+                device_id="device-9",
+                api_key=api_key,
+                idempotency_key="retry-9",
+            )
+            filed.append(result.report.pk)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(filed) == 8 and len(set(filed)) == 1
+    assert Report.objects.filter(api_key=api_key).count() == 1

@@ -678,3 +678,105 @@ def test_service_request_updates_get_and_post(client, shkoder, key, channel_cate
 def test_wrong_methods_and_formats(client, categories):
     assert client.delete(f"{BASE}requests.json").status_code == 405
     assert client.get(f"{BASE}requests.csv", {"jurisdiction_id": "shkoder"}).status_code == 404
+
+
+# --- Idempotency-Key (as the services API takes it) ------------------------------------------
+
+
+def _stored_counts():
+    from sportel.core.models import AuditEntry
+    from sportel.reports.models import ClusterVoice, ReportPhoto
+
+    return (
+        Report.objects.count(),
+        ReportEvent.objects.count(),
+        ReportPhoto.objects.count(),
+        ClusterVoice.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_post_request_replayed_with_its_idempotency_key(
+    client, shkoder, lezhe, key, channel_category
+):
+    headers = {"Idempotency-Key": "fms-retry-1"}
+    data = _post_data(key, media=photo_upload())
+    first = client.post(f"{BASE}requests.xml", data, headers=headers)
+    assert first.status_code == 200, first.content
+    assert "Idempotent-Replayed" not in first
+    request_id = etree.fromstring(first.content).findtext("request/service_request_id")
+    stored = _stored_counts()
+    # The client retries (its connection dropped): the first answer again, nothing stored twice.
+    again = client.post(
+        f"{BASE}requests.json", _post_data(key, media=photo_upload()), headers=headers
+    )
+    assert again.status_code == 200, again.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == [
+        {"service_request_id": request_id, "service_notice": None, "account_id": "fms-42"}
+    ]
+    xml_again = client.post(f"{BASE}requests.xml", _post_data(key), headers=headers)
+    assert xml_again["Idempotent-Replayed"] == "true"
+    assert etree.fromstring(xml_again.content).findtext("request/service_request_id") == request_id
+    assert _stored_counts() == stored
+    # Another key is another report; the same key from another application is too.
+    other = client.post(f"{BASE}requests.json", _post_data(key), headers={"Idempotency-Key": "2"})
+    assert "Idempotent-Replayed" not in other
+    assert other.json()[0]["service_request_id"] != request_id
+    second_app = services.add_api_key(shkoder, "Another app")
+    theirs = client.post(f"{BASE}requests.json", _post_data(second_app), headers=headers)
+    assert "Idempotent-Replayed" not in theirs
+    assert theirs.json()[0]["service_request_id"] not in (
+        request_id,
+        other.json()[0]["service_request_id"],
+    )
+    assert Report.objects.count() == stored[0] + 2
+
+
+def test_too_long_idempotency_key_is_the_standards_400(client, key, channel_category):
+    stored = _stored_counts()
+    for fmt in ("xml", "json"):
+        response = client.post(
+            f"{BASE}requests.{fmt}", _post_data(key), headers={"Idempotency-Key": "k" * 101}
+        )
+        assert response.status_code == 400
+        if fmt == "json":
+            (error,) = response.json()
+            assert error["code"] == 400 and "Idempotency-Key" in error["description"]
+        else:
+            root = etree.fromstring(response.content)
+            assert root.tag == "errors" and root.findtext("error/code") == "400"
+    assert _stored_counts() == stored
+    ok = client.post(
+        f"{BASE}requests.json", _post_data(key), headers={"Idempotency-Key": "k" * 100}
+    )
+    assert ok.status_code == 200
+
+
+def test_service_request_update_replayed_with_its_idempotency_key(
+    client, shkoder, key, channel_category
+):
+    report = file_one(shkoder, channel_category)
+    data = {
+        "jurisdiction_id": "shkoder",
+        "api_key": key,
+        "service_request_id": str(report.pk),
+        "status": "OPEN",
+        "description": "Ende e bllokuar te ura",
+    }
+    headers = {"Idempotency-Key": "upd-1"}
+    first = client.post(f"{BASE}servicerequestupdates.json", data, headers=headers)
+    assert first.status_code == 200, first.content
+    assert "Idempotent-Replayed" not in first
+    stored = _stored_counts()
+    again = client.post(f"{BASE}servicerequestupdates.xml", data, headers=headers)
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert (
+        etree.fromstring(again.content).findtext("request_update/update_id")
+        == (first.json()[0]["update_id"])
+    )
+    assert _stored_counts() == stored
+    # Without a key (and without update_id) a second comment is a second update.
+    plain = client.post(f"{BASE}servicerequestupdates.json", data)
+    assert plain.json()[0]["update_id"] != first.json()[0]["update_id"]
+    assert ReportEvent.objects.filter(report=report, action="comment").count() == 2

@@ -234,6 +234,9 @@ class Report(TenantScoped):
     reporter_key = models.CharField(max_length=64)
     confirmation_code = models.CharField(max_length=12, blank=True)
     api_key = models.ForeignKey(Open311Key, on_delete=models.PROTECT, null=True, blank=True)
+    # An Open311 client's Idempotency-Key, prefixed with its api_key's id ("k12:<key>"): the same
+    # key from the same application returns the first report, never a second one.
+    idempotency_key = models.CharField(max_length=120, blank=True, default="")
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -254,6 +257,13 @@ class Report(TenantScoped):
             models.Index(fields=["municipality", "requested_at"]),
             models.Index(fields=["municipality", "updated_at"]),
             models.Index(fields=["municipality", "category", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="report_idempotency_key",
+            )
         ]
 
     def __str__(self) -> str:
@@ -284,11 +294,20 @@ class ReportEvent(TenantScoped):
     text = models.TextField(blank=True)
     # An Open311 client's own id for an update it POSTed (servicerequestupdates), for replays.
     external_id = models.CharField(max_length=100, blank=True)
+    # An Open311 client's Idempotency-Key for an update it POSTed ("k12:<key>", as on Report).
+    idempotency_key = models.CharField(max_length=120, blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["municipality", "at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="reportevent_idempotency_key",
+            )
+        ]
 
 
 class ReportPhoto(TenantScoped):

@@ -291,12 +291,21 @@ def file_report(
     filed_by=None,
     confirmed: bool | None = None,
     client_ip: str = "",
+    idempotency_key: str = "",
 ) -> Filed:
     """File a report (validated input: a :class:`Place`, cleaned answers, checked photos).
 
     A report from an account, a clerk, or an Open311 application is open at once; an anonymous
     web report waits for its reporter to confirm the email or phone given. The report joins (or
-    starts) the cluster of its category nearby and adds its reporter's voice."""
+    starts) the cluster of its category nearby and adds its reporter's voice.
+
+    An Open311 application's ``idempotency_key`` returns the report first filed with that key
+    (also when two requests race to the insert), never a second one."""
+    key_of_client = f"k{api_key.pk}:{idempotency_key}" if idempotency_key and api_key else ""
+    if key_of_client:
+        first = _first_filed(municipality, key_of_client)
+        if first is not None:
+            return first
     if category.municipality_id != municipality.pk or category.parent_id is None:
         raise ValidationError({"service_code": _("Unknown category.")})
     if filed_by is not None:
@@ -315,6 +324,29 @@ def file_report(
         raise ValidationError(
             {"email": _("Give an email address or a phone number, so we can confirm the report.")}
         )
+    try:
+        return _file(
+            municipality, category, place, description, answers, channel, account, person,
+            first_name, last_name, email, phone, device_id, language, photos, api_key, filed_by,
+            confirmed, key, key_of_client,
+        )  # fmt: skip
+    except IntegrityError:
+        first = _first_filed(municipality, key_of_client) if key_of_client else None
+        if first is None:
+            raise
+        return first
+
+
+def _first_filed(municipality: Municipality, key: str) -> Filed | None:
+    report = Report.objects.filter(municipality=municipality, idempotency_key=key).first()
+    return None if report is None else Filed(report=report, confirmation_code="", photos=[])
+
+
+def _file(
+    municipality, category, place, description, answers, channel, account, person, first_name,
+    last_name, email, phone, device_id, language, photos, api_key, filed_by, confirmed, key,
+    key_of_client,
+) -> Filed:  # fmt: skip
     now = timezone.now()
     code = "" if confirmed else f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
@@ -342,6 +374,7 @@ def file_report(
             reporter_key=key,
             confirmation_code=code,
             api_key=api_key,
+            idempotency_key=key_of_client,
             filed_by=filed_by,
             reporter_secret=secrets.token_urlsafe(24),
             requested_at=now,
@@ -1043,11 +1076,37 @@ def post_update(
     description: str,
     external_id: str = "",
     photos=(),
+    idempotency_key: str = "",
 ) -> ReportEvent:
     """An Open311 client's update (mySociety's servicerequestupdates): a public comment from
-    the reporter's side; CLOSED on a fixed report confirms the fix, OPEN reopens it."""
+    the reporter's side; CLOSED on a fixed report confirms the fix, OPEN reopens it.
+
+    The same ``idempotency_key`` from the same application returns the first update."""
     if api_key.municipality_id != report.municipality_id:
         raise PermissionDenied(_("Invalid api_key"))
+    key = f"k{api_key.pk}:{idempotency_key}" if idempotency_key else ""
+    if key:
+        first = ReportEvent.objects.filter(
+            municipality_id=report.municipality_id, idempotency_key=key
+        ).first()
+        if first is not None:
+            return first
+    try:
+        return _post_update(report, api_key, status, description, external_id, photos, key)
+    except IntegrityError:
+        first = (
+            ReportEvent.objects.filter(
+                municipality_id=report.municipality_id, idempotency_key=key
+            ).first()
+            if key
+            else None
+        )
+        if first is None:
+            raise
+        return first
+
+
+def _post_update(report, api_key, status, description, external_id, photos, key) -> ReportEvent:
     status = (status or "").upper()
     if status not in ("OPEN", "CLOSED"):
         raise ValidationError({"status": _("status must be OPEN or CLOSED.")})
@@ -1069,9 +1128,12 @@ def post_update(
             event = _append(locked, actor=actor, action="comment", text=text)
             locked.updated_at = timezone.now()
             locked.save(update_fields=["updated_at"])
-        if external_id:
-            ReportEvent.objects.filter(pk=event.pk).update(external_id=external_id[:100])
+        if external_id or key:
+            ReportEvent.objects.filter(pk=event.pk).update(
+                external_id=external_id[:100], idempotency_key=key
+            )
             event.external_id = external_id[:100]
+            event.idempotency_key = key
         for checked in photos:
             _store_photo(locked, checked, event=event)
         audit.record(
