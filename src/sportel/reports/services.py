@@ -350,9 +350,17 @@ def _file(
     now = timezone.now()
     code = "" if confirmed else f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
+        # A confirmed report joins its cluster as it is written (no second UPDATE of the row).
+        cluster, created = (
+            _cluster_for(municipality.pk, category, place.lat, place.long, place.address,
+                         place.unit)
+            if confirmed
+            else (None, False)
+        )  # fmt: skip
         report = Report.objects.create(
             municipality=municipality,
             category=category,
+            cluster=cluster,
             status=workflow.OPEN if confirmed else workflow.UNCONFIRMED,
             channel=channel,
             description=(description or "").strip(),
@@ -383,8 +391,8 @@ def _file(
         )
         event = _append(report, actor=filed_by, action="file", to_status=report.status)
         stored = [_store_photo(report, photo, event=event) for photo in photos]
-        if confirmed:
-            _join_cluster(report)
+        if cluster is not None:
+            _joined(report, cluster, created)
         audit.record(
             "report.file",
             actor=filed_by or account,
@@ -442,51 +450,94 @@ def nearby_clusters(
 
 def _join_cluster(report: Report) -> None:
     """Put a public report into the nearest open cluster of its category, or a new one."""
-    now = timezone.now()
-    cluster = None
-    if report.lat is not None:
-        near = nearby_clusters(report.category, report.lat, report.long, limit=1)
-        cluster = near[0][0] if near else None
-    elif report.address or report.unit_id:
-        cluster = Cluster.objects.filter(
-            municipality_id=report.municipality_id,
-            category=report.category,
-            is_open=True,
-            lat__isnull=True,
-            unit=report.unit,
-            address_key=report.address.lower(),
-        ).first()
-    if cluster is None:
-        cluster = Cluster.objects.create(
-            municipality_id=report.municipality_id,
-            category=report.category,
-            unit=report.unit,
-            lat=report.lat,
-            long=report.long,
-            address_key="" if report.lat is not None else report.address.lower(),
-            created_at=now,
-            last_report_at=now,
-        )
-    else:
-        Cluster.objects.filter(pk=cluster.pk).update(last_report_at=now)
+    cluster, created = _cluster_for(
+        report.municipality_id, report.category, report.lat, report.long, report.address,
+        report.unit,
+    )  # fmt: skip
     report.cluster = cluster
     report.save(update_fields=["cluster"])
-    _notify_subscribers(report)
-    _add_voice_row(
-        cluster,
-        key=report.reporter_key,
-        report=report,
-        email=report.email,
-        phone=report.phone,
-        account=report.account,
-        language=report.language,
+    _joined(report, cluster, created)
+
+
+def _cluster_for(municipality_id, category, lat, long, address, unit) -> tuple[Cluster, bool]:
+    """The open cluster of ``category`` a report at this place joins (the nearest within the
+    category's radius and window, by the indexed bounding box), or a new one, created with the
+    reporter's voice already counted: (cluster, created)."""
+    cluster = None
+    if lat is not None:
+        near = nearby_clusters(category, lat, long, limit=1)
+        cluster = near[0][0] if near else None
+    elif address or unit is not None:
+        cluster = Cluster.objects.filter(
+            municipality_id=municipality_id,
+            category=category,
+            is_open=True,
+            lat__isnull=True,
+            unit=unit,
+            address_key=address.lower(),
+        ).first()
+    if cluster is not None:
+        return cluster, False
+    now = timezone.now()
+    cluster = Cluster.objects.create(
+        municipality_id=municipality_id,
+        category=category,
+        unit=unit,
+        lat=lat,
+        long=long,
+        address_key="" if lat is not None else address.lower(),
+        created_at=now,
+        last_report_at=now,
+        voices=1,
     )
+    return cluster, True
+
+
+def _joined(report: Report, cluster: Cluster, created: bool) -> None:
+    """After ``report`` joined ``cluster``: its reporter's voice (one row; on an existing
+    cluster the counter and the time of the last report move in one statement), and the
+    residents subscribed to the area are told."""
+    _notify_subscribers(report)
+    voice = {
+        "key": report.reporter_key,
+        "report": report,
+        "email": report.email,
+        "phone": report.phone,
+        "account": report.account,
+        "language": report.language,
+    }
+    if created:  # counted at creation; nobody else can see the cluster yet
+        ClusterVoice.objects.create(
+            municipality_id=cluster.municipality_id,
+            cluster=cluster,
+            reporter_key=voice["key"],
+            report=report,
+            email=voice["email"],
+            phone=voice["phone"],
+            account=voice["account"],
+            language=voice["language"],
+            at=cluster.created_at,
+        )
+        return
+    now = timezone.now()
+    if not _add_voice_row(cluster, touch=now, **voice):
+        Cluster.objects.filter(pk=cluster.pk).update(last_report_at=now)
 
 
 def _add_voice_row(
-    cluster: Cluster, *, key, report=None, email="", phone="", account=None, language="sq"
+    cluster: Cluster,
+    *,
+    key,
+    report=None,
+    email="",
+    phone="",
+    account=None,
+    language="sq",
+    touch=None,
 ) -> bool:
-    """One voice per reporter per cluster; the counter moves only when the row is new."""
+    """One voice per reporter per cluster; the counter moves only when the row is new (and
+    ``touch``, when given, becomes the cluster's time of the last report in the same
+    statement)."""
     try:
         with transaction.atomic():
             ClusterVoice.objects.create(
@@ -502,7 +553,10 @@ def _add_voice_row(
             )
     except IntegrityError:
         return False
-    Cluster.objects.filter(pk=cluster.pk).update(voices=F("voices") + 1)
+    changes = {"voices": F("voices") + 1}
+    if touch is not None:
+        changes["last_report_at"] = touch
+    Cluster.objects.filter(pk=cluster.pk).update(**changes)
     return True
 
 
