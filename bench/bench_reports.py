@@ -289,6 +289,8 @@ def main() -> None:
     command = (
         "`.venv/bin/python bench/bench_reports.py"
         + (f" --reports {args.reports}" if args.reports != 1_000_000 else "")
+        + (f" --posts {args.posts}" if args.posts != 300 else "")
+        + (f" --rounds {args.rounds}" if args.rounds != 40 else "")
         + (" --reuse" if args.reuse else "")
         + "`"
     )
