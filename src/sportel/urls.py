@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("oidc/", include("mozilla_django_oidc.urls")),
+    path("open311/v2/", include("sportel.reports.open311")),
 ]
 
 # Municipal pages: each module adds ``path("<slug:municipality_slug>/<module>/", include(...))``.
@@ -38,6 +39,8 @@ municipal = [
     path("<slug:municipality_slug>/kiosk/", include("sportel.accounts.kiosk_urls")),
     path("<slug:municipality_slug>/kiosk/", include(services_urls.kiosk_urlpatterns)),
     path("<slug:municipality_slug>/track/", include(services_urls.track_urlpatterns)),
+    path("<slug:municipality_slug>/reports/", include("sportel.reports.urls")),
+    path("<slug:municipality_slug>/staff/reports/", include("sportel.reports.staff_urls")),
 ]
 
 urlpatterns += i18n_patterns(

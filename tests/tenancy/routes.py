@@ -852,3 +852,186 @@ def accounts_record_kin(municipality, ctx):
         },
         state=lambda: KinRelationship.objects.filter(child=child).exists(),
     )
+
+
+# --- reports (issue 9) ------------------------------------------------------------------------
+
+
+def _reports_probe_data(municipality):
+    """A category and one public report in it, in ``municipality`` (cheap: no full catalogue)."""
+    from decimal import Decimal
+
+    from sportel.reports import geo, services
+    from sportel.reports.models import Category
+
+    group, _ = Category.objects.get_or_create(
+        municipality=municipality, code="probe-group", defaults={"name_sq": "Grup prove"}
+    )
+    category, _ = Category.objects.get_or_create(
+        municipality=municipality,
+        code="probe-channel",
+        defaults={"name_sq": f"Kanal prove {municipality.slug}", "parent": group},
+    )
+    lat, long = geo.centre(municipality.slug)
+    report = services.file_report(
+        municipality,
+        category=category,
+        place=services.Place(lat=Decimal(f"{lat:.6f}"), long=Decimal(f"{long:.6f}")),
+        description=f"Marker report of {municipality.slug} R7Q",
+        email="probe@test.al",
+        confirmed=True,
+    ).report
+    report.team = f"Team-{municipality.slug}-T9X"
+    report.save(update_fields=["team"])
+    return category, report
+
+
+def _reports_url(name, municipality, **kwargs):
+    return reverse(name, kwargs={"municipality_slug": municipality.slug, **kwargs})
+
+
+@tenant_route(
+    "reports: staff queue", url_names=("staff-reports:queue",), owner_role=Role.SPECIALIST
+)
+def reports_queue(municipality, ctx):
+    _category, report = _reports_probe_data(municipality)
+    return Probe(url=_reports_url("staff-reports:queue", municipality), marker=report.team)
+
+
+@tenant_route(
+    "reports: staff report page", url_names=("staff-reports:report",), owner_role=Role.SPECIALIST
+)
+def reports_report(municipality, ctx):
+    _category, report = _reports_probe_data(municipality)
+    return Probe(url=_reports_url("staff-reports:report", municipality, pk=report.pk), marker="R7Q")
+
+
+@tenant_route(
+    "reports: staff action on a report",
+    url_names=("staff-reports:action",),
+    owner_role=Role.SPECIALIST,
+    ok_status=(302,),
+)
+def reports_action(municipality, ctx):
+    from sportel.reports.models import Report
+
+    _category, report = _reports_probe_data(municipality)
+    return Probe(
+        url=_reports_url("staff-reports:action", municipality, pk=report.pk, action="start"),
+        method="POST",
+        data={"text": "x"},
+        state=lambda: (Report.objects.get(pk=report.pk).status, report.events.count()),
+    )
+
+
+@tenant_route(
+    "reports: staff cluster page", url_names=("staff-reports:cluster",), owner_role=Role.SPECIALIST
+)
+def reports_cluster(municipality, ctx):
+    _category, report = _reports_probe_data(municipality)
+    return Probe(
+        url=_reports_url("staff-reports:cluster", municipality, pk=report.cluster_id),
+        marker="Kanal prove",
+    )
+
+
+@tenant_route(
+    "reports: a manager records funding",
+    url_names=("staff-reports:fund",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def reports_fund(municipality, ctx):
+    from sportel.reports.models import FundingDecision
+
+    _category, report = _reports_probe_data(municipality)
+    return Probe(
+        url=_reports_url("staff-reports:fund", municipality, pk=report.cluster_id),
+        method="POST",
+        data={
+            "amount": "1500000",
+            "budget_line": "2.3.1",
+            "decision_number": "45",
+            "decision_date": "2026-03-01",
+        },
+        state=lambda: FundingDecision.objects.count(),
+    )
+
+
+@tenant_route(
+    "reports: fix a whole cluster",
+    url_names=("staff-reports:fix-cluster",),
+    owner_role=Role.SPECIALIST,
+    ok_status=(302,),
+)
+def reports_fix_cluster(municipality, ctx):
+    from sportel.reports.models import Report
+
+    _category, report = _reports_probe_data(municipality)
+    return Probe(
+        url=_reports_url("staff-reports:fix-cluster", municipality, pk=report.cluster_id),
+        method="POST",
+        data={"text": "Cleared"},
+        state=lambda: Report.objects.get(pk=report.pk).status,
+    )
+
+
+@tenant_route(
+    "reports: the counter files a report",
+    url_names=("staff-reports:counter",),
+    owner_role=Role.CLERK,
+)
+def reports_counter(municipality, ctx):
+    category, _report = _reports_probe_data(municipality)
+    return Probe(url=_reports_url("staff-reports:counter", municipality), marker=category.name_sq)
+
+
+@tenant_route(
+    "reports: Open311 keys", url_names=("staff-reports:keys",), owner_role=Role.ADMINISTRATOR
+)
+def reports_keys(municipality, ctx):
+    from sportel.reports.services import add_api_key
+
+    add_api_key(municipality, f"App of {municipality.slug} K4Z")
+    return Probe(url=_reports_url("staff-reports:keys", municipality), marker="K4Z")
+
+
+@tenant_route(
+    "reports: public pages (report a problem, a report, the priority list)",
+    url_names=(
+        "reports:new",
+        "reports:form",
+        "reports:detail",
+        "reports:reporter",
+        "reports:priorities",
+        "reports:priorities-screen",
+    ),
+    owner_role=Role.CLERK,
+    public=True,
+)
+def reports_public(municipality, ctx):
+    # Public pages; each object is looked up within the path's municipality (a Shkodër report
+    # under /lezhe/ is a 404: tests/reports/test_views.py).
+    _category, report = _reports_probe_data(municipality)
+    return Probe(url=_reports_url("reports:detail", municipality, pk=report.pk))
+
+
+PUBLIC.update(
+    {
+        "reports:confirm": "the anonymous reporter types the code sent to them (their session)",
+        "reports:voice": "anyone may add their voice to an open group of reports",
+        "reports:subscribe": "anyone may ask for alerts (confirmed from the emailed link)",
+        "reports:subscription": "acts only on the subscription whose secret the link carries",
+        # Open311 GeoReport v2: public reads; writes need an api_key of the jurisdiction (the
+        # key's municipality is checked: tests/reports/test_open311.py).
+        "open311:root": "Open311: nothing (404)",
+        "open311:discovery": "Open311 service discovery",
+        "open311:services": "Open311 public service list of a jurisdiction",
+        "open311:service": "Open311 public service definition",
+        "open311:requests": "Open311 public requests (no personal data); POST needs the key",
+        "open311:request": "Open311 one public request (no personal data)",
+        "open311:token": "Open311 token lookup within the jurisdiction",
+        "open311:updates": "mySociety updates: public; POST needs the jurisdiction's key",
+        "open311:media": "photos of public reports, re-encoded without metadata",
+    }
+)

@@ -51,6 +51,18 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.note": frozenset({Role.CLERK, Role.SPECIALIST, Role.MANAGER}),
     # Administrators add and version service types, life events and assignment rules.
     "services.configure": frozenset({Role.ADMINISTRATOR}),
+    # Reports (issue 9). Triage, notes, statuses and grouping: the back office that works
+    # reports, and managers who answer for them.
+    "reports.triage": frozenset({Role.SPECIALIST, Role.MANAGER}),
+    # Reading reports in the staff queue (reporters' contacts are personal data): the counter
+    # too, as it files them for walk-ins and callers.
+    "reports.read": frozenset({Role.CLERK, Role.SPECIALIST, Role.MANAGER}),
+    # The counter files reports for walk-ins and callers.
+    "reports.counter": frozenset({Role.CLERK}),
+    # Recording a council's funding decision is the manager's (it commits public money).
+    "reports.fund": frozenset({Role.MANAGER}),
+    # Categories, routing, area weights, Open311 keys and the ban list.
+    "reports.configure": frozenset({Role.ADMINISTRATOR}),
 }
 
 
