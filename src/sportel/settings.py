@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "sportel.web",
     "sportel.documents",
     "sportel.services",
+    "sportel.floor",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -51,6 +51,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.note": frozenset({Role.CLERK, Role.SPECIALIST, Role.MANAGER}),
     # Administrators add and version service types, life events and assignment rules.
     "services.configure": frozenset({Role.ADMINISTRATOR}),
+    # The floor (issue 10). Clerks sign in at a counter, call and serve tickets, and hand out
+    # tickets at reception.
+    "floor.counter": frozenset({Role.CLERK}),
+    # Managers watch the office status (who serves whom, waits) and download the reports.
+    "floor.status": frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
+    # Administrators register and revoke kiosks and information screens.
+    "floor.configure": frozenset({Role.ADMINISTRATOR}),
 }
 
 

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FloorConfig(AppConfig):
+    name = "sportel.floor"
+    label = "floor"
+    verbose_name = _("The floor: queue tickets, counters, kiosks and information screens")
+
+    def ready(self) -> None:
+        # Demo seeding, the statistics feed, and linking counter cases to the ticket served.
+        from . import demo, feeds, signals  # noqa: F401
