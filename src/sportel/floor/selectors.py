@@ -103,6 +103,10 @@ def open_sessions(office: Office):
     ).select_related("counter", "clerk")
 
 
+def open_sessions_in(municipality):
+    return ClerkSession.objects.filter(municipality=municipality, ended_at__isnull=True)
+
+
 def open_counter_ids(category: QueueCategory) -> list[int]:
     """Counters serving ``category`` with a clerk signed in now."""
     return list(
