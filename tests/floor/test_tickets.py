@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sportel.accounts.roles import Role
 from sportel.core.models import AuditEntry
@@ -41,10 +41,10 @@ def test_issuing_appends_history_and_audit(at_counter):
 def test_closed_office_refuses_a_ticket_and_writes_nothing(shkoder, clerk):
     office = make_office(shkoder, hours={})
     services.open_session(counter(office, 1), actor=clerk)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
         issue(office)
     assert refused.value.code == "office_closed"
-    assert "closed" in refused.value.messages[0]
+    assert "is closed now" in refused.value.messages[0]
     assert not Ticket.objects.exists()
 
 
@@ -114,7 +114,7 @@ def test_the_same_ticket_called_from_two_counters_one_wins(at_counter, clerk, cl
             Ticket.objects.get(pk=ticket.pk), "call", actor=clerk2, counter=counter(office, 2)
         )
     assert refused.value.code == "already_called"
-    assert "counter 1" in refused.value.messages[0]
+    assert "sporteli 1" in refused.value.messages[0]
     # Even with a stale copy (both screens loaded it waiting), the locked row decides.
     with pytest.raises(ValidationError) as stale:
         services.call(ticket, actor=clerk2, counter=counter(office, 2))
