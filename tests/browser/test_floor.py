@@ -27,6 +27,13 @@ PORTRAIT = {"width": 1080, "height": 1920}
 TV = {"width": 1920, "height": 1080}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def floor_office(transactional_db, shkoder, seal_keys, make_staff):
     from sportel.services.catalogue import seed_catalogue

@@ -32,3 +32,13 @@ def at_counter(office, clerk, clerk2):
     services.open_session(counter(office, 1), actor=clerk)
     services.open_session(counter(office, 2), actor=clerk2)
     return office
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Open counters and service minutes are cached for seconds; ids repeat across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

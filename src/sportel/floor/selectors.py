@@ -107,12 +107,31 @@ def open_sessions_in(municipality):
     return ClerkSession.objects.filter(municipality=municipality, ended_at__isnull=True)
 
 
+OPEN_COUNTERS_TTL = 2  # seconds: a burst of tickets asks once; signing in or out clears it
+
+
+def _open_counters_key(category_id: int) -> str:
+    return f"floor:open-counters:{category_id}"
+
+
 def open_counter_ids(category: QueueCategory) -> list[int]:
-    """Counters serving ``category`` with a clerk signed in now."""
-    return list(
-        ClerkSession.objects.filter(
-            ended_at__isnull=True, counter__categories=category, counter__is_active=True
-        ).values_list("counter_id", flat=True)
+    """Counters serving ``category`` with a clerk signed in now (cached for two seconds: a
+    ticket issued in the second a clerk leaves still finds the queue open, which is harmless)."""
+    key = _open_counters_key(category.pk)
+    found = cache.get(key)
+    if found is None:
+        found = list(
+            ClerkSession.objects.filter(
+                ended_at__isnull=True, counter__categories=category, counter__is_active=True
+            ).values_list("counter_id", flat=True)
+        )
+        cache.set(key, found, OPEN_COUNTERS_TTL)
+    return found
+
+
+def forget_open_counters(counter: Counter) -> None:
+    cache.delete_many(
+        [_open_counters_key(pk) for pk in counter.categories.values_list("pk", flat=True)]
     )
 
 

@@ -135,14 +135,15 @@ def issue_ticket(
             % {"office": office.name, "hours": selectors.hours_text(office)},
             "office_closed",
         )
-    if not selectors.open_counter_ids(category):
+    counters = len(set(selectors.open_counter_ids(category)))
+    if not counters:
         raise _refuse(
             _("No counter serving “%(category)s” is open now. Please ask at reception.")
             % {"category": category.name},
             "no_counter_open",
             "category",
         )
-    wait = selectors.expected_wait_minutes(category, priority=priority)
+    wait = selectors.expected_wait_minutes(category, priority=priority, counters=counters)
     day = timezone.localdate(now)
     with transaction.atomic(), audit.deferred():
         seq, number = next_ticket_number(category, day)
@@ -251,6 +252,7 @@ def open_session(counter: Counter, *, actor) -> ClerkSession:
             obj=session,
             data={"office": counter.office.slug, "counter": counter.number},
         )
+    transaction.on_commit(lambda: selectors.forget_open_counters(counter))
     return session
 
 
@@ -267,6 +269,7 @@ def close_session(session: ClerkSession, *, actor) -> None:
             obj=session,
             data={"counter": session.counter.number},
         )
+        transaction.on_commit(lambda: selectors.forget_open_counters(session.counter))
 
 
 # --- calling and serving ----------------------------------------------------------------------
