@@ -174,7 +174,7 @@ def floor_sql(office, n: int) -> tuple[float, list[float]]:
 # --- call → screen ------------------------------------------------------------------------
 
 
-def _poll_process(port, path, threads, seconds, out):
+def _poll_process(port, path, threads, seconds, stop, out):
     seen: dict[str, float] = {}
     answers: list[float] = []
     lock = threading.Lock()
@@ -183,7 +183,7 @@ def _poll_process(port, path, threads, seconds, out):
     def screen():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         mine_seen, mine_answers = {}, []
-        while time.time() < deadline:
+        while time.time() < deadline and not stop.is_set():
             started = time.perf_counter()
             try:
                 conn.request("GET", path, headers=HEADERS)
@@ -212,11 +212,13 @@ def _poll_process(port, path, threads, seconds, out):
     out.put((seen, answers))
 
 
-def pollers(port, path, seconds):
+def pollers(port, path, seconds, stop=None):
+    """50 screens in two processes, polling until ``seconds`` pass or ``stop`` is set."""
     queue = multiprocessing.Queue()
+    stop = stop or multiprocessing.Event()
     procs = [
         multiprocessing.Process(
-            target=_poll_process, args=(port, path, SCREENS // 2, seconds, queue)
+            target=_poll_process, args=(port, path, SCREENS // 2, seconds, stop, queue)
         )
         for _ in range(2)
     ]
@@ -264,8 +266,8 @@ def call_to_screen(office, token, database_url, data_dir, calls: int):
         procs, queue = pollers(port, "/healthz", 10)
         _seen, floor_answers = collect(procs, queue)
         # Ours: a call every 1.5 s while the screens poll.
-        seconds = calls * 1.5 + 4
-        procs, queue = pollers(port, state, seconds)
+        stop = multiprocessing.Event()
+        procs, queue = pollers(port, state, 3600, stop)
         time.sleep(2)
         called_at = {}
         for _ in range(calls):
@@ -273,6 +275,8 @@ def call_to_screen(office, token, database_url, data_dir, calls: int):
             ticket = services.call_next(desk, actor=clerk)
             called_at[f"{ticket.pk}-{ticket.calls}"] = time.time()
             time.sleep(1.5)
+        time.sleep(3)  # the last call's sightings
+        stop.set()
         seen, answers = collect(procs, queue)
     latencies = [
         at - called_at[key] for key, times in seen.items() if key in called_at for at in times
@@ -346,6 +350,15 @@ Floor: {floor_rate:.0f} tickets/s, p50 {pct(floor_lat, 50) * 1000:.1f} ms (the t
 | ours ({len(latencies)} sightings of {args.calls} calls; {missed} missed) | {p50 * 1000:.0f} ms | {p95 * 1000:.0f} ms | {worst * 1000:.0f} ms |
 | `state.json` answer under that load | {pct(answers, 50) * 1000:.0f} ms | {pct(answers, 95) * 1000:.0f} ms | {max(answers) * 1000:.0f} ms |
 | floor: 0.95 × (interval + `/healthz` p50) + `/healthz` p95, same load | | {floor_p95 * 1000:.0f} ms | |
+
+What it shows: a ticket costs its own three rows plus the checks a kiosk needs (the office open,
+a counter open for the queue — cached two seconds —, the people ahead for the expected wait) and
+the audit entry (the municipality's chain head locked, one insert, one update, decision 0018);
+the floor writes only the three rows. The call reaches a screen one polling cycle after the
+commit at worst; everything above the floor is the state's own answer time under 50 screens'
+load (three small queries; the waits and the other modules' panels cached). Ours and the floors
+are measured in the same run, so the ratios hold when a loaded machine moves the absolute
+figures.
 """
     write_section("Floor: tickets and call → screen", body)
     print("written to docs/benchmarks.md")

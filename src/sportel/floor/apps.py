@@ -10,3 +10,6 @@ class FloorConfig(AppConfig):
     def ready(self) -> None:
         # Demo seeding, the statistics feed, and linking counter cases to the ticket served.
         from . import demo, feeds, signals  # noqa: F401
+        from .web_links import register_links
+
+        register_links()

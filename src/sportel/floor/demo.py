@@ -175,9 +175,8 @@ def seed_history(office, *, weeks: int, seed: int) -> int:
                         channel=rng.choice(["kiosk", "kiosk", "kiosk", "reception", "online"]),
                         priority=priority,
                         order_at=issued,
-                        expected_wait_minutes=max(
-                            0, round((called - issued).total_seconds() / 60 + rng.gauss(0, 4))
-                        ),
+                        # No forecast is made up for the past: accuracy counts real tickets.
+                        expected_wait_minutes=None,
                         state=workflow.NO_SHOW if no_show else workflow.DONE,
                         state_changed_at=finished,
                         counter=counters[number],
