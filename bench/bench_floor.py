@@ -351,6 +351,10 @@ Floor: {floor_rate:.0f} tickets/s, p50 {pct(floor_lat, 50) * 1000:.1f} ms (the t
 | `state.json` answer under that load | {pct(answers, 50) * 1000:.0f} ms | {pct(answers, 95) * 1000:.0f} ms | {max(answers) * 1000:.0f} ms |
 | floor: 0.95 × (interval + `/healthz` p50) + `/healthz` p95, same load | | {floor_p95 * 1000:.0f} ms | |
 
+Targets in this run: tickets {"met" if max(r[1] for r in rows) >= 200 else "not met"} (best
+{max(r[1] for r in rows):.0f}/s; the floor itself {floor_rate:.0f}/s on this machine), call → screen
+{"met" if p95 < 0.5 else "not met"} (p95 {p95 * 1000:.0f} ms).
+
 What it shows: a ticket costs its own three rows plus the checks a kiosk needs (the office open,
 a counter open for the queue — cached two seconds —, the people ahead for the expected wait) and
 the audit entry (the municipality's chain head locked, one insert, one update, decision 0018);
