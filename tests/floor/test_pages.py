@@ -352,3 +352,33 @@ def test_api_double_call_is_a_409(at_counter, clerk, clerk2, verified_client, sh
     )
     assert response.status_code == 409
     assert response.json()["code"] == "already_called"
+
+
+def test_resident_joins_the_queue_online_and_follows_the_ticket(
+    at_counter, verified_client, shkoder
+):
+    from tests.services.factories import CitizenFactory
+
+    client = verified_client(CitizenFactory())
+    join = "/en/shkoder/floor/join/"
+    page = client.get(join)
+    assert "Civil status" in page.content.decode()
+    response = client.post(join, {"category": category(at_counter, "A").pk})
+    ticket = Ticket.objects.get()
+    assert ticket.channel == "online"
+    assert response["Location"].endswith(f"/floor/tickets/{ticket.code}/")
+    followed = client.get(response["Location"])
+    assert followed.status_code == 200, followed.status_code
+    assert followed.context["ticket"].number == "A-001"
+    assert "Ahead of you" in followed.content.decode()
+
+
+def test_joining_a_queue_with_no_counter_open_says_so(office, verified_client, shkoder):
+    from tests.services.factories import CitizenFactory
+
+    client = verified_client(CitizenFactory())
+    response = client.post(
+        "/en" + url("floor:join", shkoder), {"category": category(office, "A").pk}, follow=True
+    )
+    assert "No counter serving" in response.content.decode()
+    assert not Ticket.objects.exists()

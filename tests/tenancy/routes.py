@@ -1132,4 +1132,9 @@ PUBLIC.update(
         "GET /api/v1/municipalities/{slug}/screen": "an information screen's device token only",
     }
 )
-OWN_ACCOUNT.update({"floor:appointments": "the account's own appointments, and booking one"})
+OWN_ACCOUNT.update(
+    {
+        "floor:appointments": "the account's own appointments, and booking one",
+        "floor:join": "public waits, and a ticket of the account's own (no one else's object)",
+    }
+)

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("kiosk/<str:token>/check-in/", views.kiosk_check_in, name="kiosk-check-in"),
     path("tickets/<str:code>/", views.ticket_page, name="ticket"),
+    path("join/", views.join, name="join"),
     path("appointments/", views.appointments, name="appointments"),
     path("appointments/<str:code>/cancel/", views.cancel_appointment, name="cancel-appointment"),
 ]

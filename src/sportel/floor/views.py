@@ -32,7 +32,7 @@ from sportel.services.forms import add_service_errors
 
 from . import selectors, services, workflow
 from .forms import BookingForm, CheckInForm, TicketForm
-from .models import Appointment, Channel, Device, Ticket
+from .models import Appointment, Channel, Device, QueueCategory, Ticket
 
 PANELS_TTL = 30  # seconds: the other modules' panels change slowly; the calls never wait on them
 WAITS_TTL = 3  # seconds: the waits per queue on a screen
@@ -285,6 +285,44 @@ def ticket_page(request, municipality_slug: str, code: str):
             if ticket.state == workflow.WAITING
             else None,
         },
+    )
+
+
+# --- joining the queue online -----------------------------------------------------------------
+
+
+@login_required
+def join(request, municipality_slug: str):
+    """Join a queue from home: the waits per queue now, then a ticket at the back of one (the
+    expected wait on it), followed on the ticket's own page."""
+    municipality = request.municipality
+    offices = list(selectors.offices_of(municipality))
+    if request.method == "POST":
+        category = (
+            QueueCategory.objects.filter(
+                municipality=municipality, office__in=offices, pk=request.POST.get("category") or 0
+            ).first()
+            if (request.POST.get("category") or "").isdigit()
+            else None
+        )
+        if category is None:
+            raise Http404
+        try:
+            ticket = services.issue_ticket(
+                category.office,
+                category=category,
+                channel=Channel.ONLINE,
+                nid=request.user.nid if request.user.nid_verified else "",
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            return redirect("floor:ticket", municipality_slug=municipality_slug, code=ticket.code)
+    return render(
+        request,
+        "floor/join.html",
+        {"offices": [{"office": o, "waits": selectors.category_waits(o)} for o in offices]},
     )
 
 

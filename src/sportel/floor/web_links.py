@@ -13,6 +13,12 @@ def register_links() -> None:
         _("Choose a time at the one-stop shop and skip the queue: check in at the kiosk."),
         order=50,
     )
+    register_municipal_link(
+        "floor:join",
+        _("Join the queue"),
+        _("Take a ticket for the one-stop shop from home, with the expected wait."),
+        order=45,
+    )
     register_staff_link(
         _("Counter screen"),
         "floor-staff:counter",
