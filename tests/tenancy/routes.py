@@ -1138,3 +1138,129 @@ OWN_ACCOUNT.update(
         "floor:join": "public waits, and a ticket of the account's own (no one else's object)",
     }
 )
+
+
+# --- floor: the administrator's office set-up (issue 10) ----------------------------------------
+@tenant_route(
+    "floor: set up the offices", url_names=("floor-staff:configure",), owner_role=Role.ADMINISTRATOR
+)
+def floor_configure(municipality, ctx):
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    return Probe(url=_floor_url("floor-staff:configure", municipality), marker=office.name_sq)
+
+
+@tenant_route(
+    "floor: change an office's hours",
+    url_names=("floor-staff:configure-office",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def floor_configure_office(municipality, ctx):
+    from sportel.floor.models import Office
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    return Probe(
+        url=_floor_url("floor-staff:configure-office", municipality, office=office.slug),
+        method="POST",
+        data={
+            "name_sq": "Zyra e ndryshuar",
+            "unit": office.unit_id,
+            "hours_0": "09:00-10:00",
+            "priority_1": "infant",
+            "priority_2": "elderly",
+            "priority_3": "disability",
+            "priority_4": "pregnant",
+        },
+        state=lambda: (
+            Office.objects.filter(pk=office.pk).values_list("name_sq", "opening_hours").get()
+        ),
+    )
+
+
+@tenant_route(
+    "floor: add a queue to an office",
+    url_names=("floor-staff:configure-new-category",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def floor_configure_new_category(municipality, ctx):
+    from sportel.floor.models import QueueCategory
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    return Probe(
+        url=_floor_url("floor-staff:configure-new-category", municipality, office=office.slug),
+        method="POST",
+        data={
+            "letter": "Q",
+            "name_sq": "Radha e re",
+            "default_service_minutes": "5",
+            "slot_minutes": "15",
+            "slot_capacity": "0",
+            "order": "10",
+        },
+        state=lambda: QueueCategory.objects.filter(office=office).count(),
+    )
+
+
+@tenant_route(
+    "floor: a queue's services",
+    url_names=("floor-staff:configure-category",),
+    owner_role=Role.ADMINISTRATOR,
+)
+def floor_configure_category(municipality, ctx):
+    from tests.floor.factories import category
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    queue = category(office, "A")
+    queue.name_sq = f"Radha {municipality.slug}"
+    queue.save()
+    return Probe(
+        url=_floor_url(
+            "floor-staff:configure-category", municipality, office=office.slug, pk=queue.pk
+        ),
+        marker=queue.name_sq,
+    )
+
+
+@tenant_route(
+    "floor: add a counter to an office",
+    url_names=("floor-staff:configure-new-counter",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def floor_configure_new_counter(municipality, ctx):
+    from sportel.floor.models import Counter
+    from tests.floor.factories import category
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    return Probe(
+        url=_floor_url("floor-staff:configure-new-counter", municipality, office=office.slug),
+        method="POST",
+        data={"number": "8", "categories": category(office, "A").pk, "is_active": "on"},
+        state=lambda: Counter.objects.filter(office=office).count(),
+    )
+
+
+@tenant_route(
+    "floor: close a counter or change its queues",
+    url_names=("floor-staff:configure-counter",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def floor_configure_counter(municipality, ctx):
+    from sportel.floor.models import Counter
+    from tests.floor.factories import category, counter
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    desk = counter(office, 3)
+    return Probe(
+        url=_floor_url(
+            "floor-staff:configure-counter", municipality, office=office.slug, pk=desk.pk
+        ),
+        method="POST",
+        data={"number": "3", "categories": category(office, "A").pk},
+        state=lambda: (
+            Counter.objects.get(pk=desk.pk).is_active,
+            sorted(Counter.objects.get(pk=desk.pk).categories.values_list("pk", flat=True)),
+        ),
+    )

@@ -21,8 +21,15 @@ from django.views.decorators.http import require_POST
 from sportel.accounts.decorators import staff_required
 from sportel.services.forms import add_service_errors
 
-from . import actions, reports, selectors, services, workflow
-from .forms import DeviceForm, TicketForm, TransferForm
+from . import actions, configuration, reports, selectors, services, workflow
+from .forms import (
+    CategoryForm,
+    CounterForm,
+    DeviceForm,
+    OfficeForm,
+    TicketForm,
+    TransferForm,
+)
 from .models import Channel, Counter, Device, Office, QueueCategory
 
 
@@ -350,3 +357,210 @@ def revoke_device(request, municipality_slug: str, pk: int):
     services.revoke_device(device, actor=request.user)
     messages.success(request, _("%(name)s can no longer be used.") % {"name": device.name})
     return redirect("floor-staff:devices", municipality_slug=municipality_slug)
+
+
+# --- the administrator's office set-up --------------------------------------------------------
+
+
+def _office_form(request, office=None, data=None):
+    initial = {}
+    if office is not None:
+        initial = {
+            "name_sq": office.name_sq,
+            "name_en": office.name_en,
+            "unit": office.unit_id,
+            "address": office.address,
+        }
+        for day in range(7):
+            initial[f"hours_{day}"] = configuration.hours_as_text(office, day)
+        for place, group in enumerate(office.priority_order or [], start=1):
+            initial[f"priority_{place}"] = group
+    return OfficeForm(
+        data,
+        initial=initial,
+        units=request.municipality.units.all(),
+        creating=office is None,
+        priorities=configuration.priority_choices(),
+    )
+
+
+def _save_office(request, form, office=None):
+    """The service's refusal on the form (None), or the saved office."""
+    if not form.is_valid():
+        return None
+    try:
+        return configuration.save_office(
+            request.municipality, actor=request.user, data=form.service_data(), office=office
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+
+
+@staff_required("floor.configure")
+def configure_offices(request, municipality_slug: str):
+    """The municipality's offices, and a new one."""
+    form = _office_form(request, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        office = _save_office(request, form)
+        if office is not None:
+            messages.success(request, _("%(name)s is created.") % {"name": office.name})
+            return redirect(
+                "floor-staff:configure-office",
+                municipality_slug=municipality_slug,
+                office=office.slug,
+            )
+    return render(
+        request,
+        "floor/staff/configure_offices.html",
+        {
+            "form": form,
+            "offices": list(
+                Office.objects.filter(municipality=request.municipality).select_related("unit")
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _configured_office(request, slug) -> Office:
+    found = Office.objects.filter(municipality=request.municipality, slug=slug).first()
+    if found is None:
+        raise Http404(_("There is no such office."))
+    return found
+
+
+@staff_required("floor.configure")
+def configure_office(request, municipality_slug: str, office: str):
+    """One office: its unit, hours and priority order; its queues and counters."""
+    found = _configured_office(request, office)
+    form = _office_form(request, found, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and _save_office(request, form, found) is not None:
+        messages.success(request, _("The office is saved."))
+        return redirect(
+            "floor-staff:configure-office", municipality_slug=municipality_slug, office=found.slug
+        )
+    return render(
+        request,
+        "floor/staff/configure_office.html",
+        {
+            "office": found,
+            "form": form,
+            "categories": list(
+                selectors.categories_of(found).prefetch_related("services__current_version")
+            ),
+            "counters": list(Counter.objects.filter(office=found).prefetch_related("categories")),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _services_of(municipality):
+    from sportel.services.models import ServiceType
+
+    return ServiceType.objects.filter(municipality=municipality, is_active=True).select_related(
+        "current_version"
+    )
+
+
+@staff_required("floor.configure")
+def configure_category(request, municipality_slug: str, office: str, pk: int | None = None):
+    """A new queue of the office, or one of its queues: letter, names, services, minutes, slots."""
+    found = _configured_office(request, office)
+    category = None
+    if pk is not None:
+        category = QueueCategory.objects.filter(office=found, pk=pk).first()
+        if category is None:
+            raise Http404
+    initial = {"default_service_minutes": 6, "slot_minutes": 15, "slot_capacity": 0, "order": 10}
+    if category is not None:
+        initial = {
+            "letter": category.letter,
+            "name_sq": category.name_sq,
+            "name_en": category.name_en,
+            "services": list(category.services.values_list("pk", flat=True)),
+            "default_service_minutes": category.default_service_minutes,
+            "slot_minutes": category.slot_minutes,
+            "slot_capacity": category.slot_capacity,
+            "order": category.order,
+        }
+    form = CategoryForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        services=_services_of(request.municipality),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = configuration.save_category(
+                found, actor=request.user, data=form.cleaned_data, category=category
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Queue %(letter)s is saved.") % {"letter": saved.letter})
+            return redirect(
+                "floor-staff:configure-office",
+                municipality_slug=municipality_slug,
+                office=found.slug,
+            )
+    return render(
+        request,
+        "floor/staff/configure_item.html",
+        {
+            "office": found,
+            "form": form,
+            "heading": _("Queue %(letter)s") % {"letter": category.letter}
+            if category
+            else _("A new queue"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required("floor.configure")
+def configure_counter(request, municipality_slug: str, office: str, pk: int | None = None):
+    """A new counter of the office, or one of its counters: number, queues, open or closed."""
+    found = _configured_office(request, office)
+    desk = None
+    if pk is not None:
+        desk = Counter.objects.filter(office=found, pk=pk).first()
+        if desk is None:
+            raise Http404
+    initial = {"is_active": True}
+    if desk is not None:
+        initial = {
+            "number": desk.number,
+            "categories": list(desk.categories.values_list("pk", flat=True)),
+            "is_active": desk.is_active,
+        }
+    form = CounterForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        categories=selectors.categories_of(found),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = configuration.save_counter(
+                found, actor=request.user, data=form.cleaned_data, counter=desk
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Counter %(number)s is saved.") % {"number": saved.number})
+            return redirect(
+                "floor-staff:configure-office",
+                municipality_slug=municipality_slug,
+                office=found.slug,
+            )
+    return render(
+        request,
+        "floor/staff/configure_item.html",
+        {
+            "office": found,
+            "form": form,
+            "heading": _("Counter %(number)s") % {"number": desk.number}
+            if desk
+            else _("A new counter"),
+        },
+        status=400 if form.errors else 200,
+    )

@@ -41,6 +41,28 @@ staff_urlpatterns = (
         path("report.<str:fmt>", staff_views.report, name="report"),
         path("devices/", staff_views.devices, name="devices"),
         path("devices/<int:pk>/revoke/", staff_views.revoke_device, name="revoke-device"),
+        path("configure/", staff_views.configure_offices, name="configure"),
+        path("configure/<slug:office>/", staff_views.configure_office, name="configure-office"),
+        path(
+            "configure/<slug:office>/queues/new/",
+            staff_views.configure_category,
+            name="configure-new-category",
+        ),
+        path(
+            "configure/<slug:office>/queues/<int:pk>/",
+            staff_views.configure_category,
+            name="configure-category",
+        ),
+        path(
+            "configure/<slug:office>/counters/new/",
+            staff_views.configure_counter,
+            name="configure-new-counter",
+        ),
+        path(
+            "configure/<slug:office>/counters/<int:pk>/",
+            staff_views.configure_counter,
+            name="configure-counter",
+        ),
     ],
     "floor-staff",
 )

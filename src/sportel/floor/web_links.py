@@ -37,3 +37,9 @@ def register_links() -> None:
         "floor.configure",
         _("Register and revoke the office's kiosks and information screens."),
     )
+    register_staff_link(
+        _("Set up the offices"),
+        "floor-staff:configure",
+        "floor.configure",
+        _("Offices, opening hours, queues and their services, counters, priority order."),
+    )
