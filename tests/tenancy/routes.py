@@ -1264,3 +1264,14 @@ def floor_configure_counter(municipality, ctx):
             sorted(Counter.objects.get(pk=desk.pk).categories.values_list("pk", flat=True)),
         ),
     )
+
+
+PUBLIC.update(
+    {
+        "floor:kiosk-sign-in": "a kiosk asks for a sign-in code by NID: as floor:kiosk; it answers "
+        "the same whether or not the person exists (tests/floor/test_kiosk_sign_in.py)",
+        "floor:kiosk-sign-in-code": "a kiosk signs in with the SMS code: as floor:kiosk",
+        "floor:kiosk-documents": "the signed-in resident's own certificates only (cases_of(user)), "
+        "on a kiosk of the session's municipality: as floor:kiosk",
+    }
+)

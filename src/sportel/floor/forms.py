@@ -165,3 +165,11 @@ class CounterForm(forms.Form):
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["categories"].choices = [(c.pk, f"{c.letter} — {c.name}") for c in categories]
+
+
+class KioskNidForm(forms.Form):
+    nid = forms.CharField(label=_("Your personal number (NID)"), max_length=14)
+
+
+class KioskCodeForm(forms.Form):
+    code = forms.CharField(label=_("The code we sent by SMS"), max_length=10)

@@ -348,3 +348,29 @@ class Device(TenantScoped):
     @staticmethod
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class KioskSignInCode(TenantScoped):
+    """A one-time code sent by SMS to sign a resident in at a kiosk with their NID (only its
+    hash is stored). It expires, allows a few wrong guesses, and a new one replaces the earlier."""
+
+    device = models.ForeignKey("Device", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "created_at"]),
+            models.Index(fields=["device", "created_at"]),
+        ]
+
+    @staticmethod
+    def hash_code(user_id: int, code: str) -> str:
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac("sportel.floor.kiosk-sign-in", f"{user_id}:{code}").hexdigest()

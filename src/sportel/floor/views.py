@@ -30,8 +30,9 @@ from django.views.decorators.http import require_POST
 from sportel.core.screens import panels
 from sportel.services.forms import add_service_errors
 
+from . import kiosk_sign_in as kiosk_sign_in_service
 from . import selectors, services, workflow
-from .forms import BookingForm, CheckInForm, TicketForm
+from .forms import BookingForm, CheckInForm, KioskCodeForm, KioskNidForm, TicketForm
 from .models import Appointment, Channel, Device, QueueCategory, Ticket
 
 PANELS_TTL = 30  # seconds: the other modules' panels change slowly; the calls never wait on them
@@ -432,3 +433,89 @@ def cancel_appointment(request, municipality_slug: str, code: str):
     else:
         messages.success(request, _("Your appointment is cancelled."))
     return redirect("floor:appointments", municipality_slug=municipality_slug)
+
+
+# --- signing in at the kiosk with the NID and a code by SMS; the resident's certificates -------
+
+KIOSK_NID = "floor_kiosk_nid"
+
+
+@device_page(Device.Kind.KIOSK)
+@never_cache
+def kiosk_sign_in(request, device: Device):
+    """Step 1: the NID. The answer is the same whether or not the number has an account."""
+    _needs(device, Device.Function.APPLY)
+    form = KioskNidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            nid = kiosk_sign_in_service.normalised_nid(form.cleaned_data["nid"])
+            kiosk_sign_in_service.send_code(device, nid)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            request.session[KIOSK_NID] = nid
+            request.session.set_expiry(device.idle_seconds)
+            return redirect(
+                "floor:kiosk-sign-in-code",
+                municipality_slug=device.office.municipality.slug,
+                token=request.resolver_match.kwargs["token"],
+            )
+    return render(
+        request,
+        "floor/kiosk/sign_in.html",
+        _kiosk_context(device, form=form),
+        status=400 if form.errors else 200,
+    )
+
+
+@device_page(Device.Kind.KIOSK)
+@never_cache
+def kiosk_sign_in_code(request, device: Device):
+    """Step 2: the code from the SMS; then the kiosk session (it ends after the idle time)."""
+    from django.contrib.auth import login
+
+    from sportel.accounts.middleware import start_kiosk_session
+
+    _needs(device, Device.Function.APPLY)
+    token = request.resolver_match.kwargs["token"]
+    slug = device.office.municipality.slug
+    nid = request.session.get(KIOSK_NID)
+    if not nid:
+        return redirect("floor:kiosk-sign-in", municipality_slug=slug, token=token)
+    form = KioskCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = kiosk_sign_in_service.sign_in(device, nid, form.cleaned_data["code"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            request.session.pop(KIOSK_NID, None)
+            login(request, user, backend="sportel.accounts.backends.LoginBackend")
+            start_kiosk_session(request, slug)
+            return redirect("floor:kiosk-documents", municipality_slug=slug, token=token)
+    return render(
+        request,
+        "floor/kiosk/sign_in_code.html",
+        _kiosk_context(device, form=form),
+        status=400 if form.errors else 200,
+    )
+
+
+@device_page(Device.Kind.KIOSK)
+@never_cache
+def kiosk_documents(request, device: Device):
+    """The signed-in resident's own certificates in this municipality, to print (opened in the
+    kiosk's viewer, never cached; nothing is downloaded or kept on the kiosk)."""
+    from sportel.accounts.middleware import kiosk_of
+    from sportel.services.selectors import cases_of
+
+    _needs(device, Device.Function.APPLY)
+    slug = device.office.municipality.slug
+    if not request.user.is_authenticated or kiosk_of(request) != slug:
+        return redirect(
+            "floor:kiosk-sign-in",
+            municipality_slug=slug,
+            token=request.resolver_match.kwargs["token"],
+        )
+    cases = list(cases_of(request.user, device.office.municipality).exclude(document_code=""))
+    return render(request, "floor/kiosk/documents.html", _kiosk_context(device, cases=cases))
