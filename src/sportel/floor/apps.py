@@ -13,3 +13,9 @@ class FloorConfig(AppConfig):
         from .web_links import register_links
 
         register_links()
+
+        from sportel.core.tasks import register_periodic
+
+        from .reminders import send_due_reminders
+
+        register_periodic("floor_appointment_reminders", send_due_reminders)

@@ -374,3 +374,21 @@ class KioskSignInCode(TenantScoped):
         from django.utils.crypto import salted_hmac
 
         return salted_hmac("sportel.floor.kiosk-sign-in", f"{user_id}:{code}").hexdigest()
+
+
+class AppointmentReminder(TenantScoped):
+    """A reminder sent for an appointment: one row per appointment and kind, so the worker
+    sends each reminder once however often it scans (the unique constraint is the guard)."""
+
+    class Kind(models.TextChoices):
+        DAY = "day", _("The day before")
+        HOUR = "hour", _("An hour before")
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "kind"], name="one_reminder_per_kind")
+        ]
