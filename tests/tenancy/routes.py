@@ -1275,3 +1275,12 @@ PUBLIC.update(
         "on a kiosk of the session's municipality: as floor:kiosk",
     }
 )
+
+
+PUBLIC.update(
+    {
+        "floor:sms-inbound": "the SMS gateway's webhook, authenticated by its HMAC signature (not a "
+        "login); an office code is looked up only in the path's municipality "
+        "(tests/floor/test_sms_tickets.py)",
+    }
+)

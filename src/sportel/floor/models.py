@@ -392,3 +392,22 @@ class AppointmentReminder(TenantScoped):
         constraints = [
             models.UniqueConstraint(fields=["appointment", "kind"], name="one_reminder_per_kind")
         ]
+
+
+class InboundSms(TenantScoped):
+    """An SMS asking for a ticket ("<office code> <queue letter>"), kept by the gateway's message
+    id so that a replayed or re-sent request gets the same answer and no second ticket. The
+    sender's number is kept only as a hash (the reply itself is in the outbox)."""
+
+    message_id = models.CharField(max_length=100)
+    sender_hash = models.CharField(max_length=64)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, null=True, blank=True)
+    reply = models.CharField(max_length=320)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "message_id"], name="inbound_sms_once_per_id"
+            )
+        ]

@@ -23,6 +23,7 @@ urlpatterns = [
     path("kiosk/<str:token>/documents/", views.kiosk_documents, name="kiosk-documents"),
     path("tickets/<str:code>/", views.ticket_page, name="ticket"),
     path("join/", views.join, name="join"),
+    path("sms/inbound/", views.sms_inbound, name="sms-inbound"),
     path("appointments/", views.appointments, name="appointments"),
     path("appointments/<str:code>/cancel/", views.cancel_appointment, name="cancel-appointment"),
 ]

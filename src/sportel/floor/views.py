@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from sportel.core.screens import panels
@@ -519,3 +520,37 @@ def kiosk_documents(request, device: Device):
         )
     cases = list(cases_of(request.user, device.office.municipality).exclude(document_code=""))
     return render(request, "floor/kiosk/documents.html", _kiosk_context(device, cases=cases))
+
+
+# --- tickets by SMS: the gateway's signed webhook ---------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def sms_inbound(request, municipality_slug: str):
+    """``{"id": <gateway message id>, "from": "+355…", "text": "<office code> <letter>"}``,
+    signed (see ``sms_tickets``); answers ``{"reply": ...}`` and sends the reply by SMS."""
+    import json
+
+    from . import sms_tickets
+
+    if not sms_tickets.signature_ok(
+        request.body,
+        request.headers.get("X-Sportel-Timestamp", ""),
+        request.headers.get("X-Sportel-Signature", ""),
+    ):
+        return JsonResponse(
+            {"detail": "The signature is missing, wrong or too old.", "code": "bad_signature"},
+            status=403,
+        )
+    try:
+        payload = json.loads(request.body)
+        message_id, sender, text = str(payload["id"]), str(payload["from"]), str(payload["text"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse(
+            {"detail": "Send id, from and text as JSON.", "code": "invalid"}, status=400
+        )
+    if not message_id or not sender:
+        return JsonResponse({"detail": "id and from are required.", "code": "invalid"}, status=400)
+    row = sms_tickets.handle(request.municipality, message_id=message_id, sender=sender, text=text)
+    return JsonResponse({"reply": row.reply, "ticket": row.ticket.number if row.ticket else None})
