@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "sportel.documents",
     "sportel.services",
     "sportel.reports",
+    "sportel.floor",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -299,6 +300,8 @@ EMAIL_TIMEOUT = float(env("SPORTEL_EMAIL_TIMEOUT", "10"))
 SPORTEL_SMS_PROVIDER = env("SPORTEL_SMS_PROVIDER", "file")
 SPORTEL_SMS_TIMEOUT = float(env("SPORTEL_SMS_TIMEOUT", "10"))  # passed to the gateway's send()
 SPORTEL_SMS_FILE_PATH = DATA_DIR / "outbox" / "sms"
+# Shared secret of the SMS gateway's inbound webhook (floor: tickets by SMS); empty: refused.
+SPORTEL_SMS_INBOUND_SECRET = env("SPORTEL_SMS_INBOUND_SECRET", "")
 SPORTEL_PUBLIC_URL = env("SPORTEL_PUBLIC_URL", "http://127.0.0.1:8000")
 # The map tiles behind Leaflet maps, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (mind
 # the tile server's usage policy), with its attribution. With none set, maps show no tiles and

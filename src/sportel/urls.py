@@ -8,6 +8,7 @@ from django.urls import include, path
 from sportel.api import api
 from sportel.core import views as core_views
 from sportel.documents import urls as documents_urls
+from sportel.floor import urls as floor_urls
 from sportel.services import urls as services_urls
 from sportel.web import urls as web_urls
 
@@ -41,6 +42,8 @@ municipal = [
     path("<slug:municipality_slug>/track/", include(services_urls.track_urlpatterns)),
     path("<slug:municipality_slug>/reports/", include("sportel.reports.urls")),
     path("<slug:municipality_slug>/staff/reports/", include("sportel.reports.staff_urls")),
+    path("<slug:municipality_slug>/floor/", include(floor_urls)),
+    path("<slug:municipality_slug>/staff/floor/", include(floor_urls.staff_urlpatterns)),
 ]
 
 urlpatterns += i18n_patterns(

@@ -1035,3 +1035,473 @@ PUBLIC.update(
         "open311:media": "photos of public reports, re-encoded without metadata",
     }
 )
+
+
+# --- floor: counters, tickets, office status, devices (issue 10) --------------------------------
+def _floor(municipality, ctx, *, signed_in=False):
+    """An office with its queues; optionally a clerk signed in at counter 1 (the probe's owner)."""
+    from sportel.floor import services as floor_services
+    from tests.floor.factories import category, counter, make_office
+
+    office = make_office(municipality)
+    clerk = ctx.make_staff(municipality, Role.CLERK)
+    floor_services.open_session(counter(office, 1), actor=clerk)
+    ticket = floor_services.issue_ticket(office, category=category(office, "A"), channel="kiosk")
+    return office, (clerk if signed_in else None), ticket
+
+
+def _ticket_state(ticket):
+    from sportel.floor.models import Ticket
+
+    return lambda: Ticket.objects.filter(pk=ticket.pk).values_list("state", "counter_id").get()
+
+
+def _floor_url(name, municipality, **kwargs):
+    return reverse(name, kwargs={"municipality_slug": municipality.slug, **kwargs})
+
+
+@tenant_route(
+    "floor: the counter screen", url_names=("floor-staff:counter",), owner_role=Role.CLERK
+)
+def floor_counter(municipality, ctx):
+    _office, clerk, ticket = _floor(municipality, ctx, signed_in=True)
+    return Probe(
+        url=_floor_url("floor-staff:counter", municipality), marker=ticket.number, owner=clerk
+    )
+
+
+@tenant_route(
+    "floor: sign in at a counter",
+    url_names=("floor-staff:sign-in",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def floor_sign_in(municipality, ctx):
+    from sportel.floor.models import ClerkSession
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    desk = office.counters.get(number=2)
+    return Probe(
+        url=_floor_url("floor-staff:sign-in", municipality),
+        method="POST",
+        data={"counter": desk.pk},
+        state=lambda: ClerkSession.objects.filter(counter=desk).count(),
+    )
+
+
+@tenant_route(
+    "floor: leave the counter",
+    url_names=("floor-staff:sign-out",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def floor_sign_out(municipality, ctx):
+    from sportel.floor.models import ClerkSession
+
+    _office, clerk, _ticket = _floor(municipality, ctx, signed_in=True)
+    return Probe(
+        url=_floor_url("floor-staff:sign-out", municipality),
+        method="POST",
+        state=lambda: ClerkSession.objects.filter(ended_at__isnull=True).count(),
+        owner=clerk,
+    )
+
+
+@tenant_route(
+    "floor: call next",
+    url_names=("floor-staff:call-next",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def floor_call_next(municipality, ctx):
+    _office, clerk, ticket = _floor(municipality, ctx, signed_in=True)
+    return Probe(
+        url=_floor_url("floor-staff:call-next", municipality),
+        method="POST",
+        state=_ticket_state(ticket),
+        owner=clerk,
+    )
+
+
+@tenant_route(
+    "floor: hand out a ticket at reception",
+    url_names=("floor-staff:reception",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def floor_reception(municipality, ctx):
+    from sportel.floor.models import Ticket
+
+    office, clerk, _ticket = _floor(municipality, ctx, signed_in=True)
+    return Probe(
+        url=_floor_url("floor-staff:reception", municipality),
+        method="POST",
+        data={"reception-category": office.categories.get(letter="A").pk},
+        state=lambda: Ticket.objects.count(),
+        owner=clerk,
+    )
+
+
+@tenant_route(
+    "floor: an action on a ticket (a Lezhë clerk cannot call a Shkodër ticket)",
+    url_names=("floor-staff:ticket-action",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def floor_ticket_action(municipality, ctx):
+    _office, clerk, ticket = _floor(municipality, ctx, signed_in=True)
+    return Probe(
+        url=_floor_url("floor-staff:ticket-action", municipality, pk=ticket.pk, action="call"),
+        method="POST",
+        state=_ticket_state(ticket),
+        owner=clerk,
+    )
+
+
+@tenant_route("floor: the offices", url_names=("floor-staff:offices",), owner_role=Role.MANAGER)
+def floor_offices(municipality, ctx):
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    return Probe(url=_floor_url("floor-staff:offices", municipality), marker=office.name_sq)
+
+
+@tenant_route(
+    "floor: an office's status", url_names=("floor-staff:office-status",), owner_role=Role.MANAGER
+)
+def floor_office_status(municipality, ctx):
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    return Probe(
+        url=_floor_url("floor-staff:office-status", municipality, office=office.slug),
+        marker=office.name_sq,
+    )
+
+
+@tenant_route("floor: the report", url_names=("floor-staff:report",), owner_role=Role.MANAGER)
+def floor_report(municipality, ctx):
+    _office, _clerk, _ticket = _floor(municipality, ctx)
+    return Probe(url=_floor_url("floor-staff:report", municipality, fmt="csv"), marker="zyra-")
+
+
+@tenant_route(
+    "floor: kiosks and screens", url_names=("floor-staff:devices",), owner_role=Role.ADMINISTRATOR
+)
+def floor_devices(municipality, ctx):
+    from sportel.floor import services as floor_services
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    admin = ctx.make_staff(municipality, Role.ADMINISTRATOR)
+    floor_services.register_device(office, kind="screen", name="Ekrani Probe", actor=admin)
+    return Probe(url=_floor_url("floor-staff:devices", municipality), marker="Ekrani Probe")
+
+
+@tenant_route(
+    "floor: revoke a device",
+    url_names=("floor-staff:revoke-device",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def floor_revoke_device(municipality, ctx):
+    from sportel.floor import services as floor_services
+    from sportel.floor.models import Device
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    admin = ctx.make_staff(municipality, Role.ADMINISTRATOR)
+    device, _token = floor_services.register_device(office, kind="kiosk", name="K", actor=admin)
+    return Probe(
+        url=_floor_url("floor-staff:revoke-device", municipality, pk=device.pk),
+        method="POST",
+        state=lambda: Device.objects.get(pk=device.pk).revoked_at,
+    )
+
+
+@tenant_route(
+    "floor: cancel an appointment",
+    url_names=("floor:cancel-appointment",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def floor_cancel_appointment(municipality, ctx):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sportel.accounts.models import User
+    from sportel.floor import selectors as floor_selectors
+    from sportel.floor import services as floor_services
+    from sportel.floor.models import Appointment
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    citizen = User.objects.create_user(
+        f"resident.{User.objects.count()}@test.sportel.al", "x", confirmed_at="2026-01-01T00:00Z"
+    )
+    category = office.categories.get(letter="A")
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    slot = floor_selectors.slots(category, tomorrow)[40]
+    booked = floor_services.book_appointment(category, slot_start=slot, user=citizen)
+    return Probe(
+        url=_floor_url("floor:cancel-appointment", municipality, code=booked.code),
+        method="POST",
+        state=lambda: Appointment.objects.get(pk=booked.pk).state,
+        owner=citizen,
+    )
+
+
+def _floor_api(municipality, path):
+    return f"/api/v1/municipalities/{municipality.slug}/{path}"
+
+
+@tenant_route(
+    "floor API: a clerk issues a ticket",
+    operations=("POST /api/v1/municipalities/{slug}/offices/{office}/tickets",),
+    owner_role=Role.CLERK,
+    ok_status=(201,),
+)
+def floor_api_issue(municipality, ctx):
+    from sportel.floor.models import Ticket
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    return Probe(
+        url=_floor_api(municipality, f"offices/{office.slug}/tickets"),
+        method="POST",
+        json=True,
+        data={"category": "A"},
+        state=lambda: Ticket.objects.count(),
+    )
+
+
+@tenant_route(
+    "floor API: call next",
+    operations=("POST /api/v1/municipalities/{slug}/counters/{counter_id}/call-next",),
+    owner_role=Role.CLERK,
+)
+def floor_api_call_next(municipality, ctx):
+    office, clerk, ticket = _floor(municipality, ctx, signed_in=True)
+    desk = office.counters.get(number=1)
+    return Probe(
+        url=_floor_api(municipality, f"counters/{desk.pk}/call-next"),
+        method="POST",
+        json=True,
+        marker=ticket.code,
+        state=_ticket_state(ticket),
+        owner=clerk,
+    )
+
+
+@tenant_route(
+    "floor API: an action on a ticket",
+    operations=("POST /api/v1/municipalities/{slug}/tickets/{code}/actions/{name}",),
+    owner_role=Role.CLERK,
+)
+def floor_api_action(municipality, ctx):
+    office, clerk, ticket = _floor(municipality, ctx, signed_in=True)
+    return Probe(
+        url=_floor_api(municipality, f"tickets/{ticket.code}/actions/call"),
+        method="POST",
+        json=True,
+        data={"counter_id": office.counters.get(number=1).pk},
+        marker=ticket.code,
+        state=_ticket_state(ticket),
+        owner=clerk,
+    )
+
+
+@tenant_route(
+    "floor API: check in to an appointment",
+    operations=("POST /api/v1/municipalities/{slug}/appointments/{code}/check-in",),
+    owner_role=Role.CLERK,
+    ok_status=(201,),
+)
+def floor_api_check_in(municipality, ctx):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sportel.floor import selectors as floor_selectors
+    from sportel.floor.models import Appointment
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    category = office.categories.get(letter="A")
+    now = timezone.now()
+    slot = next(
+        s
+        for s in floor_selectors.slots(category, timezone.localdate(now))
+        + floor_selectors.slots(category, timezone.localdate(now) + dt.timedelta(days=1))
+        if s > now
+    )
+    booked = Appointment.objects.create(
+        municipality=municipality, office=office, category=category, slot_start=slot, code="PROBE1"
+    )
+    return Probe(
+        url=_floor_api(municipality, f"appointments/{booked.code}/check-in"),
+        method="POST",
+        json=True,
+        state=lambda: Appointment.objects.get(pk=booked.pk).state,
+    )
+
+
+PUBLIC.update(
+    {
+        "floor:screen": "an information screen: its device token opens it, only under its own "
+        "municipality's path (404 elsewhere, tests/floor/test_devices.py); ticket numbers only",
+        "floor:screen-state": "the information screen's state: as floor:screen",
+        "floor:kiosk": "a kiosk: its device token opens it, only under its own municipality",
+        "floor:kiosk-ticket": "a kiosk takes a ticket: as floor:kiosk",
+        "floor:kiosk-ticket-print": "the kiosk's ticket slip by its unguessable code: as floor:kiosk",
+        "floor:kiosk-check-in": "a kiosk checks in an appointment: as floor:kiosk",
+        "floor:ticket": "a ticket by its unguessable code: number, queue, state, no personal data",
+        "GET /api/v1/municipalities/{slug}/offices": "offices, hours and waits: no personal data",
+        "GET /api/v1/municipalities/{slug}/tickets/{code}": "a ticket by its unguessable code",
+        "GET /api/v1/municipalities/{slug}/screen": "an information screen's device token only",
+    }
+)
+OWN_ACCOUNT.update(
+    {
+        "floor:appointments": "the account's own appointments, and booking one",
+        "floor:join": "public waits, and a ticket of the account's own (no one else's object)",
+    }
+)
+
+
+# --- floor: the administrator's office set-up (issue 10) ----------------------------------------
+@tenant_route(
+    "floor: set up the offices", url_names=("floor-staff:configure",), owner_role=Role.ADMINISTRATOR
+)
+def floor_configure(municipality, ctx):
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    return Probe(url=_floor_url("floor-staff:configure", municipality), marker=office.name_sq)
+
+
+@tenant_route(
+    "floor: change an office's hours",
+    url_names=("floor-staff:configure-office",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def floor_configure_office(municipality, ctx):
+    from sportel.floor.models import Office
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    return Probe(
+        url=_floor_url("floor-staff:configure-office", municipality, office=office.slug),
+        method="POST",
+        data={
+            "name_sq": "Zyra e ndryshuar",
+            "unit": office.unit_id,
+            "hours_0": "09:00-10:00",
+            "priority_1": "infant",
+            "priority_2": "elderly",
+            "priority_3": "disability",
+            "priority_4": "pregnant",
+        },
+        state=lambda: (
+            Office.objects.filter(pk=office.pk).values_list("name_sq", "opening_hours").get()
+        ),
+    )
+
+
+@tenant_route(
+    "floor: add a queue to an office",
+    url_names=("floor-staff:configure-new-category",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def floor_configure_new_category(municipality, ctx):
+    from sportel.floor.models import QueueCategory
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    return Probe(
+        url=_floor_url("floor-staff:configure-new-category", municipality, office=office.slug),
+        method="POST",
+        data={
+            "letter": "Q",
+            "name_sq": "Radha e re",
+            "default_service_minutes": "5",
+            "slot_minutes": "15",
+            "slot_capacity": "0",
+            "order": "10",
+        },
+        state=lambda: QueueCategory.objects.filter(office=office).count(),
+    )
+
+
+@tenant_route(
+    "floor: a queue's services",
+    url_names=("floor-staff:configure-category",),
+    owner_role=Role.ADMINISTRATOR,
+)
+def floor_configure_category(municipality, ctx):
+    from tests.floor.factories import category
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    queue = category(office, "A")
+    queue.name_sq = f"Radha {municipality.slug}"
+    queue.save()
+    return Probe(
+        url=_floor_url(
+            "floor-staff:configure-category", municipality, office=office.slug, pk=queue.pk
+        ),
+        marker=queue.name_sq,
+    )
+
+
+@tenant_route(
+    "floor: add a counter to an office",
+    url_names=("floor-staff:configure-new-counter",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def floor_configure_new_counter(municipality, ctx):
+    from sportel.floor.models import Counter
+    from tests.floor.factories import category
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    return Probe(
+        url=_floor_url("floor-staff:configure-new-counter", municipality, office=office.slug),
+        method="POST",
+        data={"number": "8", "categories": category(office, "A").pk, "is_active": "on"},
+        state=lambda: Counter.objects.filter(office=office).count(),
+    )
+
+
+@tenant_route(
+    "floor: close a counter or change its queues",
+    url_names=("floor-staff:configure-counter",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def floor_configure_counter(municipality, ctx):
+    from sportel.floor.models import Counter
+    from tests.floor.factories import category, counter
+
+    office, _clerk, _ticket = _floor(municipality, ctx)
+    desk = counter(office, 3)
+    return Probe(
+        url=_floor_url(
+            "floor-staff:configure-counter", municipality, office=office.slug, pk=desk.pk
+        ),
+        method="POST",
+        data={"number": "3", "categories": category(office, "A").pk},
+        state=lambda: (
+            Counter.objects.get(pk=desk.pk).is_active,
+            sorted(Counter.objects.get(pk=desk.pk).categories.values_list("pk", flat=True)),
+        ),
+    )
+
+
+PUBLIC.update(
+    {
+        "floor:kiosk-sign-in": "a kiosk asks for a sign-in code by NID: as floor:kiosk; it answers "
+        "the same whether or not the person exists (tests/floor/test_kiosk_sign_in.py)",
+        "floor:kiosk-sign-in-code": "a kiosk signs in with the SMS code: as floor:kiosk",
+        "floor:kiosk-documents": "the signed-in resident's own certificates only (cases_of(user)), "
+        "on a kiosk of the session's municipality: as floor:kiosk",
+    }
+)
+
+
+PUBLIC.update(
+    {
+        "floor:sms-inbound": "the SMS gateway's webhook, authenticated by its HMAC signature (not a "
+        "login); an office code is looked up only in the path's municipality "
+        "(tests/floor/test_sms_tickets.py)",
+    }
+)

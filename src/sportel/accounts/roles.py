@@ -63,6 +63,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.fund": frozenset({Role.MANAGER}),
     # Categories, routing, area weights, Open311 keys and the ban list.
     "reports.configure": frozenset({Role.ADMINISTRATOR}),
+    # The floor (issue 10). Clerks sign in at a counter, call and serve tickets, and hand out
+    # tickets at reception.
+    "floor.counter": frozenset({Role.CLERK}),
+    # Managers watch the office status (who serves whom, waits) and download the reports.
+    "floor.status": frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
+    # Administrators register and revoke kiosks and information screens.
+    "floor.configure": frozenset({Role.ADMINISTRATOR}),
 }
 
 

@@ -147,8 +147,23 @@ def requeue_stale_tasks(*, stale_seconds: int | None = None) -> dict[str, int]:
     return counts
 
 
+# Modules' periodic jobs (name → a callable returning a count), run by recover(): each must be
+# idempotent and quick (e.g. the floor's appointment reminders). Register in AppConfig.ready().
+PERIODIC_JOBS: dict[str, object] = {}
+
+
+def register_periodic(name: str, job) -> None:
+    PERIODIC_JOBS[name] = job
+
+
 def recover() -> dict[str, int]:
-    """Everything a worker does to pick up work a dead process left behind."""
+    """Everything a worker does to pick up work a dead process left behind, then the modules'
+    periodic jobs."""
     counts = requeue_stale_tasks()
     counts["notifications"] = notifications.requeue_stalled()
+    for name, job in PERIODIC_JOBS.items():
+        try:
+            counts[name] = job()
+        except Exception:
+            logger.exception("periodic job %s failed", name, extra={"event": "task.periodic"})
     return counts

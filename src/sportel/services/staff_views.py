@@ -77,7 +77,8 @@ def counter(request, municipality_slug: str):
     if request.method == "POST" and "clear" in request.POST:
         _set_walk_in(request, None)
         return redirect("services-staff:counter", municipality_slug=municipality_slug)
-    form = WalkInForm(request.POST or None)
+    # A ticket called on the floor opens this page with its NID and service (floor/views.py).
+    form = WalkInForm(request.POST or None, initial={"nid": request.GET.get("nid", "")[:14]})
     show_confirm = False
     if request.method == "POST":
         if form.is_valid():
@@ -125,6 +126,13 @@ def counter(request, municipality_slug: str):
                             "phone": data.get("phone") or "",
                         },
                     )
+                    wanted = request.GET.get("service", "")
+                    if wanted and selectors.service_by_code(municipality, wanted) is not None:
+                        return redirect(
+                            "services-staff:counter-apply",
+                            municipality_slug=municipality_slug,
+                            code=wanted,
+                        )
                     return redirect(
                         "services-staff:counter-services", municipality_slug=municipality_slug
                     )

@@ -1,0 +1,556 @@
+"""Pages of the floor without a staff login, under ``/<municipality_slug>/floor/``.
+
+- The information screen (``screen/<token>/``) and its state (``state.json``), polled every few
+  hundred milliseconds: a device token, no login, public information only (ticket numbers,
+  counters, waits, the panels of ``core.screens``).
+- The kiosk (``kiosk/<token>/``): take a ticket with a priority, check in to an appointment, and
+  the existing apply flow (``/<slug>/kiosk/``). A device token, no login; it keeps nothing of
+  the resident between two people (no session data; the pages go back to the start screen).
+- A ticket's own page by its unguessable code (its place in the queue, the expected wait).
+- Appointments: a logged-in resident books, cancels and rebooks a slot.
+
+A token of one municipality opens nothing under another's path (404); a revoked token is
+refused with a message saying so (403).
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from sportel.core.screens import panels
+from sportel.services.forms import add_service_errors
+
+from . import kiosk_sign_in as kiosk_sign_in_service
+from . import selectors, services, workflow
+from .forms import BookingForm, CheckInForm, KioskCodeForm, KioskNidForm, TicketForm
+from .models import Appointment, Channel, Device, QueueCategory, Ticket
+
+PANELS_TTL = 30  # seconds: the other modules' panels change slowly; the calls never wait on them
+WAITS_TTL = 3  # seconds: the waits per queue on a screen
+
+
+class DeviceRefused(Exception):
+    pass
+
+
+def _device(request, token: str, kind: str) -> Device:
+    device = selectors.device_by_token(request.municipality, token, kind=kind)
+    if device is None or not device.office.is_active:
+        raise Http404(_("There is no such device."))
+    if device.revoked_at is not None:
+        raise DeviceRefused(device)
+    now = timezone.now()
+    if device.last_seen_at is None or now - device.last_seen_at > dt.timedelta(minutes=1):
+        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+    return device
+
+
+def _refused(request, device: Device):
+    return render(
+        request,
+        "floor/device_refused.html",
+        {"device": device, "kiosk": device.kind == Device.Kind.KIOSK},
+        status=403,
+    )
+
+
+def device_page(kind: str):
+    """The view needs a device token of ``kind`` in the path's municipality."""
+
+    def decorator(view):
+        def wrapped(request, municipality_slug: str, token: str, *args, **kwargs):
+            try:
+                device = _device(request, token, kind)
+            except DeviceRefused as refused:
+                if request.path.endswith(".json"):
+                    return JsonResponse(
+                        {"detail": _("This device has been revoked."), "code": "device_revoked"},
+                        status=403,
+                    )
+                return _refused(request, refused.args[0])
+            response = view(request, device, *args, **kwargs)
+            response["Cache-Control"] = "no-store"
+            return response
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorator
+
+
+# --- the information screen -------------------------------------------------------------------
+
+
+@device_page(Device.Kind.SCREEN)
+def screen(request, device: Device):
+    """The full-screen page for a TV by the counters."""
+    return render(
+        request,
+        "floor/screen.html",
+        {"device": device, "office": device.office, "state": _screen_state(device)},
+    )
+
+
+def _waits(office) -> list[dict]:
+    key = f"floor:screen-waits:{office.pk}:{get_language()}"
+    found = cache.get(key)
+    if found is None:
+        found = [
+            {
+                "letter": row["letter"],
+                "name": row["name"],
+                "waiting": row["waiting"],
+                "minutes": row["expected_wait_minutes"],
+            }
+            for row in selectors.category_waits(office)
+        ]
+        cache.set(key, found, WAITS_TTL)
+    return found
+
+
+def _panels(municipality) -> list[dict]:
+    key = f"floor:screen-panels:{municipality.pk}:{get_language()}"
+    found = cache.get(key)
+    if found is None:
+        found = [
+            {
+                "key": p.key,
+                "title": str(p.title),
+                "subtitle": str(p.subtitle),
+                "rows": [[str(a), str(b)] for a, b in p.rows[:8]],
+            }
+            for p in panels(municipality)
+        ]
+        cache.set(key, found, PANELS_TTL)
+    return found
+
+
+def _screen_state(device: Device) -> dict:
+    office = device.office
+    return {
+        "calls": selectors.screen_calls(office),
+        "waits": _waits(office),
+        "panels": _panels(office.municipality),
+        "open": selectors.is_open(office),
+    }
+
+
+@device_page(Device.Kind.SCREEN)
+def screen_state(request, device: Device):
+    """What the screen shows now, as JSON (public information only)."""
+    return JsonResponse(_screen_state(device))
+
+
+# --- the kiosk --------------------------------------------------------------------------------
+
+
+def _kiosk_context(device: Device, **extra) -> dict:
+    return {"device": device, "office": device.office, "kiosk": True, **extra}
+
+
+@device_page(Device.Kind.KIOSK)
+def kiosk(request, device: Device):
+    """The start screen: what this kiosk offers."""
+    return render(
+        request,
+        "floor/kiosk/start.html",
+        _kiosk_context(device, functions=set(device.functions), waits=_waits(device.office)),
+    )
+
+
+def _needs(device: Device, function: str) -> None:
+    if function not in device.functions:
+        raise Http404(_("This kiosk does not offer that."))
+
+
+@device_page(Device.Kind.KIOSK)
+def kiosk_ticket(request, device: Device):
+    """Take a ticket: a queue, a priority group if one applies, the NID if wanted."""
+    _needs(device, Device.Function.TICKET)
+    office = device.office
+    categories = selectors.categories_of(office)
+    form = TicketForm(request.POST or None, categories=categories)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.issue_ticket(
+                office,
+                category=categories.get(pk=form.cleaned_data["category"]),
+                channel=Channel.KIOSK,
+                priority=form.cleaned_data["priority"],
+                nid=form.cleaned_data["nid"],
+                actor=f"kiosk:{device.pk}",
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect(
+                "floor:kiosk-ticket-print",
+                municipality_slug=office.municipality.slug,
+                token=request.resolver_match.kwargs["token"],
+                code=ticket.code,
+            )
+    return render(
+        request,
+        "floor/kiosk/ticket_form.html",
+        _kiosk_context(device, form=form, waits=_waits(office)),
+        status=400 if form.errors else 200,
+    )
+
+
+@device_page(Device.Kind.KIOSK)
+def kiosk_ticket_print(request, device: Device, code: str):
+    """The ticket, print-ready on an 80 mm receipt printer."""
+    ticket = selectors.ticket_by_code(device.office.municipality, code)
+    if ticket is None or ticket.office_id != device.office_id:
+        raise Http404(_("There is no such ticket."))
+    return render(
+        request,
+        "floor/kiosk/ticket.html",
+        _kiosk_context(device, ticket=ticket, ahead=_ahead(ticket), print_ticket=True),
+    )
+
+
+@device_page(Device.Kind.KIOSK)
+def kiosk_check_in(request, device: Device):
+    """Check in to an appointment with the booking code: a ticket at the head of its queue."""
+    _needs(device, Device.Function.CHECK_IN)
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        appointment = selectors.appointment_by_code(
+            device.office.municipality, form.cleaned_data["code"]
+        )
+        if appointment is None or appointment.office_id != device.office_id:
+            form.add_error("code", _("We cannot find this booking code at this office."))
+        else:
+            try:
+                ticket = services.check_in(appointment, actor=f"kiosk:{device.pk}")
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect(
+                    "floor:kiosk-ticket-print",
+                    municipality_slug=device.office.municipality.slug,
+                    token=request.resolver_match.kwargs["token"],
+                    code=ticket.code,
+                )
+    return render(
+        request,
+        "floor/kiosk/check_in.html",
+        _kiosk_context(device, form=form),
+        status=400 if form.errors else 200,
+    )
+
+
+# --- a ticket's own page ----------------------------------------------------------------------
+
+
+def _ahead(ticket) -> int:
+    if ticket.state != workflow.WAITING:
+        return 0
+    return (
+        Ticket.objects.filter(
+            category=ticket.category, state=workflow.WAITING, rank__lte=ticket.rank
+        )
+        .filter(order_at__lt=ticket.order_at)
+        .count()
+    )
+
+
+@never_cache
+def ticket_page(request, municipality_slug: str, code: str):
+    """The resident's ticket: where it stands, how many are ahead, the expected wait."""
+    ticket = selectors.ticket_by_code(request.municipality, code)
+    if ticket is None:
+        raise Http404(_("There is no such ticket."))
+    ahead = _ahead(ticket)
+    return render(
+        request,
+        "floor/ticket.html",
+        {
+            "ticket": ticket,
+            "office": ticket.office,
+            "ahead": ahead,
+            "state": workflow.state_label(ticket.state),
+            "minutes": selectors.expected_wait_minutes(ticket.category, ahead=ahead)
+            if ticket.state == workflow.WAITING
+            else None,
+        },
+    )
+
+
+# --- joining the queue online -----------------------------------------------------------------
+
+
+@login_required
+def join(request, municipality_slug: str):
+    """Join a queue from home: the waits per queue now, then a ticket at the back of one (the
+    expected wait on it), followed on the ticket's own page."""
+    municipality = request.municipality
+    offices = list(selectors.offices_of(municipality))
+    if request.method == "POST":
+        category = (
+            QueueCategory.objects.filter(
+                municipality=municipality, office__in=offices, pk=request.POST.get("category") or 0
+            ).first()
+            if (request.POST.get("category") or "").isdigit()
+            else None
+        )
+        if category is None:
+            raise Http404
+        try:
+            ticket = services.issue_ticket(
+                category.office,
+                category=category,
+                channel=Channel.ONLINE,
+                nid=request.user.nid if request.user.nid_verified else "",
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            return redirect("floor:ticket", municipality_slug=municipality_slug, code=ticket.code)
+    return render(
+        request,
+        "floor/join.html",
+        {"offices": [{"office": o, "waits": selectors.category_waits(o)} for o in offices]},
+    )
+
+
+# --- appointments -----------------------------------------------------------------------------
+
+
+def _slot_choices(category, days: int = 7) -> list[tuple[str, str]]:
+    today = timezone.localdate()
+    out = []
+    for offset in range(days):
+        day = today + dt.timedelta(days=offset)
+        for start, left in selectors.free_slots(category, day):
+            local = timezone.localtime(start)
+            out.append(
+                (
+                    start.isoformat(),
+                    _("%(day)s at %(time)s (%(left)s free)")
+                    % {
+                        "day": local.strftime("%d.%m.%Y"),
+                        "time": local.strftime("%H:%M"),
+                        "left": left,
+                    },
+                )
+            )
+    return out
+
+
+@login_required
+def appointments(request, municipality_slug: str):
+    """The resident's appointments in this municipality, and booking one."""
+    municipality = request.municipality
+    offices = list(selectors.offices_of(municipality))
+    categories = [c for o in offices for c in selectors.categories_of(o) if c.slot_capacity]
+    chosen = None
+    raw = request.POST.get("category") or request.GET.get("category")
+    if raw:
+        chosen = next((c for c in categories if str(c.pk) == raw), None)
+    chosen = chosen or (categories[0] if categories else None)
+    slots = _slot_choices(chosen) if chosen else []
+    form = BookingForm(
+        request.POST or None,
+        categories=categories,
+        slots=slots,
+        initial={"category": chosen.pk if chosen else None},
+    )
+    rebook = None
+    code = request.POST.get("rebook") or request.GET.get("rebook") or ""
+    if code:
+        rebook = selectors.appointment_by_code(municipality, code)
+        if rebook is None or rebook.user_id != request.user.pk:
+            raise Http404
+    if request.method == "POST" and chosen is not None and form.is_valid():
+        slot = dt.datetime.fromisoformat(form.cleaned_data["slot"])
+        try:
+            if rebook is not None:
+                booked = services.rebook_appointment(rebook, slot_start=slot, actor=request.user)
+            else:
+                booked = services.book_appointment(
+                    chosen,
+                    slot_start=slot,
+                    user=request.user,
+                    nid=request.user.nid or "",
+                    actor=request.user,
+                )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Booked for %(time)s. Your booking code is %(code)s.")
+                % {
+                    "time": timezone.localtime(booked.slot_start).strftime("%d.%m.%Y %H:%M"),
+                    "code": booked.code,
+                },
+            )
+            return redirect("floor:appointments", municipality_slug=municipality_slug)
+    mine = (
+        Appointment.objects.filter(municipality=municipality, user=request.user)
+        .select_related("office", "category")
+        .order_by("-slot_start")[:20]
+    )
+    return render(
+        request,
+        "floor/appointments.html",
+        {
+            "form": form,
+            "chosen": chosen,
+            "has_slots": bool(slots),
+            "appointments": mine,
+            "rebook": rebook,
+            "now": timezone.now(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def cancel_appointment(request, municipality_slug: str, code: str):
+    appointment = selectors.appointment_by_code(request.municipality, code)
+    if appointment is None or appointment.user_id != request.user.pk:
+        raise Http404
+    try:
+        services.cancel_appointment(appointment, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your appointment is cancelled."))
+    return redirect("floor:appointments", municipality_slug=municipality_slug)
+
+
+# --- signing in at the kiosk with the NID and a code by SMS; the resident's certificates -------
+
+KIOSK_NID = "floor_kiosk_nid"
+
+
+@device_page(Device.Kind.KIOSK)
+@never_cache
+def kiosk_sign_in(request, device: Device):
+    """Step 1: the NID. The answer is the same whether or not the number has an account."""
+    _needs(device, Device.Function.APPLY)
+    form = KioskNidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            nid = kiosk_sign_in_service.normalised_nid(form.cleaned_data["nid"])
+            kiosk_sign_in_service.send_code(device, nid)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            request.session[KIOSK_NID] = nid
+            request.session.set_expiry(device.idle_seconds)
+            return redirect(
+                "floor:kiosk-sign-in-code",
+                municipality_slug=device.office.municipality.slug,
+                token=request.resolver_match.kwargs["token"],
+            )
+    return render(
+        request,
+        "floor/kiosk/sign_in.html",
+        _kiosk_context(device, form=form),
+        status=400 if form.errors else 200,
+    )
+
+
+@device_page(Device.Kind.KIOSK)
+@never_cache
+def kiosk_sign_in_code(request, device: Device):
+    """Step 2: the code from the SMS; then the kiosk session (it ends after the idle time)."""
+    from django.contrib.auth import login
+
+    from sportel.accounts.middleware import start_kiosk_session
+
+    _needs(device, Device.Function.APPLY)
+    token = request.resolver_match.kwargs["token"]
+    slug = device.office.municipality.slug
+    nid = request.session.get(KIOSK_NID)
+    if not nid:
+        return redirect("floor:kiosk-sign-in", municipality_slug=slug, token=token)
+    form = KioskCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = kiosk_sign_in_service.sign_in(device, nid, form.cleaned_data["code"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            request.session.pop(KIOSK_NID, None)
+            login(request, user, backend="sportel.accounts.backends.LoginBackend")
+            start_kiosk_session(request, slug)
+            return redirect("floor:kiosk-documents", municipality_slug=slug, token=token)
+    return render(
+        request,
+        "floor/kiosk/sign_in_code.html",
+        _kiosk_context(device, form=form),
+        status=400 if form.errors else 200,
+    )
+
+
+@device_page(Device.Kind.KIOSK)
+@never_cache
+def kiosk_documents(request, device: Device):
+    """The signed-in resident's own certificates in this municipality, to print (opened in the
+    kiosk's viewer, never cached; nothing is downloaded or kept on the kiosk)."""
+    from sportel.accounts.middleware import kiosk_of
+    from sportel.services.selectors import cases_of
+
+    _needs(device, Device.Function.APPLY)
+    slug = device.office.municipality.slug
+    if not request.user.is_authenticated or kiosk_of(request) != slug:
+        return redirect(
+            "floor:kiosk-sign-in",
+            municipality_slug=slug,
+            token=request.resolver_match.kwargs["token"],
+        )
+    cases = list(cases_of(request.user, device.office.municipality).exclude(document_code=""))
+    return render(request, "floor/kiosk/documents.html", _kiosk_context(device, cases=cases))
+
+
+# --- tickets by SMS: the gateway's signed webhook ---------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def sms_inbound(request, municipality_slug: str):
+    """``{"id": <gateway message id>, "from": "+355…", "text": "<office code> <letter>"}``,
+    signed (see ``sms_tickets``); answers ``{"reply": ...}`` and sends the reply by SMS."""
+    import json
+
+    from . import sms_tickets
+
+    if not sms_tickets.signature_ok(
+        request.body,
+        request.headers.get("X-Sportel-Timestamp", ""),
+        request.headers.get("X-Sportel-Signature", ""),
+    ):
+        return JsonResponse(
+            {"detail": "The signature is missing, wrong or too old.", "code": "bad_signature"},
+            status=403,
+        )
+    try:
+        payload = json.loads(request.body)
+        message_id, sender, text = str(payload["id"]), str(payload["from"]), str(payload["text"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse(
+            {"detail": "Send id, from and text as JSON.", "code": "invalid"}, status=400
+        )
+    if not message_id or not sender:
+        return JsonResponse({"detail": "id and from are required.", "code": "invalid"}, status=400)
+    row = sms_tickets.handle(request.municipality, message_id=message_id, sender=sender, text=text)
+    return JsonResponse({"reply": row.reply, "ticket": row.ticket.number if row.ticket else None})

@@ -1,0 +1,97 @@
+"""The ticket workflow: one table of allowed transitions, each with the reason it exists.
+
+A ticket is born ``waiting``. A counter calls it (``called``: on the screens), the person comes
+and is served (``serving``), and the clerk finishes (``done``). A called person who never comes is
+a ``no_show``; a ticket waiting for a paper or a colleague is put ``on_hold`` and called again
+later; a ticket sent to another category or counter waits again there. Anything not in
+:data:`TRANSITIONS` is refused by :func:`next_state`, and nothing changes.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+WAITING = "waiting"
+CALLED = "called"
+SERVING = "serving"
+ON_HOLD = "on_hold"
+DONE = "done"
+NO_SHOW = "no_show"
+
+STATE_LABELS = {
+    WAITING: _("Waiting"),
+    CALLED: _("Called"),
+    SERVING: _("Being served"),
+    ON_HOLD: _("On hold"),
+    DONE: _("Done"),
+    NO_SHOW: _("Did not come"),
+}
+STATES = tuple(STATE_LABELS)
+
+ACTION_LABELS = {
+    "call": _("call"),
+    "recall": _("call again"),
+    "serve": _("start serving"),
+    "hold": _("put on hold"),
+    "transfer": _("transfer"),
+    "no_show": _("mark as not come"),
+    "done": _("finish"),
+}
+
+# (from_state, action) → to_state
+TRANSITIONS: dict[tuple[str, str], str] = {
+    # A counter calls the head of its queue ("call next") or picks one ticket.
+    (WAITING, "call"): CALLED,
+    # A ticket put aside is called back when its paper or colleague is there.
+    (ON_HOLD, "call"): CALLED,
+    # Nobody came yet: the screens announce the same ticket once more.
+    (CALLED, "recall"): CALLED,
+    # The person is at the counter: the service time starts.
+    (CALLED, "serve"): SERVING,
+    # Called and never came: counted, and the counter moves on.
+    (CALLED, "no_show"): NO_SHOW,
+    # Waiting for a document or a colleague: aside, without losing the ticket.
+    (CALLED, "hold"): ON_HOLD,
+    (SERVING, "hold"): ON_HOLD,
+    # The wrong queue, or a colleague must take over: waits again in the new category/counter.
+    (WAITING, "transfer"): WAITING,
+    (CALLED, "transfer"): WAITING,
+    (SERVING, "transfer"): WAITING,
+    (ON_HOLD, "transfer"): WAITING,
+    # Served: the service time ends; the cases filed meanwhile are linked to the ticket.
+    (SERVING, "done"): DONE,
+}
+
+ACTIONS = tuple(dict.fromkeys(action for _state, action in TRANSITIONS))
+OPEN_STATES = frozenset({WAITING, CALLED, SERVING, ON_HOLD})
+FINAL_STATES = frozenset({DONE, NO_SHOW})
+
+
+class IllegalTransition(ValidationError):
+    """The action is not allowed from the ticket's current state; nothing was changed."""
+
+    def __init__(self, state: str, action: str):
+        self.state = state
+        self.action = action
+        super().__init__(
+            _('You cannot %(action)s a ticket that is "%(state)s".'),
+            code="illegal_transition",
+            params={
+                "action": ACTION_LABELS.get(action, action),
+                "state": STATE_LABELS.get(state, state),
+            },
+        )
+
+
+def state_label(state: str):
+    return STATE_LABELS.get(state, state)
+
+
+def next_state(state: str, action: str) -> str:
+    try:
+        return TRANSITIONS[(state, action)]
+    except KeyError:
+        raise IllegalTransition(state, action) from None
+
+
+def allowed_actions(state: str) -> list[str]:
+    return [action for (source, action) in TRANSITIONS if source == state]

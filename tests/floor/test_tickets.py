@@ -1,0 +1,363 @@
+"""Issuing, numbering, priorities, calling and the workflow table of tickets."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.utils import timezone, translation
+
+from sportel.accounts.roles import Role
+from sportel.core.models import AuditEntry
+from sportel.floor import actions, selectors, services, workflow
+from sportel.floor.models import Ticket, TicketEvent
+
+from .factories import category, counter, make_office
+
+
+def issue(office, letter="A", **kwargs):
+    return services.issue_ticket(
+        office, category=category(office, letter), channel=kwargs.pop("channel", "kiosk"), **kwargs
+    )
+
+
+def test_tickets_are_numbered_per_category_and_day(at_counter):
+    office = at_counter
+    a1, a2, b1 = issue(office), issue(office), issue(office, "B")
+    assert [a1.number, a2.number, b1.number] == ["A-001", "A-002", "B-001"]
+    tomorrow = timezone.now() + dt.timedelta(days=1)
+    assert issue(office, now=tomorrow).number == "A-001"
+
+
+def test_issuing_appends_history_and_audit(at_counter):
+    ticket = issue(at_counter, nid="J00101001C")
+    assert list(ticket.events.values_list("action", "to_state")) == [("issue", "waiting")]
+    entry = AuditEntry.objects.get(action="ticket.issue")
+    assert entry.data["number"] == "A-001"
+    assert "J00101001C" not in str(entry.data)
+
+
+def test_closed_office_refuses_a_ticket_and_writes_nothing(shkoder, clerk):
+    office = make_office(shkoder, hours={})
+    services.open_session(counter(office, 1), actor=clerk)
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
+        issue(office)
+    assert refused.value.code == "office_closed"
+    assert "is closed now" in refused.value.messages[0]
+    assert not Ticket.objects.exists()
+
+
+def test_category_without_an_open_counter_refuses_a_ticket(office, clerk):
+    services.open_session(counter(office, 1), actor=clerk)  # serves A only
+    with pytest.raises(ValidationError) as refused:
+        issue(office, "B")
+    assert refused.value.error_dict["category"][0].code == "no_counter_open"
+    assert not Ticket.objects.exists()
+
+
+def test_bad_nid_and_unknown_priority_are_refused(at_counter):
+    with pytest.raises(ValidationError) as bad:
+        issue(at_counter, nid="123")
+    assert "nid" in bad.value.error_dict
+    with pytest.raises(ValidationError):
+        issue(at_counter, priority="vip")
+    assert not Ticket.objects.exists()
+
+
+def test_a_category_of_another_office_is_refused(at_counter, lezhe_office):
+    with pytest.raises(ValidationError):
+        services.issue_ticket(at_counter, category=category(lezhe_office, "A"), channel="kiosk")
+
+
+def test_priority_groups_go_first_in_the_offices_order_then_arrival(at_counter, clerk):
+    office = at_counter
+    plain = issue(office)
+    infant = issue(office, priority="infant")
+    elderly = issue(office, priority="elderly")
+    disability = issue(office, priority="disability")
+    desk = counter(office, 1)
+    called = [services.call_next(desk, actor=clerk) for _ in range(1)]
+    order = [t.number for t in selectors.waiting_for(desk)]
+    assert called[0].number == disability.number
+    assert order == [elderly.number, infant.number, plain.number]
+    # The office may configure another order.
+    office.priority_order = ["infant", "elderly", "disability", "pregnant"]
+    office.save()
+    later = issue(office, priority="infant")
+    assert later.rank == 1
+
+
+def test_call_next_calls_the_head_and_the_screen_shows_it(at_counter, clerk):
+    office = at_counter
+    first = issue(office)
+    issue(office)
+    called = services.call_next(counter(office, 1), actor=clerk)
+    assert called.pk == first.pk
+    assert called.state == workflow.CALLED
+    assert selectors.screen_calls(office)[0]["number"] == "A-001"
+    assert selectors.screen_calls(office)[0]["counter"] == 1
+
+
+def test_nobody_waiting_is_a_clear_refusal(at_counter, clerk):
+    with pytest.raises(ValidationError) as refused:
+        services.call_next(counter(at_counter, 1), actor=clerk)
+    assert refused.value.code == "nobody_waiting"
+
+
+def test_the_same_ticket_called_from_two_counters_one_wins(at_counter, clerk, clerk2):
+    office = at_counter
+    ticket = issue(office)
+    actions.perform(ticket, "call", actor=clerk, counter=counter(office, 1))
+    with pytest.raises(ValidationError) as refused:
+        actions.perform(
+            Ticket.objects.get(pk=ticket.pk), "call", actor=clerk2, counter=counter(office, 2)
+        )
+    assert refused.value.code == "already_called"
+    assert "sporteli 1" in refused.value.messages[0]
+    # Even with a stale copy (both screens loaded it waiting), the locked row decides.
+    with pytest.raises(ValidationError) as stale:
+        services.call(ticket, actor=clerk2, counter=counter(office, 2))
+    assert stale.value.code == "already_called"
+    assert Ticket.objects.get(pk=ticket.pk).counter.number == 1
+    assert TicketEvent.objects.filter(ticket=ticket, action="call").count() == 1
+
+
+def test_full_life_of_a_ticket_and_its_history(at_counter, clerk):
+    office = at_counter
+    desk = counter(office, 1)
+    ticket = issue(office)
+    for name in ("call", "recall", "serve", "done"):
+        ticket = actions.perform(ticket, name, actor=clerk, counter=desk)
+    assert ticket.state == workflow.DONE
+    assert ticket.calls == 2
+    assert ticket.finished_at >= ticket.serving_since >= ticket.first_called_at
+    assert list(ticket.events.values_list("action", flat=True)) == [
+        "issue",
+        "call",
+        "recall",
+        "serve",
+        "done",
+    ]
+
+
+def test_hold_and_call_back(at_counter, clerk):
+    desk = counter(at_counter, 1)
+    ticket = actions.perform(issue(at_counter), "call", actor=clerk, counter=desk)
+    ticket = actions.perform(ticket, "hold", actor=clerk, counter=desk)
+    assert [t.pk for t in selectors.on_hold_at(desk)] == [ticket.pk]
+    ticket = actions.perform(ticket, "call", actor=clerk, counter=desk)
+    assert ticket.state == workflow.CALLED
+
+
+def test_no_show_is_final(at_counter, clerk):
+    desk = counter(at_counter, 1)
+    ticket = actions.perform(issue(at_counter), "call", actor=clerk, counter=desk)
+    ticket = actions.perform(ticket, "no_show", actor=clerk, counter=desk)
+    assert actions.available_actions(ticket, clerk, desk) == []
+    with pytest.raises(ValidationError):
+        actions.perform(ticket, "call", actor=clerk, counter=desk)
+
+
+def test_transfer_to_another_queue_of_the_same_office(at_counter, clerk, clerk2):
+    office = at_counter
+    desk = counter(office, 1)
+    ticket = actions.perform(issue(office), "call", actor=clerk, counter=desk)
+    ticket = actions.perform(
+        ticket, "transfer", actor=clerk, counter=desk, category=category(office, "B")
+    )
+    assert (ticket.state, ticket.category.letter, ticket.counter) == ("waiting", "B", None)
+    assert ticket.number == "A-001"  # the person keeps their ticket
+    called = services.call_next(counter(office, 2), actor=clerk2)
+    assert called.pk == ticket.pk
+
+
+def test_transfer_to_one_counter_only_that_counter_calls_it(at_counter, clerk, clerk2):
+    office = at_counter
+    desk = counter(office, 1)
+    ticket = actions.perform(issue(office), "call", actor=clerk, counter=desk)
+    actions.perform(ticket, "transfer", actor=clerk, counter=desk, to_counter=counter(office, 2))
+    with pytest.raises(ValidationError):
+        services.call_next(desk, actor=clerk)
+    assert services.call_next(counter(office, 2), actor=clerk2).pk == ticket.pk
+
+
+def test_transfer_to_a_counter_of_another_office_is_refused(at_counter, clerk, lezhe_office):
+    desk = counter(at_counter, 1)
+    ticket = actions.perform(issue(at_counter), "call", actor=clerk, counter=desk)
+    with pytest.raises(ValidationError) as refused:
+        actions.perform(
+            ticket, "transfer", actor=clerk, counter=desk, to_counter=counter(lezhe_office, 2)
+        )
+    assert refused.value.error_dict["to_counter"][0].code == "other_office"
+    assert Ticket.objects.get(pk=ticket.pk).state == workflow.CALLED
+
+
+def test_a_lezhe_clerk_cannot_call_a_shkoder_ticket(at_counter, make_staff, lezhe, lezhe_office):
+    outsider = make_staff(lezhe, Role.CLERK)
+    services.open_session(counter(lezhe_office, 1), actor=outsider)
+    ticket = issue(at_counter)
+    with pytest.raises(PermissionDenied):
+        actions.perform(ticket, "call", actor=outsider, counter=counter(lezhe_office, 1))
+    # Even through their own counter, a ticket of another office is not theirs to call.
+    assert Ticket.objects.get(pk=ticket.pk).state == workflow.WAITING
+
+
+def test_only_the_calling_counter_serves_its_ticket(at_counter, clerk, clerk2):
+    ticket = actions.perform(issue(at_counter), "call", actor=clerk, counter=counter(at_counter, 1))
+    assert actions.available_actions(ticket, clerk2, counter(at_counter, 2)) == [
+        actions.ACTIONS["transfer"]
+    ] or all(
+        a.name != "serve" for a in actions.available_actions(ticket, clerk2, counter(at_counter, 2))
+    )
+    with pytest.raises(ValidationError):
+        actions.perform(ticket, "serve", actor=clerk2, counter=counter(at_counter, 2))
+
+
+@pytest.mark.parametrize(("state", "action"), list(workflow.TRANSITIONS))
+def test_every_edge_of_the_workflow_table_is_allowed(state, action):
+    assert workflow.next_state(state, action) == workflow.TRANSITIONS[(state, action)]
+
+
+@pytest.mark.parametrize("state", workflow.STATES)
+def test_everything_not_in_the_table_is_refused(state):
+    for action in workflow.ACTIONS:
+        if (state, action) not in workflow.TRANSITIONS:
+            with pytest.raises(workflow.IllegalTransition):
+                workflow.next_state(state, action)
+
+
+def test_a_clerk_cannot_take_a_counter_a_colleague_is_at(at_counter, make_staff, shkoder):
+    third = make_staff(shkoder, Role.CLERK)
+    with pytest.raises(ValidationError) as refused:
+        services.open_session(counter(at_counter, 1), actor=third)
+    assert refused.value.code == "counter_taken"
+
+
+def test_a_manager_cannot_sign_in_at_a_counter(office, make_staff, shkoder):
+    with pytest.raises(PermissionDenied):
+        services.open_session(counter(office, 1), actor=make_staff(shkoder, Role.MANAGER))
+
+
+def test_expected_wait_uses_measured_service_times_and_open_counters(at_counter, clerk):
+    office = at_counter
+    cat = category(office, "A")
+    # No measurements: the configured 6 minutes; 2 counters serve A.
+    for _ in range(4):
+        issue(office)
+    assert selectors.expected_wait_minutes(cat) == 12  # 4 ahead × 6 min / 2 counters
+    # Measured: 5 past tickets of 10 minutes each.
+    now = timezone.now()
+    for i in range(5):
+        Ticket.objects.create(
+            municipality=office.municipality,
+            office=office,
+            category=cat,
+            day=(now - dt.timedelta(days=7)).date(),
+            seq=100 + i,
+            number=f"A-{100 + i}",
+            code=f"PAST{i}",
+            channel="kiosk",
+            order_at=now,
+            state=workflow.DONE,
+            state_changed_at=now,
+            issued_at=now - dt.timedelta(days=7, minutes=30),
+            first_called_at=now - dt.timedelta(days=7, minutes=20),
+            finished_at=now - dt.timedelta(days=7, minutes=10),
+        )
+    from django.core.cache import cache
+
+    cache.clear()
+    assert selectors.service_minutes(cat) == 10
+    assert selectors.expected_wait_minutes(cat) == 20
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_fifty_tickets_at_once_are_numbered_without_gaps_or_duplicates(shkoder, make_staff):
+    office = make_office(shkoder)
+    services.open_session(counter(office, 1), actor=make_staff(shkoder, Role.CLERK))
+    cat = category(office, "A")
+    barrier = threading.Barrier(50)
+    numbers, errors = [], []
+
+    def take():
+        try:
+            barrier.wait()
+            numbers.append(services.issue_ticket(office, category=cat, channel="kiosk").seq)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(numbers) == list(range(1, 51))
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_counters_calling_next_at_once_get_different_tickets(shkoder, make_staff):
+    office = make_office(shkoder)
+    clerks = [make_staff(shkoder, Role.CLERK) for _ in range(2)]
+    for n, clerk in zip((1, 2), clerks, strict=True):
+        services.open_session(counter(office, n), actor=clerk)
+    for _ in range(2):
+        services.issue_ticket(office, category=category(office, "A"), channel="kiosk")
+    barrier = threading.Barrier(2)
+    called, errors = [], []
+
+    def call(n, clerk):
+        try:
+            barrier.wait()
+            called.append(services.call_next(counter(office, n), actor=clerk).number)
+        except Exception as exc:  # pragma: no cover
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=call, args=(n, c)) for n, c in zip((1, 2), clerks, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(called) == ["A-001", "A-002"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_counters_calling_the_same_ticket_at_once_one_wins(shkoder, make_staff):
+    office = make_office(shkoder)
+    clerks = [make_staff(shkoder, Role.CLERK) for _ in range(2)]
+    for n, clerk in zip((1, 2), clerks, strict=True):
+        services.open_session(counter(office, n), actor=clerk)
+    ticket = services.issue_ticket(office, category=category(office, "A"), channel="kiosk")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def call(n, clerk):
+        try:
+            barrier.wait()
+            services.call(ticket, actor=clerk, counter=counter(office, n))
+            outcomes.append("called")
+        except ValidationError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=call, args=(n, c)) for n, c in zip((1, 2), clerks, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["already_called", "called"]
+    assert TicketEvent.objects.filter(ticket=ticket, action="call").count() == 1
