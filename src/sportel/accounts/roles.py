@@ -51,6 +51,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.note": frozenset({Role.CLERK, Role.SPECIALIST, Role.MANAGER}),
     # Administrators add and version service types, life events and assignment rules.
     "services.configure": frozenset({Role.ADMINISTRATOR}),
+    # Revenue (issue 11). Tax officers set up the year, run assessments and reconcile the bank;
+    # managers watch collection; the counter takes cash and closes its own day.
+    "revenue.read": frozenset({Role.TAX_OFFICER, Role.MANAGER}),
+    "revenue.assess": frozenset({Role.TAX_OFFICER}),
+    "revenue.reconcile": frozenset({Role.TAX_OFFICER}),
+    "revenue.cash": frozenset({Role.CLERK}),
+    # The fiscal package is the council's decision, entered by the administrator or tax office.
+    "revenue.configure": frozenset({Role.TAX_OFFICER, Role.ADMINISTRATOR}),
 }
 
 
