@@ -74,15 +74,14 @@ def _raw_open_transaction(municipality) -> int:
 
 
 def test_the_database_refuses_to_seal_an_unbalanced_transaction(shkoder):
-    pk = _raw_open_transaction(shkoder)
-    LedgerLine.objects.create(
-        transaction_id=pk, municipality=shkoder, account=Account.BANK, cents=1000
-    )
-    LedgerLine.objects.create(
-        transaction_id=pk, municipality=shkoder, account=Account.SUSPENSE, cents=-999
-    )
     with pytest.raises(IntegrityError), transaction.atomic():
+        pk = _raw_open_transaction(shkoder)
+        for account, cents in ((Account.BANK, 1000), (Account.SUSPENSE, -999)):
+            LedgerLine.objects.create(
+                transaction_id=pk, municipality=shkoder, account=account, cents=cents
+            )
         LedgerTransaction.objects.filter(pk=pk).update(sealed=True)
+    assert not LedgerLine.objects.exists()
 
 
 def test_the_database_refuses_changes_to_posted_lines(shkoder):

@@ -120,7 +120,7 @@ class Tariff(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["package", "tax_head", "use"], name="revenue_tariff")
+            models.UniqueConstraint(fields=["package", "tax_head", "use"], name="revenue_tariff_use")
         ]
 
     def __str__(self) -> str:
@@ -136,7 +136,7 @@ class Instalment(models.Model):
     class Meta:
         ordering = ["number"]
         constraints = [
-            models.UniqueConstraint(fields=["package", "number"], name="revenue_instalment")
+            models.UniqueConstraint(fields=["package", "number"], name="revenue_instalment_number")
         ]
 
     def __str__(self) -> str:
