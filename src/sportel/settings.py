@@ -309,7 +309,7 @@ SPORTEL_SOURCE_URL = env("SPORTEL_SOURCE_URL", "")
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "notifications", "documents"],
+        "QUEUES": ["default", "notifications", "documents", "revenue"],
     }
 }
 SPORTEL_TASK_STALE_SECONDS = int(env("SPORTEL_TASK_STALE_SECONDS", "300"))

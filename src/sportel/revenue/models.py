@@ -120,7 +120,9 @@ class Tariff(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["package", "tax_head", "use"], name="revenue_tariff_use")
+            models.UniqueConstraint(
+                fields=["package", "tax_head", "use"], name="revenue_tariff_use"
+            )
         ]
 
     def __str__(self) -> str:
