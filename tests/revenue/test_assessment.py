@@ -26,7 +26,7 @@ def test_a_package_with_overlapping_dates_is_refused(package, shkoder):
     data.update(year=2027, valid_from="2026-12-01", valid_to="2027-12-31")
     with pytest.raises(ValidationError) as refused:
         fiscal.create_package(shkoder, data)
-    assert "overlap" in str(refused.value)
+    assert "mbivendosen me paketën e vitit 2026" in str(refused.value)
     assert FiscalPackage.objects.filter(municipality=shkoder).count() == 1
 
 

@@ -40,7 +40,7 @@ def test_good_rows_are_kept_and_bad_rows_reported_with_their_number(shkoder, off
     rows = dict(report.errors)
     assert set(rows) == {6, 7, 8}
     assert len(rows[7]) == 4  # area, use, share and year, all at once
-    assert "more than 1" in rows[8][0]
+    assert "do të kalonin 1" in rows[8][0]
     assert Property.objects.count() == 2
     assert Person.objects.filter(nid=NID).count() == 1  # found again by NID, not doubled
     assert Ownership.objects.get(person__nid=NID).share == Decimal("0.5")
