@@ -10,6 +10,7 @@ class RevenueConfig(AppConfig):
     def ready(self) -> None:
         from sportel.services.fees import register_fee_receiver
 
+        from . import demo, feeds  # noqa: F401 -- registers the demo seeder and the feed
         from .payments import take_service_fee
 
         # The counter's service fee is a cash payment in the ledger (issue 11).
