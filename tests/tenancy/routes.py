@@ -1004,3 +1004,32 @@ def revenue_cash_take(municipality, ctx):
 
 
 OWN_ACCOUNT["revenue:mine"] = "the account's own tax bills (persons linked to the account)"
+PUBLIC["revenue:callback"] = "a payment provider's signed callback: refused unless signed"
+
+
+@tenant_route(
+    "revenue: a resident pays an own bill online (sandbox)",
+    url_names=("revenue:pay",),
+    owner_role=Role.CLERK,
+)
+def revenue_pay(municipality, ctx):
+    from sportel.accounts.models import User
+    from sportel.revenue.models import Invoice
+
+    _package, _run, owner = _revenue_assessed(municipality)
+    user = User.objects.create_user(
+        f"payer.{municipality.slug}.{owner.pk}@test.sportel.al",
+        "x",
+        confirmed_at="2026-01-01T00:00Z",
+    )
+    owner.user = user
+    owner.save(update_fields=["user"])
+    invoice = Invoice.objects.get(person=owner)
+    return Probe(
+        url=reverse(
+            "revenue:pay",
+            kwargs={"municipality_slug": municipality.slug, "reference": invoice.reference},
+        ),
+        marker="pay-amount",
+        owner=user,
+    )

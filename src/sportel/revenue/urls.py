@@ -18,7 +18,14 @@ staff_patterns = (
     "revenue-staff",
 )
 
-public_patterns = ([path("", views.my_taxes, name="mine")], "revenue")
+public_patterns = (
+    [
+        path("", views.my_taxes, name="mine"),
+        path("pay/<str:reference>/", views.pay, name="pay"),
+        path("callback/<slug:provider>/", views.provider_callback, name="callback"),
+    ],
+    "revenue",
+)
 
 urlpatterns = [
     path("staff/revenue/", include(staff_patterns)),

@@ -8,18 +8,20 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from sportel.accounts.decorators import staff_required
 from sportel.accounts.permissions import has_permission
 from sportel.core.tenancy import request_municipality
 
-from . import ledger, payments, rf, selectors, tasks
+from . import ledger, payments, providers, rf, selectors, tasks
 from .camt053 import StatementError
 from .models import AssessmentRun, FiscalPackage, Invoice, Payment, Statement
 from .statements import DuplicateStatement, import_file
@@ -297,3 +299,66 @@ def my_taxes(request, municipality_slug: str):
             )
     credit = sum((ledger.taxpayer_credit(municipality, person=p) for p in people), 0)
     return render(request, "revenue/my_taxes.html", {"bills": bills, "credit": credit})
+
+
+# --- online payment (sandbox) ------------------------------------------------------------------
+def _own_invoice(request, reference: str) -> Invoice:
+    """A bill of a person linked to the logged-in account, in this municipality; else 404."""
+    return get_object_or_404(
+        Invoice,
+        municipality=request_municipality(request),
+        reference=rf.compact(reference),
+        person__user=request.user,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay(request, municipality_slug: str, reference: str):
+    """The sandbox provider's checkout: the resident confirms, the sandbox calls back (signed)
+    exactly as a real provider would, and the payment lands through the callback path."""
+    invoice = _own_invoice(request, reference)
+    lines = selectors.invoice_lines(invoice)
+    owed = sum((line["outstanding"] for line in lines), 0)
+    if request.method == "POST" and owed > 0:
+        provider = providers.PROVIDERS["sandbox"]
+        body, headers = provider.callback(
+            {
+                "event_id": f"sbx-{request.POST.get('checkout', '')[:40] or uuid.uuid4().hex}",
+                "reference": invoice.reference,
+                "amount": str(owed),
+                "paid_on": timezone.localdate().isoformat(),
+            }
+        )
+        providers.handle_callback(invoice.municipality, "sandbox", body, headers)
+        messages.success(request, _("Paid. Thank you: the payment is in the ledger."))
+        return redirect(reverse("revenue:mine", kwargs={"municipality_slug": municipality_slug}))
+    return render(
+        request,
+        "revenue/pay.html",
+        {
+            "invoice": invoice,
+            "grouped": rf.grouped(invoice.reference),
+            "owed": owed,
+            "checkout": uuid.uuid4().hex,
+        },
+    )
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def provider_callback(request, municipality_slug: str, provider: str):
+    """A provider's server-to-server callback: signed, idempotent; the API's error shape."""
+    municipality = request_municipality(request)
+    headers = dict(request.headers.items())
+    try:
+        payment = providers.handle_callback(municipality, provider, request.body, headers)
+    except providers.InvalidCallback as exc:
+        return JsonResponse(
+            {
+                "detail": _("The callback was refused: %(why)s.") % {"why": exc},
+                "code": "invalid_callback",
+            },
+            status=400,
+        )
+    return JsonResponse({"status": payment.status, "payment": payment.pk})
