@@ -37,7 +37,9 @@ def post(client, municipality, body, headers):
     )
 
 
-def test_a_genuine_callback_posts_once_and_a_replay_posts_nothing(assessed, register, shkoder, client):
+def test_a_genuine_callback_posts_once_and_a_replay_posts_nothing(
+    assessed, register, shkoder, client
+):
     invoice = Invoice.objects.get(person=register["arta"])
     body, headers = SANDBOX.callback(event(invoice))
     first = post(client, shkoder, body, headers)
@@ -92,7 +94,9 @@ def test_a_resident_pays_an_own_bill_in_the_sandbox(assessed, register, shkoder,
     client.force_login(user)
     mine = Invoice.objects.get(person=register["arta"])
     other = Invoice.objects.get(person=register["besnik"])
-    url = reverse("revenue:pay", kwargs={"municipality_slug": "shkoder", "reference": mine.reference})
+    url = reverse(
+        "revenue:pay", kwargs={"municipality_slug": "shkoder", "reference": mine.reference}
+    )
     page = client.get(url).content.decode()
     assert "820,00" in page and "Sandbox" not in page  # Albanian page
     assert client.post(url, {"checkout": "c1"}).status_code == 302

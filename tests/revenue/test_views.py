@@ -116,3 +116,42 @@ def test_my_taxes_shows_the_residents_own_bills(assessed, register, shkoder, cli
     assert rf.grouped(invoice.reference) in page
     assert "Taksa mbi ndërtesën" in page and "820,00 lekë" in page
     assert "Besnik" not in page and "Furra" not in page  # only the resident's own bills
+
+
+def test_arrears_show_penalties_and_reminder_levels(assessed, register, shkoder):
+    from datetime import date
+
+    from sportel.revenue import selectors
+
+    # Due 30.09.2026; on 30.12.2026 Arta's 4 820 ALL is 91 days late: 4 820 × 0.06 % × 91.
+    rows = selectors.arrears(shkoder, date(2026, 12, 30))
+    arta = next(r for r in rows if r.invoice.person == register["arta"])
+    assert (arta.outstanding, arta.days_late, arta.level) == (Decimal("4820.00"), 91, 2)
+    assert arta.penalty == Decimal("263.17")
+    assert selectors.arrears(shkoder, date(2026, 9, 30)) == []
+    later = selectors.arrears(shkoder, date(2028, 9, 30))
+    assert next(r for r in later if r.invoice.person == register["arta"]).penalty == Decimal(
+        "1055.58"
+    )  # capped at 365 days
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods"])
+def test_the_collection_table_exports(assessed, shkoder, officer, verified_client, fmt):
+    client = verified_client(officer)
+    response = client.get(url("revenue-staff:export", shkoder, fmt=fmt) + "?year=2026")
+    assert response.status_code == 200
+    body = response.content
+    if fmt == "csv":
+        text = body.decode()
+        assert (
+            "Taksa mbi ndërtesën" in text and "51600.00" in text and "Shkalla e arkëtimit" in text
+        )
+    elif fmt == "xlsx":
+        import io
+
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(body)).active
+        assert sheet["A2"].value == "Taksa mbi ndërtesën" and sheet["B2"].value == 8600.0
+    else:
+        assert body[:2] == b"PK" and b"opendocument.spreadsheet" in body[:200]

@@ -1033,3 +1033,22 @@ def revenue_pay(municipality, ctx):
         marker="pay-amount",
         owner=user,
     )
+
+
+@tenant_route("revenue: arrears", url_names=("revenue-staff:arrears",), owner_role=Role.MANAGER)
+def revenue_arrears(municipality, ctx):
+    from datetime import date
+
+    from sportel.revenue.models import Demand
+
+    _package, _run, owner = _revenue_assessed(municipality)
+    Demand.objects.filter(invoice__person=owner).update(due_date=date(2025, 1, 31))
+    return Probe(url=_revenue_url("revenue-staff:arrears", municipality), marker="Vera Tenancy")
+
+
+@tenant_route("revenue: export", url_names=("revenue-staff:export",), owner_role=Role.MANAGER)
+def revenue_export(municipality, ctx):
+    _revenue_assessed(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:export", municipality, fmt="csv"), marker="ndërtesën"
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils.translation import gettext_lazy
 
 from sportel.core.money import to_money
 
@@ -29,6 +30,12 @@ from .models import (
     cents_to_money,
 )
 
+RATE_DEFINITION = gettext_lazy(
+    "The collection rate is what was paid against this year's bills divided by what was billed "
+    "for this year after corrections. Both come from the ledger. Payments not yet matched to a "
+    "taxpayer and overpayments (credit) are not counted as collected; payments against earlier "
+    "years' bills count for those years."
+)
 BILLED = (LedgerTransaction.Kind.ASSESSMENT, LedgerTransaction.Kind.REVISION)
 COLLECTED = (LedgerTransaction.Kind.ALLOCATION, LedgerTransaction.Kind.REVERSAL)
 
@@ -140,3 +147,64 @@ def invoice_lines(invoice: Invoice) -> list[dict]:
 
 def today_session(municipality, clerk, day) -> CashSession | None:
     return CashSession.objects.filter(municipality=municipality, clerk=clerk, day=day).first()
+
+
+# --- arrears ---------------------------------------------------------------------------------
+# Reminder levels by days late. The municipality's own procedure decides the letters; these
+# thresholds are Sportel's defaults (not taken from the law): a reminder after 30 days, a final
+# notice after 90, the enforcement list after 180.
+REMINDER_LEVELS = ((180, 3), (90, 2), (30, 1))
+
+
+def reminder_level(days_late: int) -> int:
+    return next((level for days, level in REMINDER_LEVELS if days_late >= days), 0)
+
+
+@dataclass
+class Arrear:
+    invoice: Invoice
+    payer: str
+    outstanding: Decimal
+    penalty: Decimal
+    days_late: int
+    bucket: str
+    level: int
+
+
+def arrears(municipality, on) -> list[Arrear]:
+    """Every bill with an amount overdue on ``on``, oldest first, with the late-payment penalty
+    of its year's package (rate per day, capped) and the reminder level."""
+    from .models import Demand
+    from .penalty import aging_bucket, penalty
+
+    owed = {
+        row["demand"]: row["total"]
+        for row in ledger.lines_of(municipality)
+        .filter(account=Account.RECEIVABLE, demand__due_date__lt=on)
+        .values("demand")
+        .annotate(total=Sum("cents"))
+        .filter(total__gt=0)
+    }
+    packages_by_year = {p.year: p for p in FiscalPackage.objects.filter(municipality=municipality)}
+    by_invoice: dict[int, Arrear] = {}
+    for demand in Demand.objects.filter(pk__in=owed).select_related(
+        "invoice", "invoice__person", "invoice__business"
+    ):
+        amount = cents_to_money(owed[demand.pk])
+        package = packages_by_year.get(demand.invoice.year)
+        rate = package.penalty_rate_per_day if package else Decimal("0.0006")
+        cap = package.penalty_cap_days if package else 365
+        late = (on - demand.due_date).days
+        invoice = demand.invoice
+        payer = str(invoice.person or invoice.business)
+        row = by_invoice.setdefault(
+            invoice.pk,
+            Arrear(invoice, payer, Decimal("0.00"), Decimal("0.00"), 0, "", 0),
+        )
+        row.outstanding += amount
+        row.penalty += penalty(amount, demand.due_date, on, rate=rate, cap_days=cap)
+        if late > row.days_late:
+            row.days_late = late
+            row.bucket = aging_bucket(demand.due_date, on)
+            row.level = reminder_level(late)
+    return sorted(by_invoice.values(), key=lambda a: (-a.days_late, a.invoice.pk))

@@ -14,6 +14,8 @@ staff_patterns = (
         path("statements/<int:pk>/", views.statement, name="statement"),
         path("queue/", views.queue, name="queue"),
         path("cash/", views.cash, name="cash"),
+        path("arrears/", views.arrears, name="arrears"),
+        path("export.<slug:fmt>", views.export, name="export"),
     ],
     "revenue-staff",
 )

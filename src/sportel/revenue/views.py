@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +19,10 @@ from django.views.decorators.http import require_http_methods
 
 from sportel.accounts.decorators import staff_required
 from sportel.accounts.permissions import has_permission
+from sportel.core import audit
 from sportel.core.tenancy import request_municipality
 
-from . import ledger, payments, providers, rf, selectors, tasks
+from . import exports, ledger, payments, providers, rf, selectors, tasks
 from .camt053 import StatementError
 from .models import AssessmentRun, FiscalPackage, Invoice, Payment, Statement
 from .statements import DuplicateStatement, import_file
@@ -60,8 +61,47 @@ def dashboard(request, municipality_slug: str):
             "unit_rows": by_unit,
             "queue_count": selectors.queue(municipality).count(),
             "can_assess": has_permission(request.user, municipality, "revenue.assess"),
+            "definition": selectors.RATE_DEFINITION,
         },
     )
+
+
+def _year(request, municipality) -> int:
+    years = selectors.years(municipality)
+    try:
+        return int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    except ValueError:
+        return timezone.localdate().year
+
+
+@staff_required("revenue.read")
+def export(request, municipality_slug: str, fmt: str):
+    if fmt not in exports.FORMATS:
+        raise Http404
+    municipality = request.municipality
+    year = _year(request, municipality)
+    language = "sq" if get_language() == "sq" else "en"
+    rows = selectors.collection(municipality, year, language=language)
+    content = exports.render(fmt, rows, selectors.totals(rows), str(selectors.RATE_DEFINITION))
+    response = HttpResponse(content, content_type=exports.FORMATS[fmt])
+    name = f"arketimi-{municipality.slug}-{year}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@staff_required("revenue.read")
+def arrears(request, municipality_slug: str):
+    """Overdue bills, oldest first, with penalties and reminder levels. Names are personal data:
+    the list's reading is audited."""
+    municipality = request.municipality
+    rows = selectors.arrears(municipality, timezone.localdate())
+    audit.record(
+        "revenue.arrears.read",
+        actor=request.user,
+        municipality=municipality,
+        data={"rows": len(rows)},
+    )
+    return render(request, "revenue/arrears.html", {"rows": rows[:500], "count": len(rows)})
 
 
 # --- assessment ------------------------------------------------------------------------------
