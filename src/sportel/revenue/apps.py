@@ -15,3 +15,25 @@ class RevenueConfig(AppConfig):
 
         # The counter's service fee is a cash payment in the ledger (issue 11).
         register_fee_receiver(take_service_fee)
+
+        from sportel.accounts.staff import register_staff_link
+        from sportel.web.links import register_municipal_link
+
+        register_staff_link(
+            _("Local taxes: collection"),
+            "revenue-staff:dashboard",
+            "revenue.read",
+            _("Billed, collected and the collection rate; assessment, bank statements, arrears."),
+        )
+        register_staff_link(
+            _("Local taxes: cash"),
+            "revenue-staff:cash",
+            "revenue.cash",
+            _("Take cash for a tax bill and close your day."),
+        )
+        register_municipal_link(
+            "revenue:mine",
+            _("My taxes"),
+            _("Your local tax bills, what is still owed, and paying online."),
+            order=40,
+        )

@@ -65,7 +65,8 @@ class ParsedStatement:
 
 
 def _local(tag) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    # "{namespace}Name" -> "Name"; comments and processing instructions have no string tag.
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _child(node, *path):
