@@ -106,3 +106,24 @@ def test_a_resident_pays_an_own_bill_in_the_sandbox(assessed, register, shkoder,
         "revenue:pay", kwargs={"municipality_slug": "shkoder", "reference": other.reference}
     )
     assert client.get(other_url).status_code == 404  # someone else's bill
+
+
+def test_a_resident_gets_a_clearance_certificate_once_paid(
+    assessed, register, shkoder, client, seal_keys
+):
+    from sportel.accounts.models import User
+
+    user = User.objects.create_user("arta@test.sportel.al", "x", confirmed_at="2026-01-01T00:00Z")
+    register["arta"].user = user
+    register["arta"].save(update_fields=["user"])
+    client.force_login(user)
+    url = reverse("revenue:clearance", kwargs={"municipality_slug": "shkoder"})
+    refused = client.post(url)
+    assert refused.status_code == 409
+    page = refused.content.decode()
+    assert "Taksa mbi ndërtesën" in page and "820,00" in page
+    invoice = Invoice.objects.get(person=register["arta"])
+    body, headers = SANDBOX.callback(event(invoice))
+    post(client, shkoder, body, headers)
+    issued = client.post("/en" + url)
+    assert issued.status_code == 200 and 'id="clearance-code"' in issued.content.decode()

@@ -60,3 +60,21 @@ def test_the_service_fee_lands_in_the_ledger(shkoder, lezhe, seal_keys, clerk):
     assert ledger.account_balance(shkoder, Account.INCOME) == -case.fee_due
     session = payments.close_day(shkoder, actor=clerk, counted=case.fee_due)
     assert session.expected == case.fee_due
+
+
+def test_the_clearance_certificate_is_refused_with_amounts_owed_then_sealed(
+    assessed, register, shkoder, seal_keys, clerk
+):
+    from sportel.documents.models import IssuedDocument
+    from sportel.revenue import clearance
+
+    arta = register["arta"]
+    refused = clearance.issue(shkoder, person=arta)
+    assert isinstance(refused, clearance.Refusal) and refused.total == Decimal("4820.00")
+    assert (2026, "Taksa mbi ndërtesën", Decimal("1820.00")) in refused.owed
+    assert not IssuedDocument.objects.exists()
+    invoice = Invoice.objects.get(person=arta)
+    payments.take_cash(shkoder, actor=clerk, invoice=invoice, amount="4820", token="all")
+    document = clearance.issue(shkoder, person=arta, actor=clerk)
+    assert document.document_type == clearance.DOCUMENT_TYPE
+    assert IssuedDocument.objects.get().pk == document.pk

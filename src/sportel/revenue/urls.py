@@ -24,6 +24,7 @@ public_patterns = (
     [
         path("", views.my_taxes, name="mine"),
         path("pay/<str:reference>/", views.pay, name="pay"),
+        path("clearance/", views.clearance_view, name="clearance"),
         path("callback/<slug:provider>/", views.provider_callback, name="callback"),
     ],
     "revenue",

@@ -402,3 +402,34 @@ def provider_callback(request, municipality_slug: str, provider: str):
             status=400,
         )
     return JsonResponse({"status": payment.status, "payment": payment.pk})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clearance_view(request, municipality_slug: str):
+    """The resident's own tax clearance certificate: sealed at once when nothing is owed,
+    refused with the amounts owed otherwise."""
+    from . import clearance
+
+    municipality = request_municipality(request)
+    person = request.user.persons.filter(municipality=municipality).first()
+    result = None
+    if request.method == "POST" and person is not None:
+        result = clearance.issue(
+            municipality,
+            person=person,
+            actor=request.user,
+            language="en" if get_language() == "en" else "sq",
+        )
+    return render(
+        request,
+        "revenue/clearance.html",
+        {
+            "person": person,
+            "refusal": result if isinstance(result, clearance.Refusal) else None,
+            "document": result
+            if result is not None and not isinstance(result, clearance.Refusal)
+            else None,
+        },
+        status=409 if isinstance(result, clearance.Refusal) else 200,
+    )
