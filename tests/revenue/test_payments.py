@@ -78,3 +78,28 @@ def test_the_clearance_certificate_is_refused_with_amounts_owed_then_sealed(
     document = clearance.issue(shkoder, person=arta, actor=clerk)
     assert document.document_type == clearance.DOCUMENT_TYPE
     assert IssuedDocument.objects.get().pk == document.pk
+
+
+def test_a_fee_taken_when_the_counter_files_the_application_is_in_the_ledger(
+    shkoder, lezhe, seal_keys, clerk
+):
+    from sportel.services.catalogue import seed_catalogue
+
+    seed_catalogue(shkoder)
+    case = services.submit_application(
+        shkoder,
+        service="family-certificate",
+        data={},
+        actor=clerk,
+        channel="counter",
+        walk_in={
+            "nid": "H85412037N",
+            "first_name": "Gjon",
+            "last_name": "Leka",
+            "identity_document": "id_card",
+        },
+        fee_paid=True,
+    )
+    payment = Payment.objects.get(service_case=case)
+    assert payment.amount == case.fee_due > 0 and payment.cash_session.clerk == clerk
+    assert ledger.account_balance(shkoder, Account.CASH) == case.fee_due

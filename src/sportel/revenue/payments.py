@@ -263,8 +263,8 @@ def take_service_fee(case, *, actor) -> Payment | None:
     """The services counter's fee as a cash payment in the ledger (cash ← fee income),
     inside the services module's own transaction. Once per case."""
     amount = to_money(case.fee_due)
-    if amount <= 0:
-        return None
+    if amount <= 0 or not getattr(actor, "pk", None):
+        return None  # free, or not cash in a clerk's hands
     municipality = case.municipality
     session = session_for(municipality, actor)
     CashSession.objects.select_for_update().get(pk=session.pk)
