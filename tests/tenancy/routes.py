@@ -1052,4 +1052,6 @@ def revenue_export(municipality, ctx):
     return Probe(
         url=_revenue_url("revenue-staff:export", municipality, fmt="csv"), marker="ndërtesën"
     )
+
+
 OWN_ACCOUNT["revenue:clearance"] = "a tax clearance certificate for the account's own person"
