@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,6 +72,52 @@ def receive(
         return existing, False
     if invoice is not None:
         person, business = invoice.person, invoice.business
+    try:
+        return _receive(
+            municipality,
+            channel=channel,
+            amount=amount,
+            key=key,
+            received_on=received_on,
+            actor=actor,
+            invoice=invoice,
+            person=person,
+            business=business,
+            payer_name=payer_name,
+            reference=reference,
+            remittance=remittance,
+            score=score,
+            reason=reason,
+            cash_session=cash_session,
+            receipt_number=receipt_number,
+        )
+    except IntegrityError:
+        # The same event (key) raced us to the insert: the first one stands, nothing posts twice.
+        existing = Payment.objects.filter(municipality=municipality, key=key).first()
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _receive(
+    municipality,
+    *,
+    channel,
+    amount,
+    key,
+    received_on,
+    actor,
+    invoice,
+    person,
+    business,
+    payer_name,
+    reference,
+    remittance,
+    score,
+    reason,
+    cash_session,
+    receipt_number,
+) -> tuple[Payment, bool]:
     with transaction.atomic():
         payment = Payment.objects.create(
             municipality=municipality,
