@@ -73,6 +73,29 @@ def test_a_resumed_run_posts_nothing_twice(package, register, shkoder):
     assert ledger.trial_balance(shkoder)[Account.RECEIVABLE] == Decimal("51600.00")
 
 
+def test_a_worker_killed_mid_batch_loses_nothing_and_posts_nothing_twice(
+    package, register, shkoder, monkeypatch
+):
+    run = assessment.start_run(package)
+    real = assessment.write_batch
+
+    def dies_after_writing(*args, **kwargs):
+        real(*args, **kwargs)
+        raise SystemExit("worker killed")  # after the batch's rows, before its commit
+
+    monkeypatch.setattr(assessment, "write_batch", dies_after_writing)
+    with pytest.raises(SystemExit):
+        assessment.run_to_end(run.pk, size=3)
+    run.refresh_from_db()
+    assert run.done == 0 and not Demand.objects.exists()
+    assert not LedgerTransaction.objects.exists()
+    monkeypatch.setattr(assessment, "write_batch", real)
+    assessment.run_to_end(run.pk, size=3)
+    assessment.run_to_end(assessment.start_run(package).pk)  # and once more: nothing new
+    assert ledger.trial_balance(shkoder)[Account.RECEIVABLE] == Decimal("51600.00")
+    assert LedgerTransaction.objects.count() == Demand.objects.count()
+
+
 def test_a_correction_is_a_revision_and_the_ledger_carries_the_difference(
     assessed, package, register, shkoder
 ):

@@ -38,4 +38,4 @@ def test_the_demo_seeds_shkoder_and_its_statement_imports(shkoder, capsys):
     call_command("revenue", "import-statement", "shkoder", str(DEMO_FILE))
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert "5 lines, 2 applied, 2 queued" in last and "7500.00 ALL" in last
-    assert Payment.objects.filter(match_reason__contains="NIPT").count() == 1
+    assert Payment.objects.filter(match_code="nipt").count() == 1

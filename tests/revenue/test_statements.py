@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from sportel.revenue import ledger, statements
 from sportel.revenue.camt053 import StatementError, parse
@@ -86,7 +87,7 @@ def test_a_payment_with_the_rf_reference_is_applied(assessed, register, shkoder)
     assert (summary.applied, summary.queued) == (1, 0)
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.APPLIED and payment.match_score == 100
-    assert "RF reference" in payment.match_reason
+    assert payment.match_code == "rf" and payment.match_params == {"reference": payment.reference}
     assert ledger.taxpayer_owed(shkoder, person=arta) == 0
     assert ledger.account_balance(shkoder, Account.BANK) == Decimal("4820.00")
     assert ledger.account_balance(shkoder, Account.SUSPENSE) == 0
@@ -135,7 +136,8 @@ def test_a_batch_entry_matches_each_transfer(assessed, register, shkoder):
     assert ledger.taxpayer_owed(shkoder, person=drita) == 0
     assert ledger.taxpayer_owed(shkoder, business=bakery) == Decimal("40500.00")
     nipt = Payment.objects.get(business=bakery)
-    assert nipt.match_score == 90 and "NIPT" in nipt.match_reason
+    assert nipt.match_score == 90 and nipt.match_code == "nipt"
+    assert nipt.match_params == {"nipt": bakery.nipt}
 
 
 def test_unknown_references_and_names_go_to_the_manual_queue(assessed, register, shkoder):
@@ -149,8 +151,20 @@ def test_unknown_references_and_names_go_to_the_manual_queue(assessed, register,
     assert (summary.applied, summary.queued) == (0, 2)
     unknown, by_name = Payment.objects.order_by("pk")
     assert unknown.status == Payment.Status.UNMATCHED
-    assert "unknown RF reference" in unknown.match_reason
-    assert by_name.match_score == 70 and "name and the amount" in by_name.match_reason
+    assert unknown.match_code == "none"
+    assert unknown.match_params == {"unknown_rf": "RF18539007547034"}
+    assert by_name.match_score == 70 and by_name.match_code == "name_amount"
+    # Stored language-neutral, shown in the reader's language.
+    with translation.override("en"):
+        assert unknown.match_reason == (
+            "unknown RF reference RF18539007547034; no reference, identifier or name recognised"
+        )
+    with translation.override("sq"):
+        assert unknown.match_reason == (
+            "referencë RF e panjohur RF18539007547034; "
+            "nuk u njoh asnjë referencë, identifikues apo emër"
+        )
+        assert by_name.match_reason == "emri i paguesit dhe shuma e detyrimit"
     # The money is on the books, waiting in suspense, until someone assigns it.
     assert ledger.account_balance(shkoder, Account.SUSPENSE) == Decimal("-5320.00")
 

@@ -58,8 +58,11 @@ def test_an_imported_statement_shows_each_match_and_bad_files_post_nothing(
         {"file": SimpleUploadedFile("s.xml", data, "application/xml")},
     )
     assert response.status_code == 302
-    page = client.get(response["Location"]).content.decode()
-    assert "RF reference" in page and "100" in page
+    page_url = response["Location"]
+    page = client.get(page_url).content.decode()
+    # The match reason in the reader's language: Albanian by default, English under /en/.
+    assert f"100 · referenca RF {reference}" in page and "RF reference" not in page
+    assert "vetëm emri i paguesit" in page or "nuk u njoh asnjë referencë" in page
     bad = client.post(
         url("revenue-staff:statements", shkoder),
         {"file": SimpleUploadedFile("b.xml", b"<Document>", "application/xml")},
@@ -78,6 +81,11 @@ def test_an_imported_statement_shows_each_match_and_bad_files_post_nothing(
     )
     assert response.status_code == 302
     assert Payment.objects.get(pk=queued.pk).status == Payment.Status.APPLIED
+    line_page = client.get(page_url).content.decode()
+    assert f"caktuar me dorë te {reference}" in line_page
+    english = client.get("/en" + page_url).content.decode()
+    assert f"100 · RF reference {reference}" in english
+    assert f"assigned by hand to {reference}" in english
 
 
 def test_a_clerk_takes_cash_and_closes_the_day(

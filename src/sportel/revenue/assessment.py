@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from sportel.core import audit
@@ -32,9 +32,10 @@ from .models import (
     Property,
     TaxHead,
     Use,
+    cents_to_money,
 )
 
-BATCH = 200
+BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -188,68 +189,6 @@ def _payer_fields(payer: str) -> dict:
     return {"person_id": int(payer[2:])} if payer[0] == "P" else {"business_id": int(payer[2:])}
 
 
-def write_demands(run: AssessmentRun, tables: Tables, payer: str, computed: list[Computed]):
-    """Write one taxpayer's demands (revisions where an amount changed) and post them."""
-    package = tables.package
-    municipality = package.municipality
-    reference = invoice_reference(municipality, package.year, payer)
-    invoice, _created = Invoice.objects.get_or_create(
-        municipality=municipality,
-        reference=reference,
-        defaults={"year": package.year, **_payer_fields(payer)},
-    )
-    current = {}
-    for demand in Demand.objects.filter(invoice=invoice, superseded_by__isnull=True):
-        current[(demand.tax_head_id, demand.property_id, demand.premises_id)] = demand
-    for item in computed:
-        key = (item.tax_head_id, item.property_id, item.premises_id)
-        previous = current.get(key)
-        if previous is not None and previous.amount == item.amount:
-            continue
-        demand = Demand.objects.create(
-            municipality=municipality,
-            invoice=invoice,
-            tax_head_id=item.tax_head_id,
-            property_id=item.property_id,
-            premises_id=item.premises_id,
-            run=run,
-            revision=previous.revision + 1 if previous else 1,
-            supersedes=previous,
-            amount=item.amount,
-            due_date=tables.due_date,
-            basis=item.basis,
-            reason="reassessment" if previous else "",
-        )
-        difference = item.amount - (previous.amount if previous else Decimal(0))
-        refs = {"tax_head_id": item.tax_head_id, **_payer_fields(payer)}
-        if difference:
-            kind = (
-                LedgerTransaction.Kind.REVISION if previous else LedgerTransaction.Kind.ASSESSMENT
-            )
-            # What is still owed on the old revision moves to the new one; a reduction below
-            # what was already paid becomes the taxpayer's credit.
-            still_owed = ledger.demand_outstanding(previous) if previous else Decimal(0)
-            new_owed = still_owed + difference
-            lines = [
-                ledger.credit(
-                    Account.RECEIVABLE, still_owed, demand_id=getattr(previous, "pk", None), **refs
-                ),
-                ledger.debit(
-                    Account.RECEIVABLE, max(new_owed, Decimal(0)), demand_id=demand.pk, **refs
-                ),
-                ledger.credit(Account.CREDIT, max(-new_owed, Decimal(0)), **_payer_fields(payer)),
-                ledger.credit(Account.INCOME, difference, tax_head_id=item.tax_head_id),
-            ]
-            ledger.post(
-                municipality,
-                kind,
-                lines,
-                key=f"demand:{demand.pk}",
-                booked_on=timezone.localdate(),
-                memo=f"{package.year} {reference}",
-            )
-
-
 def start_run(package: FiscalPackage, *, actor=None) -> AssessmentRun:
     with transaction.atomic():
         run = AssessmentRun.objects.create(
@@ -268,17 +207,156 @@ def start_run(package: FiscalPackage, *, actor=None) -> AssessmentRun:
     return run
 
 
-def run_batch(run_id: int, size: int = BATCH) -> bool:
-    """Assess the next ``size`` taxpayers of the run; True when the run is finished."""
+def _compute_batch(tables: Tables, batch: list[str]) -> dict[str, list[Computed]]:
+    """What ``compute_for`` gives for each payer of the batch, read set-wise: the batch's
+    ownerships with their properties, every owner of those properties, and the businesses'
+    premises, three queries in all."""
+    municipality = tables.package.municipality
+    people = [int(p[2:]) for p in batch if p[0] == "P"]
+    businesses = [int(p[2:]) for p in batch if p[0] == "B"]
+    owned = (
+        Ownership.objects.filter(property__municipality=municipality)
+        .filter(Q(person_id__in=people) | Q(business_id__in=businesses))
+        .select_related("property")
+        .order_by("pk")
+    )
+    properties = {}
+    mine = defaultdict(list)
+    for ownership in owned:
+        properties[ownership.property_id] = ownership.property
+        mine[payer_key(ownership.person_id, ownership.business_id)].append(ownership.property_id)
+    owners = defaultdict(list)
+    for ownership in Ownership.objects.filter(property_id__in=list(properties)).order_by("pk"):
+        owners[ownership.property_id].append(ownership)
+    out = {payer: [] for payer in batch}
+    for payer in batch:
+        for property_id in mine.get(payer, []):
+            prop = properties[property_id]
+            out[payer] += [
+                c for c in compute_property(tables, prop, owners[property_id]) if c.payer == payer
+            ]
+    for premises in Premises.objects.filter(
+        municipality=municipality, business_id__in=businesses
+    ).order_by("pk"):
+        out[payer_key(business_id=premises.business_id)] += compute_premises(tables, premises)
+    return out
+
+
+def write_batch(run: AssessmentRun, tables: Tables, computed: dict[str, list[Computed]]):
+    """``write_demands`` for a whole batch, set-wise: the invoices and current demands read in
+    one query each, new invoices, demands (revisions where an amount changed) and their ledger
+    postings written with one INSERT per table, inside the caller's transaction."""
+    package = tables.package
+    municipality = package.municipality
+    references = {payer: invoice_reference(municipality, package.year, payer) for payer in computed}
+    invoices = {
+        invoice.reference: invoice
+        for invoice in Invoice.objects.filter(
+            municipality=municipality, reference__in=list(references.values())
+        )
+    }
+    missing = [
+        Invoice(municipality=municipality, reference=ref, year=package.year, **_payer_fields(payer))
+        for payer, ref in references.items()
+        if ref not in invoices
+    ]
+    for invoice in Invoice.objects.bulk_create(missing):
+        invoices[invoice.reference] = invoice
+    current = {}
+    for demand in Demand.objects.filter(
+        invoice__in=list(invoices.values()), superseded_by__isnull=True
+    ):
+        current[(demand.invoice_id, demand.tax_head_id, demand.property_id, demand.premises_id)] = (
+            demand
+        )
+    new = []  # (payer, demand, previous)
+    for payer, items in computed.items():
+        invoice = invoices.get(references[payer])
+        for item in items:
+            previous = current.get(
+                (invoice.pk, item.tax_head_id, item.property_id, item.premises_id)
+            )
+            if previous is not None and previous.amount == item.amount:
+                continue
+            demand = Demand(
+                municipality=municipality,
+                invoice=invoice,
+                tax_head_id=item.tax_head_id,
+                property_id=item.property_id,
+                premises_id=item.premises_id,
+                run=run,
+                revision=previous.revision + 1 if previous else 1,
+                supersedes=previous,
+                amount=item.amount,
+                due_date=tables.due_date,
+                basis=item.basis,
+                reason="reassessment" if previous else "",
+            )
+            new.append((payer, demand, previous))
+    if not new:
+        return
+    Demand.objects.bulk_create([demand for _p, demand, _prev in new])
+    revised = [previous.pk for _p, _d, previous in new if previous is not None]
+    still = defaultdict(Decimal)
+    if revised:
+        rows = (
+            ledger.lines_of(municipality)
+            .filter(account=Account.RECEIVABLE, demand_id__in=revised)
+            .values("demand")
+            .annotate(total=Sum("cents"))
+        )
+        for row in rows:
+            still[row["demand"]] = cents_to_money(row["total"])
+    today = timezone.localdate()
+    entries = []
+    for payer, demand, previous in new:
+        difference = demand.amount - (previous.amount if previous else Decimal(0))
+        if not difference:
+            continue
+        refs = {"tax_head_id": demand.tax_head_id, **_payer_fields(payer)}
+        # What is still owed on the old revision moves to the new one; a reduction below what
+        # was already paid becomes the taxpayer's credit.
+        still_owed = still[previous.pk] if previous else Decimal(0)
+        new_owed = still_owed + difference
+        entries.append(
+            ledger.Entry(
+                LedgerTransaction.Kind.REVISION if previous else LedgerTransaction.Kind.ASSESSMENT,
+                [
+                    ledger.credit(
+                        Account.RECEIVABLE,
+                        still_owed,
+                        demand_id=getattr(previous, "pk", None),
+                        **refs,
+                    ),
+                    ledger.debit(
+                        Account.RECEIVABLE, max(new_owed, Decimal(0)), demand_id=demand.pk, **refs
+                    ),
+                    ledger.credit(
+                        Account.CREDIT, max(-new_owed, Decimal(0)), **_payer_fields(payer)
+                    ),
+                    ledger.credit(Account.INCOME, difference, tax_head_id=demand.tax_head_id),
+                ],
+                key=f"demand:{demand.pk}",
+                booked_on=today,
+                memo=f"{package.year} {demand.invoice.reference}",
+            )
+        )
+    ledger.post_many(municipality, entries)
+
+
+def run_batch(run_id: int, size: int = BATCH, *, keys: list[str] | None = None) -> bool:
+    """Assess the next ``size`` taxpayers of the run; True when the run is finished. ``keys``
+    is the run's taxpayer list when the caller read it already (``run_to_end`` reads it once
+    per run, not once per batch)."""
     with transaction.atomic():
         run = AssessmentRun.objects.select_for_update().select_related("package").get(pk=run_id)
         if run.status in (AssessmentRun.Status.DONE, AssessmentRun.Status.FAILED):
             return True
-        keys = payers(run.municipality)
+        if keys is None:
+            keys = payers(run.municipality)
         tables = Tables(run.package)
         batch = keys[run.done : run.done + size]
-        for payer in batch:
-            write_demands(run, tables, payer, compute_for(tables, payer))
+        write_batch(run, tables, _compute_batch(tables, batch))
         finished = run.done + len(batch) >= len(keys)
         AssessmentRun.objects.filter(pk=run.pk).update(
             done=F("done") + len(batch),
@@ -297,6 +375,8 @@ def run_batch(run_id: int, size: int = BATCH) -> bool:
 
 
 def run_to_end(run_id: int, size: int = BATCH) -> AssessmentRun:
-    while not run_batch(run_id, size):
+    run = AssessmentRun.objects.select_related("municipality").get(pk=run_id)
+    keys = payers(run.municipality)  # once per run; each batch resumes by position in it
+    while not run_batch(run_id, size, keys=keys):
         pass
     return AssessmentRun.objects.get(pk=run_id)

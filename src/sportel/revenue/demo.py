@@ -101,7 +101,8 @@ def seed_revenue() -> None:
                 invoice=invoice,
                 reference=invoice.reference,
                 score=100,
-                reason="RF reference (demo)",
+                reason="rf",
+                reason_params={"reference": invoice.reference},
             )
 
 

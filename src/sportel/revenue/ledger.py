@@ -94,6 +94,83 @@ def post(
     return txn, True
 
 
+@dataclass
+class Entry:
+    """One transaction to post with ``post_many``."""
+
+    kind: str
+    lines: list[Line]
+    key: str
+    booked_on: date
+    memo: str = ""
+
+
+CHUNK = 2000
+
+
+def post_many(municipality, entries: list[Entry]) -> int:
+    """Post many balanced transactions set-wise, inside the caller's transaction: one INSERT
+    of the transactions (open), one of their lines, one UPDATE sealing them; the database
+    checks each transaction's balance as it is sealed (its triggers fire per row), as for
+    ``post``. Entries whose key was posted before are skipped (idempotent). The number
+    posted."""
+    prepared = []
+    for entry in entries:
+        lines = [line for line in entry.lines if line.amount != 0]
+        if len(lines) < 2:
+            raise Unbalanced("a transaction needs at least two non-zero lines")
+        if sum(to_cents(line.amount) for line in lines) != 0:
+            raise Unbalanced("debits and credits differ")
+        prepared.append((entry, lines))
+    keys = [entry.key for entry, _lines in prepared]
+    seen = set()
+    for start in range(0, len(keys), CHUNK):
+        seen.update(
+            LedgerTransaction.objects.filter(
+                municipality=municipality, key__in=keys[start : start + CHUNK]
+            ).values_list("key", flat=True)
+        )
+    todo = []
+    for entry, lines in prepared:
+        if entry.key not in seen:
+            seen.add(entry.key)
+            todo.append((entry, lines))
+    if not todo:
+        return 0
+    with transaction.atomic():
+        txns = LedgerTransaction.objects.bulk_create(
+            [
+                LedgerTransaction(
+                    municipality=municipality,
+                    kind=entry.kind,
+                    booked_on=entry.booked_on,
+                    memo=entry.memo[:300],
+                    key=entry.key,
+                )
+                for entry, _lines in todo
+            ],
+            batch_size=CHUNK,
+        )
+        LedgerLine.objects.bulk_create(
+            [
+                LedgerLine(
+                    transaction=txn,
+                    municipality=municipality,
+                    account=line.account,
+                    cents=to_cents(line.amount),
+                    **line.refs,
+                )
+                for txn, (_entry, lines) in zip(txns, todo, strict=True)
+                for line in lines
+            ],
+            batch_size=CHUNK,
+        )
+        ids = [txn.pk for txn in txns]
+        for start in range(0, len(ids), CHUNK):
+            LedgerTransaction.objects.filter(pk__in=ids[start : start + CHUNK]).update(sealed=True)
+    return len(todo)
+
+
 def reverse(original: LedgerTransaction, *, key: str, booked_on: date, memo: str = ""):
     """Post the mirror image of ``original`` (history is never edited)."""
     lines = [

@@ -374,6 +374,38 @@ class CashSession(TenantScoped):
         ]
 
 
+MATCH_REASONS = {
+    "rf": _("RF reference %(reference)s"),
+    "nipt": _("NIPT %(nipt)s in the remittance"),
+    "nid": _("personal number in the remittance"),
+    "name_amount": _("payer's name and the amount owed"),
+    "name": _("payer's name only"),
+    "none": _("no reference, identifier or name recognised"),
+    "manual": _("assigned by hand to %(reference)s"),
+    "online": _("online payment (%(provider)s)"),
+    "counter_fee": _("service fee at the counter"),
+}
+UNKNOWN_RF = _("unknown RF reference %(reference)s")
+
+
+def match_reason_text(code: str, params: dict | None) -> str:
+    """A payment's stored reason code and parameters, in the active language."""
+    params = params or {}
+    parts = []
+    if params.get("unknown_rf"):
+        parts.append(str(UNKNOWN_RF) % {"reference": params["unknown_rf"]})
+    template = MATCH_REASONS.get(code)
+    if template is not None:
+        values = {k: v for k, v in params.items() if k != "unknown_rf"}
+        try:
+            parts.append(str(template) % values if values else str(template))
+        except (KeyError, TypeError, ValueError):
+            parts.append(str(template))
+    elif code:
+        parts.append(code)
+    return "; ".join(parts)
+
+
 class Payment(TenantScoped):
     """Money received, from any channel. Applying it to demands is a ledger allocation."""
 
@@ -402,13 +434,21 @@ class Payment(TenantScoped):
     cash_session = models.ForeignKey(CashSession, on_delete=models.PROTECT, null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
     match_score = models.PositiveSmallIntegerField(default=0)
-    match_reason = models.CharField(max_length=300, blank=True)
+    # Why the payment was matched as it was: a code of MATCH_REASONS and its parameters, kept
+    # language-neutral and put into the reader's language when shown (match_reason).
+    match_code = models.CharField(max_length=40, blank=True)
+    match_params = models.JSONField(default=dict, blank=True)
     receipt_number = models.CharField(max_length=40, blank=True)
     key = models.CharField(max_length=200)
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def match_reason(self) -> str:
+        """The match reason in the active language (sq or en)."""
+        return match_reason_text(self.match_code, self.match_params)
 
     class Meta:
         constraints = [

@@ -61,6 +61,7 @@ def receive(
     remittance: str = "",
     score: int = 0,
     reason: str = "",
+    reason_params: dict | None = None,
     cash_session: CashSession | None = None,
     receipt_number: str = "",
 ) -> tuple[Payment, bool]:
@@ -88,6 +89,7 @@ def receive(
             remittance=remittance,
             score=score,
             reason=reason,
+            reason_params=reason_params,
             cash_session=cash_session,
             receipt_number=receipt_number,
         )
@@ -115,6 +117,7 @@ def _receive(
     remittance,
     score,
     reason,
+    reason_params,
     cash_session,
     receipt_number,
 ) -> tuple[Payment, bool]:
@@ -132,7 +135,8 @@ def _receive(
             business=business,
             status=Payment.Status.UNMATCHED,
             match_score=score,
-            match_reason=reason[:300],
+            match_code=reason[:40],
+            match_params=reason_params or {},
             cash_session=cash_session,
             receipt_number=receipt_number,
             key=key,
@@ -206,8 +210,9 @@ def apply(payment: Payment) -> Payment:
     return payment
 
 
-def assign_and_apply(payment: Payment, *, actor, invoice: Invoice, reason: str) -> Payment:
-    """The manual queue: a tax officer says whose payment it is."""
+def assign_and_apply(payment: Payment, *, actor, invoice: Invoice) -> Payment:
+    """The manual queue: a tax officer says whose payment it is (the reason kept: assigned by
+    hand to the invoice's reference)."""
     role = require(actor, payment.municipality, "revenue.reconcile")
     if invoice.municipality_id != payment.municipality_id:
         raise ValidationError(_("That invoice is not in this municipality."))
@@ -216,8 +221,8 @@ def assign_and_apply(payment: Payment, *, actor, invoice: Invoice, reason: str) 
         if locked.status != Payment.Status.UNMATCHED:
             raise ValidationError(_("This payment has already been applied."))
         locked.invoice, locked.person, locked.business = invoice, invoice.person, invoice.business
-        locked.match_reason = reason[:300]
-        locked.save(update_fields=["invoice", "person", "business", "match_reason"])
+        locked.match_code, locked.match_params = "manual", {"reference": invoice.reference}
+        locked.save(update_fields=["invoice", "person", "business", "match_code", "match_params"])
         apply(locked)
         audit.record(
             "revenue.payment.assign",
@@ -330,7 +335,7 @@ def take_service_fee(case, *, actor) -> Payment | None:
             "receipt_number": _receipt_number(municipality, session),
             "taken_by": actor,
             "match_score": 100,
-            "match_reason": "service fee at the counter",
+            "match_code": "counter_fee",
         },
     )
     if created:

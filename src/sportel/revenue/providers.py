@@ -120,7 +120,8 @@ def handle_callback(municipality, provider_name: str, body: bytes, headers: dict
         invoice=invoice,
         reference=invoice.reference,
         score=100,
-        reason=f"online payment ({provider_name})",
+        reason="online",
+        reason_params={"provider": provider_name},
         actor=f"provider:{provider_name}",
     )
     return payment

@@ -216,12 +216,7 @@ def queue(request, municipality_slug: str):
             errors[payment.pk] = _("No bill of this municipality has that RF reference.")
         else:
             try:
-                payments.assign_and_apply(
-                    payment,
-                    actor=request.user,
-                    invoice=invoice,
-                    reason=_("assigned by hand to %(ref)s") % {"ref": reference},
-                )
+                payments.assign_and_apply(payment, actor=request.user, invoice=invoice)
             except ValidationError as exc:
                 errors[payment.pk] = " ".join(_errors(exc))
             else:
