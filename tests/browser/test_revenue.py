@@ -94,6 +94,7 @@ def test_a_bank_statement_is_imported_and_matched(page, accessible, revenue):
     page.wait_for_url("**/statements/*/")
     lines = page.locator("#statement-lines").inner_text()
     assert "U radhën" not in lines and "Në radhën për trajtim me dorë" in lines
+    assert "referencë RF e panjohur" in lines and "unknown RF reference" not in lines
     _widths(page, accessible)
     assert Payment.objects.count() == 4
     page.goto("/en/shkoder/staff/revenue/queue/")
