@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "sportel.services",
     "sportel.reports",
     "sportel.floor",
+    "sportel.revenue",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -315,7 +316,7 @@ SPORTEL_SOURCE_URL = env("SPORTEL_SOURCE_URL", "")
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "notifications", "documents"],
+        "QUEUES": ["default", "notifications", "documents", "revenue"],
     }
 }
 SPORTEL_TASK_STALE_SECONDS = int(env("SPORTEL_TASK_STALE_SECONDS", "300"))

@@ -44,6 +44,7 @@ municipal = [
     path("<slug:municipality_slug>/staff/reports/", include("sportel.reports.staff_urls")),
     path("<slug:municipality_slug>/floor/", include(floor_urls)),
     path("<slug:municipality_slug>/staff/floor/", include(floor_urls.staff_urlpatterns)),
+    path("<slug:municipality_slug>/", include("sportel.revenue.urls")),
 ]
 
 urlpatterns += i18n_patterns(

@@ -81,11 +81,42 @@ def tables(transactional_db, shkoder, seal_keys, make_staff):
     publish_sth()
     waiting = Case.objects.get(municipality=shkoder, status=workflow.AWAITING_APPLICANT)
     case = services.read_case(shkoder, waiting.number, actor=specialist)
-    return {
+    tables = {
         "citizen": citizen,
         "specialist": specialist,
         "case": case,
         "bundle": bundle,
+    }
+    tables.update(_revenue_tables(shkoder, make_staff))
+    return tables
+
+
+def _revenue_tables(shkoder, make_staff) -> dict:
+    """Revenue: an assessed year, an imported statement, cash taken today, an overdue bill."""
+    from datetime import date
+
+    from sportel.revenue import assessment, fiscal, payments, statements
+    from sportel.revenue.models import Demand, Invoice
+    from tests.revenue.conftest import camt053, entry, make_person, make_property
+
+    package = fiscal.create_package(shkoder, fiscal.seed_data("shkoder-2026"))
+    owner = make_person(shkoder, "Arta", "Krasniqi-Dervishaj")
+    make_property(shkoder, [(owner, "1")])
+    assessment.run_to_end(assessment.start_run(package).pk)
+    invoice = Invoice.objects.get(person=owner)
+    Demand.objects.filter(invoice=invoice).update(due_date=date(2025, 9, 30))
+    summary = statements.import_camt053(
+        shkoder,
+        camt053(
+            [entry("1000.00", ref=invoice.reference), entry("55.00", name="Pagues i panjohur")]
+        ),
+    )
+    clerk = make_staff(shkoder, "clerk")
+    payments.take_cash(shkoder, actor=clerk, invoice=invoice, amount="500", token="tables")
+    return {
+        "tax_officer": make_staff(shkoder, "tax_officer"),
+        "clerk": clerk,
+        "statement": summary.statement.pk,
     }
 
 
@@ -119,6 +150,11 @@ PAGES = {
     "services/case.html": ("/shkoder/services/cases/{case}/", "citizen"),
     "services/mine.html": ("/shkoder/services/mine/", "citizen"),
     "services/staff/queue.html": ("/shkoder/staff/cases/", "specialist"),
+    "revenue/dashboard.html": ("/shkoder/staff/revenue/?year=2026", "tax_officer"),
+    "revenue/statements.html": ("/shkoder/staff/revenue/statements/", "tax_officer"),
+    "revenue/statement.html": ("/shkoder/staff/revenue/statements/{statement}/", "tax_officer"),
+    "revenue/cash.html": ("/shkoder/staff/revenue/cash/", "clerk"),
+    "revenue/arrears.html": ("/shkoder/staff/revenue/arrears/", "tax_officer"),
 }
 
 
@@ -135,9 +171,11 @@ def test_every_template_with_a_table_has_a_page_here():
 @pytest.mark.parametrize("template", sorted(PAGES))
 def test_table_reflows_without_sideways_scroll_or_split_words(page, accessible, tables, template):
     path, who = PAGES[template]
-    path = path.format(case=tables["case"].number, bundle=tables["bundle"].pk)
+    path = path.format(
+        case=tables["case"].number, bundle=tables["bundle"].pk, statement=tables["statement"]
+    )
     if who != "anyone":
-        log_in(page, tables[who], second_factor=who == "specialist")
+        log_in(page, tables[who], second_factor=who in ("specialist", "tax_officer", "clerk"))
     for prefix in LANGUAGES:
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})

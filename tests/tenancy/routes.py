@@ -1505,3 +1505,244 @@ PUBLIC.update(
         "(tests/floor/test_sms_tickets.py)",
     }
 )
+
+
+# --- revenue: collection, assessment, statements, manual queue, cash, My taxes ------------------
+def _revenue_assessed(municipality):
+    """A fiscal package, one owner with a property, the year assessed, in ``municipality``."""
+    from sportel.revenue import assessment, fiscal
+    from sportel.revenue.models import FiscalPackage
+    from tests.revenue.conftest import make_person, make_property
+
+    package = FiscalPackage.objects.filter(municipality=municipality).first()
+    if package is None:
+        package = fiscal.create_package(municipality, fiscal.seed_data("shkoder-2026"))
+    owner = make_person(municipality, "Vera", "Tenancy")
+    make_property(municipality, [(owner, "1")])
+    run = assessment.start_run(package)
+    return package, assessment.run_to_end(run.pk), owner
+
+
+def _revenue_url(name, municipality, **kwargs):
+    return reverse(name, kwargs={"municipality_slug": municipality.slug, **kwargs})
+
+
+def _revenue_unmatched(municipality):
+    from datetime import date
+
+    from sportel.revenue import payments
+    from sportel.revenue.models import Payment
+
+    payment, _created = payments.receive(
+        municipality,
+        channel=Payment.Channel.BANK,
+        amount="123.45",
+        key=f"tenancy:{municipality.slug}:{Payment.objects.count()}",
+        received_on=date(2026, 5, 4),
+        payer_name="Paguesi Tenancy",
+    )
+    return payment
+
+
+@tenant_route(
+    "revenue: collection dashboard",
+    url_names=("revenue-staff:dashboard",),
+    owner_role=Role.MANAGER,
+)
+def revenue_dashboard(municipality, ctx):
+    _revenue_assessed(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:dashboard", municipality), marker="collection-rate"
+    )
+
+
+@tenant_route(
+    "revenue: assessment page", url_names=("revenue-staff:assessment",), owner_role=Role.TAX_OFFICER
+)
+def revenue_assessment(municipality, ctx):
+    _revenue_assessed(municipality)
+    return Probe(url=_revenue_url("revenue-staff:assessment", municipality), marker="run-2026")
+
+
+@tenant_route(
+    "revenue: start an assessment run",
+    url_names=("revenue-staff:assessment",),
+    owner_role=Role.TAX_OFFICER,
+    ok_status=(302,),
+)
+def revenue_assessment_start(municipality, ctx):
+    from sportel.revenue.models import AssessmentRun
+
+    package, _run, _owner = _revenue_assessed(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:assessment", municipality),
+        method="POST",
+        data={"package": package.pk},
+        state=lambda: AssessmentRun.objects.filter(package=package).count(),
+    )
+
+
+@tenant_route(
+    "revenue: an assessment run's progress",
+    url_names=("revenue-staff:run",),
+    owner_role=Role.TAX_OFFICER,
+)
+def revenue_run(municipality, ctx):
+    _package, run, _owner = _revenue_assessed(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:run", municipality, pk=run.pk), marker="run-progress"
+    )
+
+
+@tenant_route(
+    "revenue: statements list", url_names=("revenue-staff:statements",), owner_role=Role.TAX_OFFICER
+)
+def revenue_statements(municipality, ctx):
+    return Probe(url=_revenue_url("revenue-staff:statements", municipality))
+
+
+@tenant_route(
+    "revenue: import a statement",
+    url_names=("revenue-staff:statements",),
+    owner_role=Role.TAX_OFFICER,
+    ok_status=(302,),
+)
+def revenue_statement_import(municipality, ctx):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sportel.revenue.models import Statement
+    from tests.revenue.conftest import camt053, entry
+
+    data = camt053([entry("10.00", name="Tenancy")], statement_id=f"T-{municipality.slug}")
+    return Probe(
+        url=_revenue_url("revenue-staff:statements", municipality),
+        method="POST",
+        multipart=True,
+        data={"file": SimpleUploadedFile("s.xml", data, "application/xml")},
+        state=lambda: Statement.objects.count(),
+    )
+
+
+@tenant_route(
+    "revenue: an imported statement",
+    url_names=("revenue-staff:statement",),
+    owner_role=Role.TAX_OFFICER,
+)
+def revenue_statement(municipality, ctx):
+    from sportel.revenue import statements
+    from tests.revenue.conftest import camt053, entry
+
+    data = camt053([entry("10.00", name="Tenancy")], statement_id=f"SEEN-{municipality.slug}")
+    summary = statements.import_camt053(municipality, data)
+    return Probe(
+        url=_revenue_url("revenue-staff:statement", municipality, pk=summary.statement.pk),
+        marker=f"SEEN-{municipality.slug}",
+    )
+
+
+@tenant_route(
+    "revenue: manual queue", url_names=("revenue-staff:queue",), owner_role=Role.TAX_OFFICER
+)
+def revenue_queue(municipality, ctx):
+    _revenue_unmatched(municipality)
+    return Probe(url=_revenue_url("revenue-staff:queue", municipality), marker="Paguesi Tenancy")
+
+
+@tenant_route(
+    "revenue: assign a queued payment",
+    url_names=("revenue-staff:queue",),
+    owner_role=Role.TAX_OFFICER,
+    ok_status=(302,),
+)
+def revenue_queue_assign(municipality, ctx):
+    from sportel.revenue.models import Invoice, Payment
+
+    _revenue_assessed(municipality)
+    payment = _revenue_unmatched(municipality)
+    invoice = Invoice.objects.filter(municipality=municipality).first()
+    return Probe(
+        url=_revenue_url("revenue-staff:queue", municipality),
+        method="POST",
+        data={"payment": payment.pk, "reference": invoice.reference},
+        state=lambda: Payment.objects.get(pk=payment.pk).status,
+    )
+
+
+@tenant_route(
+    "revenue: cash at the counter", url_names=("revenue-staff:cash",), owner_role=Role.CLERK
+)
+def revenue_cash(municipality, ctx):
+    return Probe(url=_revenue_url("revenue-staff:cash", municipality))
+
+
+@tenant_route(
+    "revenue: take cash for a bill",
+    url_names=("revenue-staff:cash",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def revenue_cash_take(municipality, ctx):
+    from sportel.revenue.models import Invoice, Payment
+
+    _revenue_assessed(municipality)
+    invoice = Invoice.objects.filter(municipality=municipality).first()
+    return Probe(
+        url=_revenue_url("revenue-staff:cash", municipality),
+        method="POST",
+        data={"reference": invoice.reference, "amount": "10", "token": f"t-{invoice.pk}"},
+        state=lambda: Payment.objects.filter(invoice=invoice).count(),
+    )
+
+
+OWN_ACCOUNT["revenue:mine"] = "the account's own tax bills (persons linked to the account)"
+PUBLIC["revenue:callback"] = "a payment provider's signed callback: refused unless signed"
+
+
+@tenant_route(
+    "revenue: a resident pays an own bill online (sandbox)",
+    url_names=("revenue:pay",),
+    owner_role=Role.CLERK,
+)
+def revenue_pay(municipality, ctx):
+    from sportel.accounts.models import User
+    from sportel.revenue.models import Invoice
+
+    _package, _run, owner = _revenue_assessed(municipality)
+    user = User.objects.create_user(
+        f"payer.{municipality.slug}.{owner.pk}@test.sportel.al",
+        "x",
+        confirmed_at="2026-01-01T00:00Z",
+    )
+    owner.user = user
+    owner.save(update_fields=["user"])
+    invoice = Invoice.objects.get(person=owner)
+    return Probe(
+        url=reverse(
+            "revenue:pay",
+            kwargs={"municipality_slug": municipality.slug, "reference": invoice.reference},
+        ),
+        marker="pay-amount",
+        owner=user,
+    )
+
+
+@tenant_route("revenue: arrears", url_names=("revenue-staff:arrears",), owner_role=Role.MANAGER)
+def revenue_arrears(municipality, ctx):
+    from datetime import date
+
+    from sportel.revenue.models import Demand
+
+    _package, _run, owner = _revenue_assessed(municipality)
+    Demand.objects.filter(invoice__person=owner).update(due_date=date(2025, 1, 31))
+    return Probe(url=_revenue_url("revenue-staff:arrears", municipality), marker="Vera Tenancy")
+
+
+@tenant_route("revenue: export", url_names=("revenue-staff:export",), owner_role=Role.MANAGER)
+def revenue_export(municipality, ctx):
+    _revenue_assessed(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:export", municipality, fmt="csv"), marker="ndërtesën"
+    )
+
+
+OWN_ACCOUNT["revenue:clearance"] = "a tax clearance certificate for the account's own person"

@@ -70,6 +70,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "floor.status": frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
     # Administrators register and revoke kiosks and information screens.
     "floor.configure": frozenset({Role.ADMINISTRATOR}),
+    # Revenue (issue 11). Tax officers set up the year, run assessments and reconcile the bank;
+    # managers watch collection; the counter takes cash and closes its own day.
+    "revenue.read": frozenset({Role.TAX_OFFICER, Role.MANAGER}),
+    "revenue.assess": frozenset({Role.TAX_OFFICER}),
+    "revenue.reconcile": frozenset({Role.TAX_OFFICER}),
+    "revenue.cash": frozenset({Role.CLERK}),
+    # The fiscal package is the council's decision, entered by the administrator or tax office.
+    "revenue.configure": frozenset({Role.TAX_OFFICER, Role.ADMINISTRATOR}),
 }
 
 

@@ -16,7 +16,7 @@ from sportel.core.models import AdministrativeUnit, Municipality
 from sportel.core.services import register_business, register_person
 from sportel.core.uploads import check_upload
 
-from . import deadlines, workflow
+from . import deadlines, fees, workflow
 from .attachments import MAX_ATTACHMENTS, store_attachment
 from .casework import _assign_by_rule
 from .history import append_event, audit_case, notify_applicant, signal_on_commit
@@ -453,6 +453,7 @@ def _open_case(
         append_event(
             case, actor=actor, kind=CaseEvent.Kind.FEE, action="fee_paid", data={"fee": str(fee)}
         )
+        fees.fee_taken(case, actor=actor)  # the ledger's entry, in this same transaction
     notify_applicant(case, workflow.SUBMITTED)
     signal_on_commit(case, "submit")
     if getattr(version.service_type, "has_assignment_rules", True):

@@ -19,7 +19,7 @@ from sportel.core.calendar import local_today
 from sportel.core.models import AuditEntry, Municipality
 from sportel.core.uploads import check_upload
 
-from . import deadlines, workflow
+from . import deadlines, fees, workflow
 from .attachments import store_attachment
 from .history import append_event, audit_case, lock, move, refresh_caller
 from .identity import identity_refusal, is_applicant, require_proven_identity
@@ -403,6 +403,7 @@ def mark_fee_paid(case: Case, *, actor, receipt: str = "") -> Case:
         locked.fee_paid_by = actor
         locked.fee_paid_at = timezone.now()
         locked.save(update_fields=["fee_paid", "fee_paid_by", "fee_paid_at"])
+        fees.fee_taken(locked, actor=actor)  # the ledger's entry, in this same transaction
         audit_case(locked, "fee_paid", actor=actor, role=role, data={"fee": str(locked.fee_due)})
         version = locked.service_version
         issue_now = (

@@ -1,0 +1,265 @@
+"""The double-entry ledger: the only writer of ledger rows, and the balances read from it.
+
+``post`` checks in Python that the lines balance, inserts the transaction open, inserts its
+lines and seals it; the database refuses to seal an unbalanced transaction, to add lines to a
+sealed one, and to change or delete any line (migration 0002, docs/decisions revenue-ledger).
+Reads count sealed transactions only. Posting is idempotent by ``key``: the same event (a
+statement line, a callback, an assessment of a taxpayer) posts at most once.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
+
+from sportel.core.money import to_money
+
+from .models import Account, LedgerLine, LedgerTransaction, cents_to_money
+
+
+class Unbalanced(ValueError):
+    """The lines of a transaction do not sum to zero."""
+
+
+def to_cents(amount: Decimal) -> int:
+    return int(to_money(amount) * 100)
+
+
+@dataclass
+class Line:
+    account: str
+    amount: Decimal  # debit positive, credit negative
+    refs: dict = field(default_factory=dict)  # tax_head, demand, person, business, payment
+
+
+def debit(account: str, amount: Decimal, **refs) -> Line:
+    return Line(account, to_money(amount), refs)
+
+
+def credit(account: str, amount: Decimal, **refs) -> Line:
+    return Line(account, -to_money(amount), refs)
+
+
+def post(
+    municipality,
+    kind: str,
+    lines: list[Line],
+    *,
+    key: str,
+    booked_on: date,
+    memo: str = "",
+    reverses: LedgerTransaction | None = None,
+) -> tuple[LedgerTransaction, bool]:
+    """Post one balanced transaction; ``(transaction, created)``. When ``key`` was posted
+    before, nothing is written and the earlier transaction comes back with ``created=False``."""
+    lines = [line for line in lines if line.amount != 0]
+    if len(lines) < 2:
+        raise Unbalanced("a transaction needs at least two non-zero lines")
+    if sum(to_cents(line.amount) for line in lines) != 0:
+        raise Unbalanced("debits and credits differ")
+    existing = LedgerTransaction.objects.filter(municipality=municipality, key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            txn = LedgerTransaction.objects.create(
+                municipality=municipality,
+                kind=kind,
+                booked_on=booked_on,
+                memo=memo[:300],
+                key=key,
+                reverses=reverses,
+            )
+            LedgerLine.objects.bulk_create(
+                [
+                    LedgerLine(
+                        transaction=txn,
+                        municipality=municipality,
+                        account=line.account,
+                        cents=to_cents(line.amount),
+                        **{f"{name}": value for name, value in line.refs.items()},
+                    )
+                    for line in lines
+                ]
+            )
+            LedgerTransaction.objects.filter(pk=txn.pk).update(sealed=True)
+            txn.sealed = True
+    except IntegrityError:
+        existing = LedgerTransaction.objects.filter(municipality=municipality, key=key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return txn, True
+
+
+@dataclass
+class Entry:
+    """One transaction to post with ``post_many``."""
+
+    kind: str
+    lines: list[Line]
+    key: str
+    booked_on: date
+    memo: str = ""
+
+
+CHUNK = 2000
+_REFS = ("tax_head", "demand", "person", "business", "payment")
+_LINE_COLUMNS = (
+    "transaction_id",
+    "municipality_id",
+    "account",
+    "cents",
+    *(f"{n}_id" for n in _REFS),
+)
+# Fixed identifiers only (no input reaches this text); the values go as parameters.
+_INSERT_LINES = "INSERT INTO revenue_ledgerline ({}) VALUES ({})".format(  # noqa: S608 -- fixed names
+    ", ".join(_LINE_COLUMNS), ", ".join(["%s"] * len(_LINE_COLUMNS))
+)
+
+
+def _ref_ids(refs: dict) -> list:
+    """A line's references (objects or ids) as the ids its columns hold."""
+    out = []
+    for name in _REFS:
+        if f"{name}_id" in refs:
+            out.append(refs[f"{name}_id"])
+        else:
+            value = refs.get(name)
+            out.append(getattr(value, "pk", value))
+    return out
+
+
+def post_many(municipality, entries: list[Entry]) -> int:
+    """Post many balanced transactions set-wise, inside the caller's transaction: one INSERT
+    of the transactions (open), one of their lines, one UPDATE sealing them; the database
+    checks each transaction's balance as it is sealed (its triggers fire per row), as for
+    ``post``. Entries whose key was posted before are skipped (idempotent). The number
+    posted."""
+    prepared = []
+    for entry in entries:
+        lines = [line for line in entry.lines if line.amount != 0]
+        if len(lines) < 2:
+            raise Unbalanced("a transaction needs at least two non-zero lines")
+        if sum(to_cents(line.amount) for line in lines) != 0:
+            raise Unbalanced("debits and credits differ")
+        prepared.append((entry, lines))
+    keys = [entry.key for entry, _lines in prepared]
+    seen = set()
+    for start in range(0, len(keys), CHUNK):
+        seen.update(
+            LedgerTransaction.objects.filter(
+                municipality=municipality, key__in=keys[start : start + CHUNK]
+            ).values_list("key", flat=True)
+        )
+    todo = []
+    for entry, lines in prepared:
+        if entry.key not in seen:
+            seen.add(entry.key)
+            todo.append((entry, lines))
+    if not todo:
+        return 0
+    with transaction.atomic():
+        txns = LedgerTransaction.objects.bulk_create(
+            [
+                LedgerTransaction(
+                    municipality=municipality,
+                    kind=entry.kind,
+                    booked_on=entry.booked_on,
+                    memo=entry.memo[:300],
+                    key=entry.key,
+                )
+                for entry, _lines in todo
+            ],
+            batch_size=CHUNK,
+        )
+        # The lines, the bulk of the rows, go in with one executemany of plain tuples: building
+        # a model instance per line cost more than the database's own work.
+        rows = [
+            (txn.pk, municipality.pk, line.account, to_cents(line.amount), *_ref_ids(line.refs))
+            for txn, (_entry, lines) in zip(txns, todo, strict=True)
+            for line in lines
+        ]
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), CHUNK):
+                cursor.executemany(_INSERT_LINES, rows[start : start + CHUNK])
+        ids = [txn.pk for txn in txns]
+        for start in range(0, len(ids), CHUNK):
+            LedgerTransaction.objects.filter(pk__in=ids[start : start + CHUNK]).update(sealed=True)
+    return len(todo)
+
+
+def reverse(original: LedgerTransaction, *, key: str, booked_on: date, memo: str = ""):
+    """Post the mirror image of ``original`` (history is never edited)."""
+    lines = [
+        Line(
+            line.account,
+            -line.amount,
+            {
+                name: getattr(line, name)
+                for name in ("tax_head", "demand", "person", "business", "payment")
+                if getattr(line, f"{name}_id")
+            },
+        )
+        for line in original.lines.select_related(None)
+    ]
+    return post(
+        original.municipality,
+        LedgerTransaction.Kind.REVERSAL,
+        lines,
+        key=key,
+        booked_on=booked_on,
+        memo=memo,
+        reverses=original,
+    )
+
+
+# --------------------------------------------------------------------------- reads
+def lines_of(municipality):
+    return LedgerLine.objects.filter(municipality=municipality, transaction__sealed=True)
+
+
+def _sum(queryset) -> Decimal:
+    return cents_to_money(queryset.aggregate(total=Sum("cents"))["total"] or 0)
+
+
+def account_balance(municipality, account: str, **filters) -> Decimal:
+    """Debit balance of ``account`` (negative for a credit balance)."""
+    return _sum(lines_of(municipality).filter(account=account, **filters))
+
+
+def trial_balance(municipality) -> dict[str, Decimal]:
+    rows = lines_of(municipality).values("account").annotate(total=Sum("cents")).order_by("account")
+    return {row["account"]: cents_to_money(row["total"]) for row in rows}
+
+
+def demand_outstanding(demand) -> Decimal:
+    return _sum(
+        LedgerLine.objects.filter(
+            demand=demand, account=Account.RECEIVABLE, transaction__sealed=True
+        )
+    )
+
+
+def outstanding_by_demand(municipality, *, person=None, business=None) -> dict[int, Decimal]:
+    """{demand id: amount still owed} for a taxpayer, zero rows left out."""
+    qs = lines_of(municipality).filter(account=Account.RECEIVABLE, demand__isnull=False)
+    qs = qs.filter(person=person) if person is not None else qs.filter(business=business)
+    rows = qs.values("demand").annotate(total=Sum("cents")).filter(~Q(total=0))
+    return {row["demand"]: cents_to_money(row["total"]) for row in rows}
+
+
+def taxpayer_owed(municipality, *, person=None, business=None) -> Decimal:
+    return sum(
+        outstanding_by_demand(municipality, person=person, business=business).values(),
+        Decimal("0.00"),
+    )
+
+
+def taxpayer_credit(municipality, *, person=None, business=None) -> Decimal:
+    """Credit the taxpayer holds (a positive number) from overpayments."""
+    qs = lines_of(municipality).filter(account=Account.CREDIT)
+    qs = qs.filter(person=person) if person is not None else qs.filter(business=business)
+    return -_sum(qs)

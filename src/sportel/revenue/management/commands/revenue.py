@@ -1,0 +1,52 @@
+"""``sportel revenue import-statement <municipality> <file> [--iban IBAN]``: for scheduled
+imports of bank statements (camt.053 XML, or CSV with --iban).
+
+The summary is the last line printed. Exit status: 0 imported; 1 the file is bad (nothing was
+posted); 2 the statement was imported before (nothing was posted); 3 unknown municipality or
+file.
+"""
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from sportel.core.models import Municipality
+from sportel.revenue.camt053 import StatementError
+from sportel.revenue.statements import DuplicateStatement, import_file
+
+
+class Command(BaseCommand):
+    help = "Revenue operations for scripts: import-statement <municipality> <file>."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        imp = sub.add_parser("import-statement", help="import a camt.053 or CSV bank statement")
+        imp.add_argument("municipality", help="the municipality's slug, e.g. shkoder")
+        imp.add_argument("file", help="the statement file")
+        imp.add_argument("--iban", default="", help="the account's IBAN (CSV files only)")
+
+    def handle(self, *args, **options):
+        municipality = Municipality.objects.filter(slug=options["municipality"]).first()
+        if municipality is None:
+            self.stderr.write(f"unknown municipality {options['municipality']!r}")
+            sys.exit(3)
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.stderr.write(f"cannot read {path}: {exc.strerror}")
+            sys.exit(3)
+        try:
+            summary = import_file(
+                municipality, data, file_name=path.name, iban=options["iban"], actor="cli"
+            )
+        except DuplicateStatement as exc:
+            self.stderr.write(f"nothing posted: {exc}")
+            sys.exit(2)
+        except StatementError as exc:
+            self.stderr.write(f"nothing posted: bad statement file: {exc}")
+            sys.exit(1)
+        for note in summary.notes:
+            self.stdout.write(note)
+        self.stdout.write(summary.line())

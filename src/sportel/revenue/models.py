@@ -1,0 +1,528 @@
+"""Revenue: the taxpayer register's properties, the council's fiscal package as dated data,
+assessments (demands), invoices with RF references, payments, bank statements and the
+double-entry ledger every balance is computed from.
+
+History is appended, never edited: a corrected demand is a new revision; a payment taken by
+mistake is reversed by a new ledger transaction. Ledger amounts are stored in qindarka (integer
+hundredths of a lek) so that sums are exact in SQLite and PostgreSQL alike; ``Decimal`` views
+convert at the edge (core.money).
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from sportel.core.models import AdministrativeUnit, Business, Person, TenantScoped
+
+
+def cents_to_money(cents: int) -> Decimal:
+    return (Decimal(int(cents)) / 100).quantize(Decimal("0.01"))
+
+
+class Use(models.TextChoices):
+    RESIDENTIAL = "residential", _("Residential")
+    ECONOMIC = "economic", _("Economic activity")
+    LAND = "land", _("Land")
+
+
+class TaxHead(TenantScoped):
+    """A tax or fee the municipality levies (building tax, cleaning tariff...). ``priority``
+    orders how partial payments are allocated (lowest first)."""
+
+    class Basis(models.TextChoices):
+        BUILDING_VALUE = "building_value", _("Zone reference price × area × rate")
+        PER_M2 = "per_m2", _("Amount per square metre")
+        FLAT = "flat", _("Flat amount per taxpayer")
+        FEE = "fee", _("Service fee taken at the counter")
+        DECLARED = "declared", _("Declared or assessed case by case (not in the annual run)")
+
+    code = models.SlugField(_("code"), max_length=40)
+    name_sq = models.CharField(_("name (Albanian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
+    priority = models.PositiveSmallIntegerField(_("allocation order"), default=100)
+
+    class Meta:
+        ordering = ["priority", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code"], name="revenue_taxhead_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.name_sq
+
+
+class FiscalPackage(TenantScoped):
+    """The council's decision for a fiscal year: tariffs, zone prices, instalments, penalty."""
+
+    year = models.PositiveSmallIntegerField(_("fiscal year"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    decision = models.CharField(
+        _("council decision"), max_length=200, help_text=_("e.g. VKB nr. 112, datë 20.12.2025")
+    )
+    decision_date = models.DateField(_("decision date"))
+    penalty_rate_per_day = models.DecimalField(
+        _("late-payment penalty per day"), max_digits=7, decimal_places=6, default=Decimal("0.0006")
+    )
+    penalty_cap_days = models.PositiveSmallIntegerField(_("penalty days at most"), default=365)
+    source_note = models.TextField(
+        _("sources"),
+        blank=True,
+        help_text=_("For administrators: where each rate comes from and what is unverified."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "year"], name="revenue_package_year"),
+            models.CheckConstraint(
+                condition=Q(valid_to__gte=models.F("valid_from")), name="revenue_package_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.year}"
+
+
+class ZonePrice(models.Model):
+    """Reference price (ALL per m²) of a cadastral zone, the base of the value-based building tax."""
+
+    package = models.ForeignKey(FiscalPackage, on_delete=models.PROTECT, related_name="zones")
+    zone = models.CharField(_("cadastral zone"), max_length=20)
+    price_per_m2 = models.DecimalField(
+        _("reference price (ALL/m²)"), max_digits=12, decimal_places=2
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["package", "zone"], name="revenue_zone")]
+
+    def __str__(self) -> str:
+        return f"{self.zone}: {self.price_per_m2}"
+
+
+class Tariff(models.Model):
+    """One tax head's rate for one use in one package. ``rate`` is a fraction for the
+    value-based building tax (0.0005 = 0.05 %), an amount in ALL otherwise."""
+
+    package = models.ForeignKey(FiscalPackage, on_delete=models.PROTECT, related_name="tariffs")
+    tax_head = models.ForeignKey(TaxHead, on_delete=models.PROTECT, related_name="tariffs")
+    use = models.CharField(_("use"), max_length=20, choices=Use.choices)
+    rate = models.DecimalField(_("rate"), max_digits=14, decimal_places=6)
+    exempt_before_year = models.PositiveSmallIntegerField(
+        _("exempt if built before"), null=True, blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["package", "tax_head", "use"], name="revenue_tariff_use"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tax_head_id} {self.use} {self.rate}"
+
+
+class Instalment(models.Model):
+    package = models.ForeignKey(FiscalPackage, on_delete=models.PROTECT, related_name="instalments")
+    number = models.PositiveSmallIntegerField(_("instalment"))
+    due_date = models.DateField(_("due date"))
+    share = models.DecimalField(_("share of the year"), max_digits=5, decimal_places=4)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["package", "number"], name="revenue_instalment_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.due_date}"
+
+
+class Property(TenantScoped):
+    """A building or a plot in the register (ASHK's zone and property number)."""
+
+    cadastral_zone = models.CharField(_("cadastral zone"), max_length=20)
+    property_number = models.CharField(_("property number"), max_length=40)
+    unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    area_m2 = models.DecimalField(_("area (m²)"), max_digits=12, decimal_places=2)
+    use = models.CharField(_("use"), max_length=20, choices=Use.choices)
+    year_built = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name_plural = _("properties")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "cadastral_zone", "property_number"],
+                name="revenue_property_number",
+            ),
+            models.CheckConstraint(condition=Q(area_m2__gt=0), name="revenue_property_area"),
+        ]
+
+
+class Ownership(models.Model):
+    """An owner's share of a property: a person or a business, never both."""
+
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, related_name="owners")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True)
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, null=True, blank=True)
+    share = models.DecimalField(_("share"), max_digits=7, decimal_places=6)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=True) ^ Q(business__isnull=True),
+                name="revenue_owner_one_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(share__gt=0) & Q(share__lte=1), name="revenue_owner_share"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.property_id} × {self.share}"
+
+
+class Premises(TenantScoped):
+    """Where a business operates: it pays the business tariffs (cleaning, lighting, sign)."""
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="premises")
+    address = models.CharField(_("address"), max_length=200)
+    unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    area_m2 = models.DecimalField(_("area (m²)"), max_digits=12, decimal_places=2, default=0)
+    sign_m2 = models.DecimalField(_("sign area (m²)"), max_digits=8, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name_plural = _("premises")
+
+
+class AssessmentRun(TenantScoped):
+    """One run of the year's assessment: resumable (``done`` counts taxpayers finished) and
+    idempotent (each taxpayer's demands are written once per run revision)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    package = models.ForeignKey(FiscalPackage, on_delete=models.PROTECT, related_name="runs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+
+class Invoice(TenantScoped):
+    """A taxpayer's bill (fletëpagesë) for a year, paid with its RF reference."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True)
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, null=True, blank=True)
+    reference = models.CharField(_("RF reference"), max_length=25)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "reference"], name="revenue_invoice_rf"
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=True) ^ Q(business__isnull=True),
+                name="revenue_invoice_one_payer",
+            ),
+        ]
+
+
+class Demand(TenantScoped):
+    """What one taxpayer owes under one tax head for one year (and property, when there is
+    one). A correction is a new row with ``revision`` + 1 that supersedes the previous one; the
+    ledger carries the difference."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="demands")
+    tax_head = models.ForeignKey(TaxHead, on_delete=models.PROTECT, related_name="demands")
+    property = models.ForeignKey(Property, on_delete=models.PROTECT, null=True, blank=True)
+    premises = models.ForeignKey(Premises, on_delete=models.PROTECT, null=True, blank=True)
+    run = models.ForeignKey(AssessmentRun, on_delete=models.PROTECT, null=True, blank=True)
+    revision = models.PositiveSmallIntegerField(default=1)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    amount = models.DecimalField(_("amount (ALL)"), max_digits=14, decimal_places=2)
+    due_date = models.DateField(_("due date"))
+    basis = models.JSONField(_("how it was computed"), default=dict)
+    reason = models.CharField(_("reason for the revision"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tax_head__priority", "due_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "tax_head", "property", "premises", "revision"],
+                name="revenue_demand_revision",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="revenue_demand_amount"),
+        ]
+
+
+# --------------------------------------------------------------------------- ledger
+class Account(models.TextChoices):
+    """The chart of accounts (codes after the public-sector plan's classes)."""
+
+    BANK = "5120", _("Bank: treasury account")
+    CASH = "5310", _("Cash at the counters")
+    ONLINE = "5130", _("Online payments in transit")
+    RECEIVABLE = "4680", _("Taxpayers: amounts owed")
+    CREDIT = "4670", _("Taxpayers: credit (overpayments)")
+    SUSPENSE = "4710", _("Receipts not yet applied")
+    INCOME = "7000", _("Tax and fee income")
+
+
+class LedgerTransaction(TenantScoped):
+    """A balanced set of lines. Lines are added only while the transaction is open; sealing it
+    checks in the database that its lines sum to zero (docs/decisions, revenue-ledger)."""
+
+    class Kind(models.TextChoices):
+        ASSESSMENT = "assessment", _("Assessment")
+        REVISION = "revision", _("Revised assessment")
+        RECEIPT = "receipt", _("Receipt")
+        ALLOCATION = "allocation", _("Allocation to demands")
+        REVERSAL = "reversal", _("Reversal")
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    booked_on = models.DateField(_("booking date"))
+    posted_at = models.DateTimeField(auto_now_add=True)
+    memo = models.CharField(max_length=300, blank=True)
+    key = models.CharField(
+        max_length=200, help_text="Idempotency key: the same event never posts twice."
+    )
+    sealed = models.BooleanField(default=False)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "key"], name="revenue_ledger_key")
+        ]
+
+
+class LedgerLine(models.Model):
+    """Debit positive, credit negative, in qindarka."""
+
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="lines"
+    )
+    municipality = models.ForeignKey(
+        "core.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    account = models.CharField(max_length=4, choices=Account.choices)
+    cents = models.BigIntegerField()
+    tax_head = models.ForeignKey(TaxHead, on_delete=models.PROTECT, null=True, blank=True)
+    demand = models.ForeignKey(Demand, on_delete=models.PROTECT, null=True, blank=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True)
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, null=True, blank=True)
+    payment = models.ForeignKey("Payment", on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["municipality", "account"]),
+            models.Index(fields=["demand"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.cents}"
+
+    @property
+    def amount(self) -> Decimal:
+        return cents_to_money(self.cents)
+
+
+# --------------------------------------------------------------------------- payments
+class CashSession(TenantScoped):
+    """One clerk's day at the till; closed with the counted cash (the cash-up)."""
+
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    expected = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    counted = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "clerk", "day"], name="revenue_cash_session_day"
+            )
+        ]
+
+
+MATCH_REASONS = {
+    "rf": _("RF reference %(reference)s"),
+    "nipt": _("NIPT %(nipt)s in the remittance"),
+    "nid": _("personal number in the remittance"),
+    "name_amount": _("payer's name and the amount owed"),
+    "name": _("payer's name only"),
+    "none": _("no reference, identifier or name recognised"),
+    "manual": _("assigned by hand to %(reference)s"),
+    "online": _("online payment (%(provider)s)"),
+    "counter_fee": _("service fee at the counter"),
+}
+UNKNOWN_RF = _("unknown RF reference %(reference)s")
+
+
+def match_reason_text(code: str, params: dict | None) -> str:
+    """A payment's stored reason code and parameters, in the active language."""
+    params = params or {}
+    parts = []
+    if params.get("unknown_rf"):
+        parts.append(str(UNKNOWN_RF) % {"reference": params["unknown_rf"]})
+    template = MATCH_REASONS.get(code)
+    if template is not None:
+        values = {k: v for k, v in params.items() if k != "unknown_rf"}
+        try:
+            parts.append(str(template) % values if values else str(template))
+        except (KeyError, TypeError, ValueError):
+            parts.append(str(template))
+    elif code:
+        parts.append(code)
+    return "; ".join(parts)
+
+
+class Payment(TenantScoped):
+    """Money received, from any channel. Applying it to demands is a ledger allocation."""
+
+    class Channel(models.TextChoices):
+        CASH = "cash", _("Cash at the counter")
+        BANK = "bank", _("Bank transfer")
+        ONLINE = "online", _("Online payment")
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        UNMATCHED = "unmatched", _("Waiting for a match")
+        REVERSED = "reversed", _("Reversed")
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    amount = models.DecimalField(_("amount (ALL)"), max_digits=14, decimal_places=2)
+    received_on = models.DateField(_("received on"))
+    payer_name = models.CharField(max_length=200, blank=True)
+    reference = models.CharField(max_length=140, blank=True)
+    remittance = models.TextField(blank=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True)
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, null=True, blank=True)
+    service_case = models.ForeignKey(
+        "services.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cash_session = models.ForeignKey(CashSession, on_delete=models.PROTECT, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    match_score = models.PositiveSmallIntegerField(default=0)
+    # Why the payment was matched as it was: a code of MATCH_REASONS and its parameters, kept
+    # language-neutral and put into the reader's language when shown (match_reason).
+    match_code = models.CharField(max_length=40, blank=True)
+    match_params = models.JSONField(default=dict, blank=True)
+    receipt_number = models.CharField(max_length=40, blank=True)
+    key = models.CharField(max_length=200)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def match_reason(self) -> str:
+        """The match reason in the active language (sq or en)."""
+        return match_reason_text(self.match_code, self.match_params)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "key"], name="revenue_payment_key"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="revenue_payment_amount"),
+        ]
+
+
+class Statement(TenantScoped):
+    """An imported bank statement (camt.053 or CSV); the same statement imports once."""
+
+    iban = models.CharField(max_length=34)
+    statement_id = models.CharField(max_length=140)
+    message_id = models.CharField(max_length=140, blank=True)
+    sha256 = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=200, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.CharField(max_length=200)
+    lines_count = models.PositiveIntegerField(default=0)
+    credited = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "iban", "statement_id"], name="revenue_statement_once"
+            ),
+            models.UniqueConstraint(fields=["municipality", "sha256"], name="revenue_file_once"),
+        ]
+
+
+class StatementLine(models.Model):
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("Matched and applied")
+        QUEUED = "queued", _("In the manual queue")
+        REVERSAL = "reversal", _("Reversal posted")
+        IGNORED = "ignored", _("Not a receipt (debit)")
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
+    entry_index = models.PositiveIntegerField()
+    tx_index = models.PositiveIntegerField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    credit = models.BooleanField()
+    reversal = models.BooleanField(default=False)
+    booked_on = models.DateField()
+    bank_ref = models.CharField(max_length=140, blank=True)
+    end_to_end = models.CharField(max_length=140, blank=True)
+    debtor_name = models.CharField(max_length=140, blank=True)
+    structured_ref = models.CharField(max_length=35, blank=True)
+    remittance = models.TextField(blank=True)
+    bank_code = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "entry_index", "tx_index"], name="revenue_statement_line"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}/{self.entry_index}/{self.tx_index}"
+
+
+def clean_amount(value) -> Decimal:
+    """A positive amount in lek with at most two decimals, or ValidationError."""
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except Exception:
+        raise ValidationError(_("The amount is not a number."), code="amount") from None
+    if not amount.is_finite():
+        raise ValidationError(_("The amount is not a number."), code="amount")
+    if amount <= 0:
+        raise ValidationError(_("The amount must be more than zero."), code="amount")
+    if amount.as_tuple().exponent < -2:
+        raise ValidationError(_("The amount has more than two decimals."), code="amount")
+    return amount.quantize(Decimal("0.01"))

@@ -1,0 +1,530 @@
+"""Importing bank statements (camt.053, CSV) and matching their lines to taxpayers.
+
+One statement imports in one transaction: a bad file raises before anything is written, a
+statement (same account and statement id, or the very same file) imports once. Each credit line
+becomes a bank payment keyed by the bank's own reference, so a line that turns up again in
+another statement posts nothing either.
+
+Matching, best first (the score and the reason are kept on the payment and shown):
+  100  a valid RF reference of one of the municipality's invoices (structured, or in the text);
+   90  a valid NIPT / personal number (NID) in the remittance text, of a registered taxpayer;
+   70  the payer's name is a registered taxpayer's and the amount is what they owe;
+   50  the payer's name alone.
+Payments scoring 90 or more are applied at once; the rest wait in the manual queue.
+"""
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum, Value
+from django.db.models.functions import Concat, Lower
+
+from sportel.core import audit
+from sportel.core.identifiers import check_identifier
+from sportel.core.models import Business, Person
+
+from . import ledger, payments
+from .allocation import Open, allocate
+from .camt053 import ParsedStatement, StatementError, TxLine, parse
+from .models import (
+    Account,
+    Demand,
+    Invoice,
+    LedgerTransaction,
+    Payment,
+    Statement,
+    StatementLine,
+    cents_to_money,
+    clean_amount,
+)
+
+AUTO_APPLY = 90
+_IDENTIFIER = re.compile(r"\b[A-T0-9][0-9]{8}[A-Z]\b")
+
+
+class DuplicateStatement(StatementError):
+    """This statement (or this very file) was imported before; nothing was posted."""
+
+
+@dataclass
+class Match:
+    score: int = 0
+    reason: str = "none"  # a code of models.MATCH_REASONS, shown in the reader's language
+    params: dict = field(default_factory=dict)
+    invoice_id: int | None = None
+    person_id: int | None = None
+    business_id: int | None = None
+
+    @property
+    def payer(self) -> tuple[str, int] | None:
+        if self.person_id:
+            return ("P", self.person_id)
+        if self.business_id:
+            return ("B", self.business_id)
+        return None
+
+
+@dataclass
+class Summary:
+    statement: Statement | None = None
+    lines: int = 0
+    applied: int = 0
+    queued: int = 0
+    reversals: int = 0
+    ignored: int = 0
+    duplicates: int = 0
+    credited: Decimal = Decimal("0.00")
+    notes: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"imported statement {self.statement.statement_id}: {self.lines} lines, "
+            f"{self.applied} applied, {self.queued} queued, {self.reversals} reversals, "
+            f"{self.ignored} ignored, {self.duplicates} already posted, "
+            f"{self.credited:.2f} ALL received"
+        )
+
+
+def _name_key(text: str) -> str:
+    return " ".join((text or "").lower().split())
+
+
+CHUNK = 2000
+
+
+def _chunks(values):
+    values = list(values)
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+class Matcher:
+    """Everything matching needs, read once per statement (invoices by RF reference, taxpayers
+    by NIPT / NID and by name, what each candidate payer owes by demand), so the lines are
+    matched and allocated in memory. What one line applies is taken off what the payer owes
+    before the next line is matched."""
+
+    def __init__(self, municipality, lines: list[TxLine]):
+        self.municipality = municipality
+        refs, idents, names = set(), set(), set()
+        for line in lines:
+            refs.update(line.rf_candidates)
+            for candidate in _IDENTIFIER.findall(
+                f"{line.remittance} {line.structured_ref}".upper()
+            ):
+                idents.add(candidate)
+            if line.debtor_name:
+                names.add(_name_key(line.debtor_name))
+        self.invoices = {}
+        for chunk in _chunks(refs):
+            for row in Invoice.objects.filter(
+                municipality=municipality, reference__in=chunk
+            ).values_list("reference", "pk", "person_id", "business_id"):
+                self.invoices[row[0]] = row[1:]
+        self.nipts, self.nids = {}, {}
+        valid = [c for c in idents if not check_identifier(c, kind="nipt").error]
+        for chunk in _chunks(valid):
+            for nipt, pk in Business.objects.filter(
+                municipality=municipality, nipt__in=chunk
+            ).values_list("nipt", "pk"):
+                self.nipts[nipt] = pk
+            for nid, pk in Person.objects.filter(
+                municipality=municipality, nid__in=chunk
+            ).values_list("nid", "pk"):
+                self.nids[nid] = pk
+        self.business_names, self.person_names = {}, {}
+        names.discard("")
+        for chunk in _chunks(names):
+            for key, pk in (
+                Business.objects.annotate(key=Lower("name"))
+                .filter(municipality=municipality, key__in=chunk)
+                .order_by("-pk")
+                .values_list("key", "pk")
+            ):
+                self.business_names[key] = pk  # the first (lowest id) wins, as .first() did
+            for key, pk in (
+                Person.objects.annotate(key=Lower(Concat("first_name", Value(" "), "last_name")))
+                .filter(municipality=municipality, key__in=chunk)
+                .order_by("-pk")
+                .values_list("key", "pk")
+            ):
+                self.person_names[key] = pk
+        self.owed: dict[tuple[str, int], dict[int, Decimal]] = {}
+        self.demands: dict[int, tuple[int, date, int]] = {}
+        self._load_owed(
+            {("P", p) for _i, p, _b in self.invoices.values() if p}
+            | {("B", b) for _i, _p, b in self.invoices.values() if b}
+            | {("B", b) for b in self.nipts.values()}
+            | {("P", p) for p in self.nids.values()}
+            | {("B", b) for b in self.business_names.values()}
+            | {("P", p) for p in self.person_names.values()}
+        )
+
+    def _load_owed(self, payers: set[tuple[str, int]]):
+        for kind, field_name in (("P", "person_id"), ("B", "business_id")):
+            ids = [number for k, number in payers if k == kind]
+            for number in ids:
+                self.owed[(kind, number)] = {}
+            for chunk in _chunks(ids):
+                rows = (
+                    ledger.lines_of(self.municipality)
+                    .filter(account=Account.RECEIVABLE, demand__isnull=False)
+                    .filter(**{f"{field_name}__in": chunk})
+                    .values(field_name, "demand")
+                    .annotate(total=Sum("cents"))
+                )
+                for row in rows:
+                    if row["total"]:
+                        self.owed[(kind, row[field_name])][row["demand"]] = cents_to_money(
+                            row["total"]
+                        )
+        demand_ids = {d for owed in self.owed.values() for d in owed}
+        for chunk in _chunks(demand_ids):
+            for pk, priority, due, head in Demand.objects.filter(pk__in=chunk).values_list(
+                "pk", "tax_head__priority", "due_date", "tax_head_id"
+            ):
+                self.demands[pk] = (priority, due, head)
+
+    def owed_by(self, payer) -> Decimal:
+        return sum((v for v in self.owed.get(payer, {}).values() if v > 0), Decimal("0.00"))
+
+    def match(self, line: TxLine) -> Match:
+        unknown: dict = {}
+        candidates = line.rf_candidates
+        if candidates:
+            for reference in candidates:
+                found = self.invoices.get(reference)
+                if found is not None:
+                    return Match(100, "rf", {"reference": reference}, *found)
+            unknown = {"unknown_rf": candidates[0]}
+        for candidate in _IDENTIFIER.findall(f"{line.remittance} {line.structured_ref}".upper()):
+            if candidate in self.nipts:
+                return Match(
+                    90, "nipt", {**unknown, "nipt": candidate}, business_id=self.nipts[candidate]
+                )
+            if candidate in self.nids:
+                return Match(90, "nid", dict(unknown), person_id=self.nids[candidate])
+        name = _name_key(line.debtor_name)
+        if name:
+            if name in self.business_names:
+                found = Match(business_id=self.business_names[name])
+            elif name in self.person_names:
+                found = Match(person_id=self.person_names[name])
+            else:
+                return Match(params=dict(unknown))
+            found.params = dict(unknown)
+            if self.owed_by(found.payer) == line.amount:
+                found.score, found.reason = 70, "name_amount"
+            else:
+                found.score, found.reason = 50, "name"
+            return found
+        return Match(params=dict(unknown))
+
+    def allocate(self, payer, amount: Decimal) -> tuple[list[tuple[int, Decimal]], Decimal]:
+        owed = self.owed.setdefault(payer, {})
+        items = [
+            Open(demand_id, *self.demands[demand_id][:2], left)
+            for demand_id, left in owed.items()
+            if left > 0
+        ]
+        applied, left = allocate(amount, items)
+        for demand_id, part in applied:
+            owed[demand_id] -= part
+        return applied, left
+
+
+def _line_key(parsed: ParsedStatement, line: TxLine) -> str:
+    if line.bank_ref:
+        return f"bank:{parsed.iban}:{line.bank_ref}:{line.tx_index}"
+    return f"bank:{parsed.iban}:{parsed.statement_id}:{line.entry_index}:{line.tx_index}"
+
+
+def _original_of(municipality, line: TxLine) -> Payment | None:
+    """The payment a returned credit takes back: same end-to-end id, else same RF and amount."""
+    lines = StatementLine.objects.filter(
+        statement__municipality=municipality, credit=True, reversal=False, payment__isnull=False
+    ).exclude(payment__status=Payment.Status.REVERSED)
+    if line.end_to_end and line.end_to_end != "NOTPROVIDED":
+        found = lines.filter(end_to_end=line.end_to_end, amount=line.amount).first()
+        if found:
+            return found.payment
+    reference = line.rf_reference
+    if reference:
+        found = lines.filter(structured_ref=reference, amount=line.amount).first()
+        if found:
+            return found.payment
+    return None
+
+
+def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> list:
+    """Match every credit line in memory, then write its payment, receipt and allocation
+    set-wise (one INSERT per table, the ledger's seal checked per transaction by the database);
+    returns the statement's lines, each with its outcome. The statement's own audit entry counts
+    what was done (one per import, not one per payment)."""
+    credits = [
+        line for line in parsed.lines if line.status == "BOOK" and line.credit and not line.reversal
+    ]
+    keys = [_line_key(parsed, line) for line in credits]
+    existing = {}
+    for chunk in _chunks(keys):
+        existing.update(
+            (payment.key, payment)
+            for payment in Payment.objects.filter(municipality=municipality, key__in=chunk)
+        )
+    matcher = Matcher(municipality, credits)
+    taken_by = actor if getattr(actor, "pk", None) else None
+    new: dict[str, tuple[Payment, Match]] = {}
+    rows = []
+    for line in parsed.lines:
+        summary.lines += 1
+        outcome, payment = StatementLine.Outcome.IGNORED, None
+        if line.status != "BOOK":
+            summary.ignored += 1
+        elif line.credit and not line.reversal:
+            key = _line_key(parsed, line)
+            payment = existing.get(key) or (new[key][0] if key in new else None)
+            if payment is not None:
+                summary.duplicates += 1
+            else:
+                found = matcher.match(line)
+                if found.score < AUTO_APPLY:
+                    found.person_id = found.business_id = None
+                payment = Payment(
+                    municipality=municipality,
+                    channel=Payment.Channel.BANK,
+                    amount=clean_amount(line.amount),
+                    received_on=line.booked_on,
+                    payer_name=line.debtor_name[:200],
+                    reference=(line.rf_reference or line.end_to_end)[:140],
+                    remittance=line.remittance,
+                    invoice_id=found.invoice_id,
+                    person_id=found.person_id,
+                    business_id=found.business_id,
+                    status=Payment.Status.APPLIED if found.payer else Payment.Status.UNMATCHED,
+                    match_score=found.score,
+                    match_code=found.reason,
+                    match_params=found.params,
+                    key=key,
+                    taken_by=taken_by,
+                )
+                new[key] = (payment, found)
+                summary.credited += line.amount
+                if found.payer:
+                    summary.applied += 1
+                    outcome = StatementLine.Outcome.APPLIED
+                else:
+                    summary.queued += 1
+                    outcome = StatementLine.Outcome.QUEUED
+        elif not line.credit and line.reversal:
+            original = _original_of(municipality, line)
+            if original is not None:
+                payments.reverse_payment(
+                    original, key=_line_key(parsed, line), booked_on=line.booked_on, actor=actor
+                )
+                payment, outcome = original, StatementLine.Outcome.REVERSAL
+                summary.reversals += 1
+            else:
+                outcome = StatementLine.Outcome.QUEUED
+                summary.queued += 1
+                summary.notes.append(
+                    f"entry {line.entry_index}: a returned payment of {line.amount} "
+                    "whose original was not found"
+                )
+        else:
+            summary.ignored += 1
+        rows.append(
+            StatementLine(
+                statement=statement,
+                entry_index=line.entry_index,
+                tx_index=line.tx_index,
+                amount=line.amount,
+                credit=line.credit,
+                reversal=line.reversal,
+                booked_on=line.booked_on,
+                bank_ref=line.bank_ref[:140],
+                end_to_end=line.end_to_end[:140],
+                debtor_name=line.debtor_name[:140],
+                structured_ref=(line.rf_reference or line.structured_ref)[:35],
+                remittance=line.remittance,
+                bank_code=line.bank_code[:40],
+                outcome=outcome,
+                payment=payment,
+            )
+        )
+    Payment.objects.bulk_create([p for p, _m in new.values()], batch_size=CHUNK)
+    entries = []
+    for payment, found in new.values():
+        entries.append(
+            ledger.Entry(
+                LedgerTransaction.Kind.RECEIPT,
+                [
+                    ledger.debit(Account.BANK, payment.amount, payment=payment),
+                    ledger.credit(Account.SUSPENSE, payment.amount, payment=payment),
+                ],
+                key=f"receipt:{payment.pk}",
+                booked_on=payment.received_on,
+                memo=payment.reference,
+            )
+        )
+        if found.payer:
+            refs = (
+                {"person_id": found.person_id}
+                if found.person_id
+                else {"business_id": found.business_id}
+            )
+            applied, left = matcher.allocate(found.payer, payment.amount)
+            lines = [ledger.debit(Account.SUSPENSE, payment.amount, payment=payment)]
+            for demand_id, part in applied:
+                lines.append(
+                    ledger.credit(
+                        Account.RECEIVABLE,
+                        part,
+                        demand_id=demand_id,
+                        tax_head_id=matcher.demands[demand_id][2],
+                        payment=payment,
+                        **refs,
+                    )
+                )
+            if left > 0:
+                lines.append(ledger.credit(Account.CREDIT, left, payment=payment, **refs))
+            entries.append(
+                ledger.Entry(
+                    LedgerTransaction.Kind.ALLOCATION,
+                    lines,
+                    key=f"apply:{payment.pk}",
+                    booked_on=payment.received_on,
+                )
+            )
+    ledger.post_many(municipality, entries)
+    return rows
+
+
+def import_parsed(
+    municipality, parsed: ParsedStatement, *, digest: str, file_name: str = "", actor=None
+) -> Summary:
+    summary = Summary()
+    if Statement.objects.filter(municipality=municipality, sha256=digest).exists() or (
+        Statement.objects.filter(
+            municipality=municipality, iban=parsed.iban, statement_id=parsed.statement_id
+        ).exists()
+    ):
+        raise DuplicateStatement(
+            f"statement {parsed.statement_id} of {parsed.iban} was imported before"
+        )
+    try:
+        with transaction.atomic():
+            statement = Statement.objects.create(
+                municipality=municipality,
+                iban=parsed.iban,
+                statement_id=parsed.statement_id,
+                message_id=parsed.message_id,
+                sha256=digest,
+                file_name=file_name[:200],
+                imported_by=getattr(actor, "username", None) or str(actor or "system"),
+            )
+            summary.statement = statement
+            rows = _post_lines(municipality, parsed, statement, summary, actor)
+            StatementLine.objects.bulk_create(rows, batch_size=CHUNK)
+            Statement.objects.filter(pk=statement.pk).update(
+                lines_count=summary.lines, credited=summary.credited
+            )
+            audit.record(
+                "revenue.statement.import",
+                actor=actor,
+                municipality=municipality,
+                obj=statement,
+                data={
+                    "statement": parsed.statement_id,
+                    "lines": summary.lines,
+                    "applied": summary.applied,
+                    "queued": summary.queued,
+                    "reversals": summary.reversals,
+                    "ignored": summary.ignored,
+                    "duplicates": summary.duplicates,
+                    "credited": str(summary.credited),
+                },
+            )
+    except IntegrityError:
+        if Statement.objects.filter(
+            municipality=municipality, iban=parsed.iban, statement_id=parsed.statement_id
+        ).exists():
+            raise DuplicateStatement(
+                f"statement {parsed.statement_id} of {parsed.iban} was imported before"
+            ) from None
+        raise
+    return summary
+
+
+def import_camt053(municipality, data: bytes, *, file_name: str = "", actor=None) -> Summary:
+    parsed = parse(data)
+    return import_parsed(
+        municipality,
+        parsed,
+        digest=hashlib.sha256(data).hexdigest(),
+        file_name=file_name,
+        actor=actor,
+    )
+
+
+CSV_COLUMNS = ("date", "amount", "reference", "payer", "remittance", "bank_ref")
+
+
+def parse_csv(data: bytes, *, iban: str, statement_id: str) -> ParsedStatement:
+    """A simple bank CSV: date (YYYY-MM-DD), amount (positive credit, negative debit),
+    reference, payer, remittance, bank_ref. Every row is checked before anything is posted."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise StatementError("the CSV file is not UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("date", "amount") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise StatementError(f"the CSV file has no column {', '.join(missing)}")
+    parsed = ParsedStatement(message_id="", statement_id=statement_id, iban=iban, currency="ALL")
+    for number, row in enumerate(reader, start=2):
+        where = f"row {number}"
+        raw = (row.get("amount") or "").strip()
+        negative = raw.startswith("-")
+        try:
+            amount = clean_amount(raw.lstrip("-"))
+            booked = date.fromisoformat((row.get("date") or "").strip())
+        except Exception:
+            raise StatementError(f"{where}: the date or amount is not valid") from None
+        reference = (row.get("reference") or "").strip()
+        parsed.lines.append(
+            TxLine(
+                entry_index=number - 1,
+                tx_index=1,
+                amount=amount,
+                credit=not negative,
+                reversal=False,
+                booked_on=booked,
+                status="BOOK",
+                bank_ref=(row.get("bank_ref") or "").strip(),
+                debtor_name=(row.get("payer") or "").strip(),
+                structured_ref=reference,
+                remittance=(row.get("remittance") or "").strip(),
+            )
+        )
+    return parsed
+
+
+def import_csv(municipality, data: bytes, *, iban: str, file_name: str = "", actor=None) -> Summary:
+    digest = hashlib.sha256(data).hexdigest()
+    parsed = parse_csv(data, iban=iban, statement_id=f"csv-{digest[:16]}")
+    return import_parsed(municipality, parsed, digest=digest, file_name=file_name, actor=actor)
+
+
+def import_file(municipality, data: bytes, *, file_name: str = "", iban: str = "", actor=None):
+    """camt.053 (XML) or CSV, by content."""
+    if data.lstrip()[:1] == b"<":
+        return import_camt053(municipality, data, file_name=file_name, actor=actor)
+    if not iban:
+        raise StatementError("a CSV statement needs the account's IBAN (--iban)")
+    return import_csv(municipality, data, iban=iban, file_name=file_name, actor=actor)

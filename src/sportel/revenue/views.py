@@ -1,0 +1,430 @@
+"""Revenue pages. Staff pages live under ``/<municipality>/staff/revenue/`` and need the role's
+permission and a passed second factor; "My taxes" is the logged-in resident's own. Every object
+is looked up inside the request's municipality (an id of another municipality is a 404)."""
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from sportel.accounts.decorators import staff_required
+from sportel.accounts.permissions import has_permission
+from sportel.core import audit
+from sportel.core.tenancy import request_municipality
+
+from . import exports, ledger, payments, providers, rf, selectors, tasks
+from .camt053 import StatementError
+from .models import AssessmentRun, FiscalPackage, Invoice, Payment, Statement
+from .statements import DuplicateStatement, import_file
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _url(name: str, request, **kwargs) -> str:
+    return reverse(name, kwargs={"municipality_slug": request.municipality.slug, **kwargs})
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+# --- dashboard -------------------------------------------------------------------------------
+@staff_required("revenue.read")
+def dashboard(request, municipality_slug: str):
+    municipality = request.municipality
+    years = selectors.years(municipality)
+    try:
+        year = int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    except ValueError:
+        year = timezone.localdate().year
+    language = "sq" if get_language() == "sq" else "en"
+    by_head = selectors.collection(municipality, year, language=language)
+    by_unit = selectors.collection(municipality, year, by="unit", language=language)
+    return render(
+        request,
+        "revenue/dashboard.html",
+        {
+            "year": year,
+            "years": years,
+            "rows": by_head,
+            "total": selectors.totals(by_head),
+            "unit_rows": by_unit,
+            "queue_count": selectors.queue(municipality).count(),
+            "can_assess": has_permission(request.user, municipality, "revenue.assess"),
+            "definition": selectors.RATE_DEFINITION,
+        },
+    )
+
+
+def _year(request, municipality) -> int:
+    years = selectors.years(municipality)
+    try:
+        return int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    except ValueError:
+        return timezone.localdate().year
+
+
+@staff_required("revenue.read")
+def export(request, municipality_slug: str, fmt: str):
+    if fmt not in exports.FORMATS:
+        raise Http404
+    municipality = request.municipality
+    year = _year(request, municipality)
+    language = "sq" if get_language() == "sq" else "en"
+    rows = selectors.collection(municipality, year, language=language)
+    content = exports.render(fmt, rows, selectors.totals(rows), str(selectors.RATE_DEFINITION))
+    response = HttpResponse(content, content_type=exports.FORMATS[fmt])
+    name = f"arketimi-{municipality.slug}-{year}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@staff_required("revenue.read")
+def arrears(request, municipality_slug: str):
+    """Overdue bills, oldest first, with penalties and reminder levels. Names are personal data:
+    the list's reading is audited."""
+    municipality = request.municipality
+    rows = selectors.arrears(municipality, timezone.localdate())
+    audit.record(
+        "revenue.arrears.read",
+        actor=request.user,
+        municipality=municipality,
+        data={"rows": len(rows)},
+    )
+    return render(request, "revenue/arrears.html", {"rows": rows[:500], "count": len(rows)})
+
+
+# --- assessment ------------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+@staff_required("revenue.assess")
+def assessment(request, municipality_slug: str):
+    municipality = request.municipality
+    if request.method == "POST":
+        package = get_object_or_404(
+            FiscalPackage, municipality=municipality, pk=request.POST.get("package") or 0
+        )
+        run = tasks.start_assessment(package, actor=request.user)
+        return redirect(_url("revenue-staff:run", request, pk=run.pk))
+    return render(
+        request,
+        "revenue/assessment.html",
+        {
+            "packages": selectors.packages(municipality),
+            "runs": selectors.runs(municipality)[:20],
+        },
+    )
+
+
+@staff_required("revenue.assess")
+def run(request, municipality_slug: str, pk: int):
+    found = get_object_or_404(
+        AssessmentRun.objects.select_related("package"), municipality=request.municipality, pk=pk
+    )
+    going = found.status in (AssessmentRun.Status.QUEUED, AssessmentRun.Status.RUNNING)
+    percent = int(found.done * 100 / found.total) if found.total else (100 if not going else 0)
+    return render(request, "revenue/run.html", {"run": found, "going": going, "percent": percent})
+
+
+# --- bank statements and the manual queue ------------------------------------------------------
+class StatementForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Bank statement (camt.053 XML or CSV)"))
+    iban = forms.CharField(
+        label=gettext_lazy("Account IBAN (CSV files only)"), required=False, max_length=34
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required("revenue.reconcile")
+def statement_list(request, municipality_slug: str):
+    municipality = request.municipality
+    form = StatementForm(request.POST or None, request.FILES or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            error = _("The file is too large (at most 20 MB).")
+        else:
+            try:
+                summary = import_file(
+                    municipality,
+                    upload.read(),
+                    file_name=upload.name,
+                    iban=form.cleaned_data["iban"],
+                    actor=request.user,
+                )
+            except DuplicateStatement:
+                error = _("This statement was imported before. Nothing was posted.")
+            except StatementError as exc:
+                error = _(
+                    "The file is not a valid bank statement: %(why)s. Nothing was posted."
+                ) % {"why": exc}
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Statement imported: %(lines)s lines, %(applied)s applied, %(queued)s "
+                        "in the manual queue."
+                    )
+                    % {
+                        "lines": summary.lines,
+                        "applied": summary.applied,
+                        "queued": summary.queued,
+                    },
+                )
+                return redirect(_url("revenue-staff:statement", request, pk=summary.statement.pk))
+    return render(
+        request,
+        "revenue/statements.html",
+        {
+            "form": form,
+            "error": error,
+            "statements": selectors.statements(municipality)[:50],
+        },
+        status=400 if error or (request.method == "POST" and not form.is_valid()) else 200,
+    )
+
+
+@staff_required("revenue.reconcile")
+def statement(request, municipality_slug: str, pk: int):
+    found = get_object_or_404(Statement, municipality=request.municipality, pk=pk)
+    lines = found.lines.select_related("payment").order_by("entry_index", "tx_index")
+    return render(request, "revenue/statement.html", {"statement": found, "lines": lines})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required("revenue.reconcile")
+def queue(request, municipality_slug: str):
+    municipality = request.municipality
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        payment = get_object_or_404(
+            Payment, municipality=municipality, pk=request.POST.get("payment") or 0
+        )
+        reference = rf.compact(request.POST.get("reference", ""))
+        invoice = Invoice.objects.filter(municipality=municipality, reference=reference).first()
+        if invoice is None:
+            errors[payment.pk] = _("No bill of this municipality has that RF reference.")
+        else:
+            try:
+                payments.assign_and_apply(payment, actor=request.user, invoice=invoice)
+            except ValidationError as exc:
+                errors[payment.pk] = " ".join(_errors(exc))
+            else:
+                messages.success(request, _("The payment was applied."))
+                return redirect(_url("revenue-staff:queue", request))
+    return render(
+        request,
+        "revenue/queue.html",
+        {"payments": selectors.queue(municipality)[:100], "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+# --- the counter's cash ------------------------------------------------------------------------
+class CashForm(forms.Form):
+    reference = forms.CharField(label=gettext_lazy("RF reference of the bill"), max_length=40)
+    amount = forms.CharField(label=gettext_lazy("Amount received (ALL)"), max_length=20)
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_reference(self):
+        value = rf.compact(self.cleaned_data["reference"])
+        if not rf.is_valid(value):
+            raise ValidationError(_("This is not a valid RF reference (e.g. RF18 5390 0754 7034)."))
+        return value
+
+
+class CloseForm(forms.Form):
+    counted = forms.DecimalField(
+        label=gettext_lazy("Cash counted in the till (ALL)"), min_value=0, decimal_places=2
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required("revenue.cash")
+def cash(request, municipality_slug: str):
+    municipality = request.municipality
+    status = 200
+    form = CashForm(initial={"token": uuid.uuid4().hex})
+    close_form = CloseForm()
+    if request.method == "POST" and request.POST.get("action") == "close":
+        close_form = CloseForm(request.POST)
+        if close_form.is_valid():
+            try:
+                payments.close_day(
+                    municipality, actor=request.user, counted=close_form.cleaned_data["counted"]
+                )
+            except ValidationError as exc:
+                close_form.add_error(None, exc)
+            else:
+                messages.success(request, _("Your day is closed."))
+                return redirect(_url("revenue-staff:cash", request))
+        status = 400
+    elif request.method == "POST":
+        form = CashForm(request.POST)
+        if form.is_valid():
+            invoice = Invoice.objects.filter(
+                municipality=municipality, reference=form.cleaned_data["reference"]
+            ).first()
+            if invoice is None:
+                form.add_error("reference", _("No bill of this municipality has that reference."))
+            else:
+                try:
+                    payment = payments.take_cash(
+                        municipality,
+                        actor=request.user,
+                        invoice=invoice,
+                        amount=form.cleaned_data["amount"],
+                        token=form.cleaned_data["token"],
+                    )
+                except ValidationError as exc:
+                    form.add_error("amount" if exc.code == "amount" else None, exc)
+                else:
+                    messages.success(
+                        request,
+                        _("Received. Receipt %(number)s.") % {"number": payment.receipt_number},
+                    )
+                    return redirect(_url("revenue-staff:cash", request))
+        status = 400
+    session = selectors.today_session(municipality, request.user, timezone.localdate())
+    taken = (
+        session and Payment.objects.filter(cash_session=session).order_by("pk")
+    ) or Payment.objects.none()
+    return render(
+        request,
+        "revenue/cash.html",
+        {
+            "form": form,
+            "close_form": close_form,
+            "session": session,
+            "taken": taken,
+            "expected": payments.cash_expected(session) if session else 0,
+        },
+        status=status,
+    )
+
+
+# --- My taxes ---------------------------------------------------------------------------------
+@login_required
+def my_taxes(request, municipality_slug: str):
+    municipality = request_municipality(request)
+    people = list(request.user.persons.filter(municipality=municipality))
+    if not people and not request.user.is_authenticated:
+        raise PermissionDenied
+    bills = []
+    for person in people:
+        for invoice in selectors.invoices_of_person(municipality, person):
+            lines = selectors.invoice_lines(invoice)
+            bills.append(
+                {
+                    "invoice": invoice,
+                    "grouped": rf.grouped(invoice.reference),
+                    "lines": lines,
+                    "owed": sum((line["outstanding"] for line in lines), 0),
+                }
+            )
+    credit = sum((ledger.taxpayer_credit(municipality, person=p) for p in people), 0)
+    return render(request, "revenue/my_taxes.html", {"bills": bills, "credit": credit})
+
+
+# --- online payment (sandbox) ------------------------------------------------------------------
+def _own_invoice(request, reference: str) -> Invoice:
+    """A bill of a person linked to the logged-in account, in this municipality; else 404."""
+    return get_object_or_404(
+        Invoice,
+        municipality=request_municipality(request),
+        reference=rf.compact(reference),
+        person__user=request.user,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay(request, municipality_slug: str, reference: str):
+    """The sandbox provider's checkout: the resident confirms, the sandbox calls back (signed)
+    exactly as a real provider would, and the payment lands through the callback path."""
+    invoice = _own_invoice(request, reference)
+    lines = selectors.invoice_lines(invoice)
+    owed = sum((line["outstanding"] for line in lines), 0)
+    if request.method == "POST" and owed > 0:
+        provider = providers.PROVIDERS["sandbox"]
+        body, headers = provider.callback(
+            {
+                "event_id": f"sbx-{request.POST.get('checkout', '')[:40] or uuid.uuid4().hex}",
+                "reference": invoice.reference,
+                "amount": str(owed),
+                "paid_on": timezone.localdate().isoformat(),
+            }
+        )
+        providers.handle_callback(invoice.municipality, "sandbox", body, headers)
+        messages.success(request, _("Paid. Thank you: the payment is in the ledger."))
+        return redirect(reverse("revenue:mine", kwargs={"municipality_slug": municipality_slug}))
+    return render(
+        request,
+        "revenue/pay.html",
+        {
+            "invoice": invoice,
+            "grouped": rf.grouped(invoice.reference),
+            "owed": owed,
+            "checkout": uuid.uuid4().hex,
+        },
+    )
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def provider_callback(request, municipality_slug: str, provider: str):
+    """A provider's server-to-server callback: signed, idempotent; the API's error shape."""
+    municipality = request_municipality(request)
+    headers = dict(request.headers.items())
+    try:
+        payment = providers.handle_callback(municipality, provider, request.body, headers)
+    except providers.InvalidCallback as exc:
+        return JsonResponse(
+            {
+                "detail": _("The callback was refused: %(why)s.") % {"why": exc},
+                "code": "invalid_callback",
+            },
+            status=400,
+        )
+    return JsonResponse({"status": payment.status, "payment": payment.pk})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clearance_view(request, municipality_slug: str):
+    """The resident's own tax clearance certificate: sealed at once when nothing is owed,
+    refused with the amounts owed otherwise."""
+    from . import clearance
+
+    municipality = request_municipality(request)
+    person = request.user.persons.filter(municipality=municipality).first()
+    result = None
+    if request.method == "POST" and person is not None:
+        result = clearance.issue(
+            municipality,
+            person=person,
+            actor=request.user,
+            language="en" if get_language() == "en" else "sq",
+        )
+    return render(
+        request,
+        "revenue/clearance.html",
+        {
+            "person": person,
+            "refusal": result if isinstance(result, clearance.Refusal) else None,
+            "document": result
+            if result is not None and not isinstance(result, clearance.Refusal)
+            else None,
+        },
+        status=409 if isinstance(result, clearance.Refusal) else 200,
+    )
