@@ -51,6 +51,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.note": frozenset({Role.CLERK, Role.SPECIALIST, Role.MANAGER}),
     # Administrators add and version service types, life events and assignment rules.
     "services.configure": frozenset({Role.ADMINISTRATOR}),
+    # Open data (issue 12): managers answer for what the municipality publishes, administrators
+    # run the portal; both upload, validate and publish datasets. Open data holds no personal
+    # data, so nobody else on staff needs it.
+    "opendata.publish": frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
 }
 
 

@@ -1,0 +1,334 @@
+"""Read queries of the catalogue and the CKAN-shaped dictionaries built from them. The public
+catalogue is every municipality's *published* datasets; a municipality's own pages filter it by
+``owner_org``; staff pages read only their municipality's rows."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+
+from sportel.core.models import Municipality
+
+from .models import Dataset, Resource, StagedUpload
+from .vocabularies import LICENSES, THEMES
+
+FACET_FIELDS = ("organization", "groups", "tags", "res_format", "license_id")
+FQ_FIELDS = {
+    "organization": "municipality__slug",
+    "owner_org": "municipality__slug",
+    "groups": "themes__code__iexact",
+    "tags": "tags__name",
+    "res_format": "resources__format__iexact",
+    "license_id": "license_id",
+    "name": "name",
+    "frequency": "frequency",
+}
+SORTS = {
+    "name": "name",
+    "title": "title",
+    "metadata_modified": "modified_at",
+    "metadata_created": "created_at",
+    "score": "modified_at",
+}
+TERM = re.compile(r'\s*(?P<sign>[+-]?)(?P<field>[a-z_]+):(?P<value>"[^"]*"|[^\s"()]+)\s*')
+
+
+class SearchQueryInvalid(ValueError):
+    pass
+
+
+def published() -> QuerySet[Dataset]:
+    return Dataset.objects.filter(state=Dataset.State.ACTIVE, municipality__is_active=True)
+
+
+def with_details(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
+    return queryset.select_related("municipality").prefetch_related(
+        "themes",
+        "tags",
+        "spatial_units",
+        Prefetch("resources", queryset=Resource.objects.select_related("current")),
+    )
+
+
+def parse_fq(fq: str) -> Q:
+    """Solr-style ``field:value`` terms (``+``/``-``, quoted values, ``AND``) into a filter."""
+    condition = Q()
+    text = (fq or "").replace(" AND ", " ")
+    position = 0
+    while position < len(text):
+        if text[position:].strip() == "":
+            break
+        match = TERM.match(text, position)
+        if match is None:
+            raise SearchQueryInvalid(f"cannot parse {text[position:].strip()!r}")
+        name, value = match["field"], match["value"].strip('"')
+        if name not in FQ_FIELDS:
+            raise SearchQueryInvalid(f"undefined field {name}")
+        term = Q(**{FQ_FIELDS[name]: value})
+        condition &= ~term if match["sign"] == "-" else term
+        position = match.end()
+    return condition
+
+
+def text_query(q: str) -> Q:
+    condition = Q()
+    if not q or q.strip() in {"*:*", "*"}:
+        return condition
+    rest = []
+    for word in q.split():
+        if TERM.fullmatch(word) and word.split(":", 1)[0].lstrip("+-") in FQ_FIELDS:
+            condition &= parse_fq(word)
+        else:
+            rest.append(word)
+    for word in rest:
+        condition &= (
+            Q(name__icontains=word)
+            | Q(title__icontains=word)
+            | Q(title_en__icontains=word)
+            | Q(notes__icontains=word)
+            | Q(notes_en__icontains=word)
+            | Q(tags__name__iexact=word)
+        )
+    return condition
+
+
+@dataclass
+class Search:
+    count: int
+    datasets: list[Dataset]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    sort: str = ""
+
+
+def search(
+    *,
+    q="",
+    fq="",
+    sort="",
+    rows=10,
+    start=0,
+    facet_fields=(),
+    facet_limit=50,
+    base: QuerySet | None = None,
+) -> Search:
+    queryset = base if base is not None else published()
+    condition = text_query(q) & parse_fq(fq)
+    ids = queryset.filter(condition).values("pk").distinct()
+    matching = Dataset.objects.filter(pk__in=ids)
+    order = []
+    sort = sort or "score desc, metadata_modified desc"
+    for part in sort.split(","):
+        bits = part.split()
+        if (
+            not bits
+            or bits[0] not in SORTS
+            or len(bits) > 2
+            or (len(bits) == 2 and bits[1] not in ("asc", "desc"))
+        ):
+            raise SearchQueryInvalid(f"cannot sort by {part.strip()!r}")
+        column = SORTS[bits[0]]
+        order.append(f"-{column}" if len(bits) == 1 or bits[1] == "desc" else column)
+        if bits[0] == "score" and len(bits) == 2 and bits[1] == "asc":
+            order[-1] = column
+    order.append("pk")
+    count = matching.count()
+    page = list(with_details(matching.order_by(*order))[start : start + rows]) if rows else []
+    facets = {}
+    for name in facet_fields:
+        facets[name] = facet(matching, name, facet_limit)
+    return Search(count=count, datasets=page, facets=facets, sort=sort)
+
+
+def facet(matching: QuerySet[Dataset], name: str, limit: int) -> dict[str, int]:
+    column = {
+        "organization": "municipality__slug",
+        "groups": "themes__code",
+        "tags": "tags__name",
+        "res_format": "resources__format",
+        "license_id": "license_id",
+    }[name]
+    rows = (
+        matching.exclude(**{f"{column}__isnull": True})
+        .values(column)
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("-n", column)
+    )
+    if limit >= 0:
+        rows = rows[:limit]
+    return {(str(r[column]).lower() if name == "groups" else str(r[column])): r["n"] for r in rows}
+
+
+def facet_display(name: str, value: str, language: str = "sq") -> str:
+    if name == "organization":
+        municipality = Municipality.objects.filter(slug=value).first()
+        return municipality.name if municipality else value
+    if name == "groups":
+        return str(THEMES.get(value.upper(), value))
+    if name == "license_id":
+        return str(LICENSES[value][0]) if value in LICENSES else value
+    return value
+
+
+def dataset_by_name_or_id(value: str, base: QuerySet | None = None) -> Dataset | None:
+    queryset = with_details(base if base is not None else published())
+    found = queryset.filter(name=value).first()
+    if found is None and re.fullmatch(r"[0-9a-fA-F-]{32,36}", value or ""):
+        found = queryset.filter(pk=value).first()
+    return found
+
+
+def resource_by_id(value: str) -> Resource | None:
+    if not re.fullmatch(r"[0-9a-fA-F-]{32,36}", value or ""):
+        return None
+    return (
+        Resource.objects.select_related("current", "dataset", "dataset__municipality")
+        .filter(pk=value, dataset__in=published())
+        .first()
+    )
+
+
+def datastore_tables() -> set[str]:
+    return {
+        str(pk)
+        for pk in Resource.objects.filter(
+            datastore_active=True, dataset__in=published()
+        ).values_list("pk", flat=True)
+    }
+
+
+def staff_datasets(municipality) -> QuerySet[Dataset]:
+    return with_details(Dataset.objects.filter(municipality=municipality)).order_by("-modified_at")
+
+
+def staff_dataset(municipality, name: str) -> Dataset | None:
+    return with_details(Dataset.objects.filter(municipality=municipality, name=name)).first()
+
+
+def staff_upload(municipality, pk: int) -> StagedUpload | None:
+    return StagedUpload.objects.filter(municipality=municipality, pk=pk).first()
+
+
+# --- CKAN dictionaries -----------------------------------------------------------------------
+def _iso(moment) -> str | None:
+    return moment.replace(tzinfo=None).isoformat() if moment else None
+
+
+def download_path(resource: Resource, version=None) -> str:
+    version = version or resource.current
+    return reverse(
+        "opendata-files:download",
+        kwargs={
+            "name": resource.dataset.name,
+            "resource_id": resource.pk,
+            "number": version.number if version else 0,
+            "filename": version.filename if version else "file",
+        },
+    )
+
+
+def organization_dict(municipality: Municipality, package_count: int | None = None) -> dict:
+    result = {
+        "id": municipality.slug,
+        "name": municipality.slug,
+        "title": municipality.name,
+        "display_name": municipality.name,
+        "description": municipality.county,
+        "image_url": "",
+        "type": "organization",
+        "state": "active",
+        "is_organization": True,
+        "approval_status": "approved",
+    }
+    if package_count is not None:
+        result["package_count"] = package_count
+    return result
+
+
+def group_dict(code: str, package_count: int | None = None) -> dict:
+    result = {
+        "id": code.lower(),
+        "name": code.lower(),
+        "title": str(THEMES.get(code.upper(), code)),
+        "display_name": str(THEMES.get(code.upper(), code)),
+        "description": "",
+        "type": "group",
+        "state": "active",
+        "is_organization": False,
+        "image_url": "",
+    }
+    if package_count is not None:
+        result["package_count"] = package_count
+    return result
+
+
+def resource_dict(resource: Resource, absolute) -> dict:
+    version = resource.current
+    return {
+        "id": str(resource.pk),
+        "package_id": str(resource.dataset_id),
+        "name": resource.name,
+        "description": resource.description,
+        "format": resource.format,
+        "mimetype": resource.mediatype,
+        "url": absolute(download_path(resource)) if version else "",
+        "url_type": "upload",
+        "size": version.size if version else None,
+        "hash": version.sha256 if version else "",
+        "version": version.number if version else None,
+        "created": _iso(resource.created_at),
+        "last_modified": _iso(resource.modified_at),
+        "metadata_modified": _iso(resource.modified_at),
+        "datastore_active": resource.datastore_active,
+        "position": resource.position,
+        "state": "active",
+    }
+
+
+def package_dict(dataset: Dataset, absolute) -> dict:
+    license_title, license_url = LICENSES.get(dataset.license_id, (dataset.license_id, ""))
+    tags = sorted(dataset.tags.all(), key=lambda t: t.name)
+    resources = list(dataset.resources.all())
+    units = list(dataset.spatial_units.all())
+    return {
+        "id": str(dataset.pk),
+        "name": dataset.name,
+        "title": dataset.title,
+        "title_translated": {"sq": dataset.title, "en": dataset.title_in("en")},
+        "notes": dataset.notes,
+        "notes_translated": {"sq": dataset.notes, "en": dataset.notes_in("en")},
+        "type": "dataset",
+        "state": dataset.state,
+        "private": False,
+        "owner_org": dataset.municipality.slug,
+        "organization": organization_dict(dataset.municipality),
+        "license_id": dataset.license_id,
+        "license_title": str(license_title),
+        "license_url": license_url,
+        "isopen": True,
+        "metadata_created": _iso(dataset.created_at),
+        "metadata_modified": _iso(dataset.modified_at),
+        "frequency": dataset.frequency,
+        "temporal_start": dataset.temporal_start.isoformat() if dataset.temporal_start else None,
+        "temporal_end": dataset.temporal_end.isoformat() if dataset.temporal_end else None,
+        "spatial": [u.name for u in units] or [dataset.municipality.name],
+        "url": absolute(reverse("opendata:dataset", kwargs={"name": dataset.name})),
+        "num_tags": len(tags),
+        "tags": [
+            {
+                "id": str(t.pk),
+                "name": t.name,
+                "display_name": t.name,
+                "state": "active",
+                "vocabulary_id": None,
+            }
+            for t in tags
+        ],
+        "groups": [group_dict(t.code) for t in dataset.themes.all()],
+        "num_resources": len(resources),
+        "resources": [resource_dict(r, absolute) for r in resources],
+        "extras": [
+            {"key": "frequency", "value": dataset.frequency},
+            {"key": "feed", "value": dataset.feed},
+        ],
+    }
