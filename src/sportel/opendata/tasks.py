@@ -1,5 +1,6 @@
 """The worker publishes every module's statistics feeds, per municipality, and schedules the
-next run. Idempotent: an unchanged feed publishes nothing (see services.publish_feed)."""
+next run. Idempotent: an unchanged feed publishes nothing (see services.publish_feed), and a
+municipality never has more than one future run queued."""
 
 from datetime import timedelta
 
@@ -7,6 +8,23 @@ from django.utils import timezone
 from django_tasks import task
 
 REFRESH_EVERY = timedelta(hours=24)
+TASK_PATH = "sportel.opendata.tasks.publish_feeds"
+
+
+def _next_run_queued(municipality_id: int) -> bool:
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=TASK_PATH, status="READY", run_after__gt=timezone.now()
+    ).values_list("args_kwargs", flat=True)
+    return any((a.get("args") or [None])[0] == municipality_id for a in waiting)
+
+
+def _schedule_next(municipality_id: int) -> None:
+    if not _next_run_queued(municipality_id):
+        publish_feeds.using(run_after=timezone.now() + REFRESH_EVERY).enqueue(
+            municipality_id, reschedule=True
+        )
 
 
 @task()
@@ -18,14 +36,13 @@ def publish_feeds(municipality_id: int, reschedule: bool = False) -> list[str]:
     municipality = Municipality.objects.get(pk=municipality_id)
     changed = services.publish_feeds(municipality)
     if reschedule:
-        publish_feeds.using(run_after=timezone.now() + REFRESH_EVERY).enqueue(
-            municipality_id, reschedule=True
-        )
+        _schedule_next(municipality_id)
     return changed
 
 
 def schedule_all(reschedule: bool = True) -> int:
-    """Enqueue a publication for every active municipality (``sportel opendata publish``)."""
+    """Enqueue a publication now for every active municipality (``sportel opendata publish``);
+    each run queues the next one a day later."""
     from sportel.core.models import Municipality
 
     ids = list(Municipality.objects.filter(is_active=True).values_list("pk", flat=True))
