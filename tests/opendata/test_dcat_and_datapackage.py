@@ -94,9 +94,8 @@ def test_catalogue_paged_and_modified_since(client, published, shkoder):
 
 @pytest.mark.django_db(transaction=True)
 def test_every_published_data_package_validates(live_server, published, shkoder):
-    from tests.opendata.factories import publisher, staged
-
     from sportel.opendata import services, staging
+    from tests.opendata.factories import publisher, staged
 
     upload = staged(shkoder)
     services.publish_upload(

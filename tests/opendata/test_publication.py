@@ -3,7 +3,6 @@ below the threshold or anything about a person."""
 
 import csv
 import io
-
 from datetime import timedelta
 
 import pytest
@@ -102,7 +101,7 @@ def test_no_statistic_reveals_a_small_count_or_a_person(
 
 
 def test_publication_is_idempotent_and_versioned(shkoder, published, test_feed):
-    dataset, resource = published
+    _dataset, resource = published
     assert services.publish_feed(shkoder, test_feed) is None  # nothing changed: nothing new
     assert resource.versions.count() == 1
     from tests.opendata import conftest
