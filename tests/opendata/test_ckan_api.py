@@ -174,6 +174,12 @@ def test_search_sql_when_on_reads_one_select_only(ckan, published, settings):
         assert refused.value.error_dict["query"], sql
     assert ckan.action.datastore_search(resource_id=str(published[1].pk))["total"] == 6
 
+    settings.SPORTEL_OPEN_DATA_SQL_TIMEOUT_MS = 1
+    slow = "SELECT count(*) FROM " + ", ".join(f"{table} t{n}" for n in range(8))
+    with pytest.raises(ValidationError) as too_long:
+        ckan.action.datastore_search_sql(sql=slow)
+    assert too_long.value.error_dict["query"] == ["Query took too long"]
+
 
 def test_get_with_json_encoded_parameters(live_server, published):
     _dataset, resource = published

@@ -14,6 +14,7 @@ import io
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlparse
 from django.conf import settings
@@ -437,4 +438,13 @@ def search_sql(sql: str, tables: set[str], limit: int = MAX_LIMIT) -> tuple[list
             raise _Rollback
     except _Rollback:
         pass
-    return result["columns"], [list(r) for r in result["rows"]]
+    return result["columns"], [[_json_value(v) for v in r] for r in result["rows"]]
+
+
+def _json_value(value):
+    """PostgreSQL's SUM and AVG answer Decimal: numbers in JSON, as SQLite gives them."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
