@@ -8,6 +8,6 @@ class OpendataConfig(AppConfig):
     verbose_name = _("Open data: datasets, CKAN API, DCAT, data packages")
 
     def ready(self) -> None:
-        from . import links
+        from . import demo, links  # noqa: F401 -- registers the demo seeder
 
         links.register()

@@ -266,7 +266,7 @@ def publish_upload(
             content,
             upload.schema,
             len(rows),
-            actor_label=actor.get_username(),
+            actor_label=actor if isinstance(actor, str) else actor.get_username(),
             note="upload",
         )
         datastore.load(resource.pk, upload.schema, rows)
