@@ -36,10 +36,9 @@ def _fits(page):
 
 @pytest.fixture
 def portal(transactional_db, shkoder, lezhe, settings, tmp_path):
-    from tests.opendata.conftest import TEST_FEED
-
     from sportel.core import feeds
     from sportel.opendata import services
+    from tests.opendata.conftest import TEST_FEED
 
     settings.MEDIA_ROOT = tmp_path / "media"
     feeds.register_feed(TEST_FEED)
