@@ -150,6 +150,7 @@ def package_search(request, params):
     except selectors.SearchQueryInvalid as exc:
         raise Invalid(query=[f"Search Query is invalid: {exc}"]) from None
     absolute = request.build_absolute_uri
+    labels = selectors.facet_labels(found.facets)
     return {
         "count": found.count,
         "sort": found.sort,
@@ -159,11 +160,7 @@ def package_search(request, params):
             name: {
                 "title": name,
                 "items": [
-                    {
-                        "name": value,
-                        "display_name": selectors.facet_display(name, value),
-                        "count": count,
-                    }
+                    {"name": value, "display_name": labels[(name, value)], "count": count}
                     for value, count in values.items()
                 ],
             }

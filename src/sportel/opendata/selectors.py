@@ -159,15 +159,22 @@ def facet(matching: QuerySet[Dataset], name: str, limit: int) -> dict[str, int]:
     return {(str(r[column]).lower() if name == "groups" else str(r[column])): r["n"] for r in rows}
 
 
-def facet_display(name: str, value: str, language: str = "sq") -> str:
-    if name == "organization":
-        municipality = Municipality.objects.filter(slug=value).first()
-        return municipality.name if municipality else value
-    if name == "groups":
-        return str(THEMES.get(value.upper(), value))
-    if name == "license_id":
-        return str(LICENSES[value][0]) if value in LICENSES else value
-    return value
+def facet_labels(facets: dict[str, dict[str, int]]) -> dict[tuple[str, str], str]:
+    """Display names of every facet value, in one query for the municipalities."""
+    slugs = list(facets.get("organization", {}))
+    names = dict(Municipality.objects.filter(slug__in=slugs).values_list("slug", "name"))
+    labels = {}
+    for name, values in facets.items():
+        for value in values:
+            if name == "organization":
+                labels[(name, value)] = names.get(value, value)
+            elif name == "groups":
+                labels[(name, value)] = str(THEMES.get(value.upper(), value))
+            elif name == "license_id":
+                labels[(name, value)] = str(LICENSES[value][0]) if value in LICENSES else value
+            else:
+                labels[(name, value)] = value
+    return labels
 
 
 def dataset_by_name_or_id(value: str, base: QuerySet | None = None) -> Dataset | None:

@@ -42,6 +42,7 @@ def _search_page(request, template, extra, fixed_org=None):
     except selectors.SearchQueryInvalid:
         found = selectors.Search(count=0, datasets=[])
     language = get_language()
+    labels = selectors.facet_labels(found.facets)
     facet_titles = {
         "organization": _("Municipality"),
         "groups": _("Theme"),
@@ -56,7 +57,7 @@ def _search_page(request, template, extra, fixed_org=None):
             "items": [
                 {
                     "value": value,
-                    "label": selectors.facet_display(name, value, language),
+                    "label": labels[(name, value)],
                     "count": count,
                     "checked": value in chosen[name],
                 }
