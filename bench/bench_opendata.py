@@ -169,7 +169,7 @@ def seed(datasets: int, rows: int) -> str:
             cursor.execute(
                 f'INSERT INTO "{big.pk}" (_id, year, unit, category, value) '
                 f"SELECT g, 2015 + g % 11, ({units})[1 + g % {len(UNITS)}], "
-                f"({cats})[1 + (g / 7) % {len(WORDS)}], (g * 7919) % 100000 "
+                f"({cats})[1 + (g / 7) % {len(WORDS)}], (g::bigint * 7919) % 100000 "
                 f"FROM generate_series(1, {rows}) AS g"
             )
             cursor.execute(f'ANALYZE "{big.pk}"')

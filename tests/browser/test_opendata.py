@@ -5,7 +5,7 @@ the way tests/browser/test_tables.py checks the others."""
 
 import pytest
 
-from tests.browser.test_tables import SPLIT_WORDS_JS, log_in
+from tests.browser.test_tables import SHOTS, SPLIT_WORDS_JS, log_in
 
 VIEWS = [("", 1280), ("/en", 320)]
 WORDS = {
@@ -109,6 +109,10 @@ def test_staff_upload_fix_a_validation_error_and_publish(
     page.wait_for_url("**/upload/*/")
     report = page.locator("#errors")
     assert "s'dihet" in report.inner_text() and "22" in report.inner_text()
+    if SHOTS:
+        page.screenshot(
+            path=f"{SHOTS}/opendata-validation-{prefix[1:] or 'sq'}-{width}.png", full_page=True
+        )
     assert page.locator("#publish").count() == 0
     accessible(page)
     _fits(page)

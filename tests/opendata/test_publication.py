@@ -136,3 +136,20 @@ def test_the_worker_reschedules_itself(shkoder, lezhe, test_feed, settings, tmp_
     assert Dataset.objects.filter(
         municipality=shkoder, feed=test_feed.name, state="active"
     ).exists()
+
+
+def test_the_command_publishes_now_or_queues(shkoder, test_feed, settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    out = StringIO()
+    call_command("opendata", "publish", "shkoder", "--now", stdout=out)
+    assert out.getvalue().splitlines()[-1].endswith("dataset(s) changed")
+    assert f"shkoder-{test_feed.name}" in out.getvalue()
+    call_command("opendata", "publish", "shkoder", stdout=StringIO())
+    assert DBTaskResult.objects.filter(task_path=tasks.TASK_PATH).count() == 1
+    with pytest.raises(CommandError):
+        call_command("opendata", "publish", "atlantis", "--now", stdout=StringIO())

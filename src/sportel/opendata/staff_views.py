@@ -172,6 +172,39 @@ def _upload_or_404(request, pk):
     return upload
 
 
+TYPE_WORDS = {
+    "integer": gettext_lazy("a whole number"),
+    "number": gettext_lazy("a number"),
+    "boolean": gettext_lazy("true or false"),
+    "date": gettext_lazy("a date (YYYY-MM-DD)"),
+    "datetime": gettext_lazy("a date and time"),
+    "year": gettext_lazy("a year"),
+    "yearmonth": gettext_lazy("a month (YYYY-MM)"),
+    "string": gettext_lazy("text"),
+}
+
+
+def _problem(error: dict, schema: dict) -> str:
+    """A validation error in the reader's language (frictionless writes English)."""
+    kinds = {f["name"]: f["type"] for f in schema.get("fields", [])}
+    kind = error.get("type")
+    if kind == "type-error":
+        return _("This is not %(expected)s.") % {
+            "expected": TYPE_WORDS.get(kinds.get(error.get("field"), ""), _("valid"))
+        }
+    messages_by_type = {
+        "missing-cell": _("This row has fewer cells than the header."),
+        "extra-cell": _("This row has more cells than the header."),
+        "blank-row": _("This row is empty."),
+        "blank-label": _("A column has no name in the header."),
+        "duplicate-label": _("Two columns have the same name."),
+        "primary-key": _("This row repeats another row's key."),
+        "encoding-error": _("The file's text encoding is wrong."),
+        "source-error": _("The file could not be read as a table."),
+    }
+    return messages_by_type.get(kind, error.get("message", ""))
+
+
 def _preview(upload):
     try:
         rows = staging.rows_of(upload)[:20] if upload.valid else []
@@ -213,7 +246,9 @@ def upload(request, municipality_slug: str, pk: int):
             "fields": fields,
             "types": staging.EDITABLE_TYPES,
             "preview": _preview(item),
-            "errors": item.report.get("errors", []),
+            "errors": [
+                {**e, "problem": _problem(e, item.schema)} for e in item.report.get("errors", [])
+            ],
         },
         status=status,
     )
