@@ -270,9 +270,10 @@ def main() -> None:
             },
         ),
     ]
-    lines = []
+    lines, worst = [], 0.0
     for label, path, params in cases:
         ours, floor, n = measure(path, params, args.repeats)
+        worst = max(worst, ours)
         lines.append(f"| {label} | {ours:.1f} ms | {floor:.1f} ms | {ours / floor:.1f} | {n} |")
         print(lines[-1], flush=True)
     body = "\n".join(

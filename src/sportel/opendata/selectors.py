@@ -5,7 +5,7 @@ catalogue is every municipality's *published* datasets; a municipality's own pag
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from sportel.core.models import Municipality
@@ -51,6 +51,26 @@ def with_details(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
     )
 
 
+def _term(name: str, value: str) -> Q:
+    """One ``field:value`` condition. Many-valued relations (tags, themes, resources) are
+    ``EXISTS`` subqueries, so a match never repeats a dataset and needs no DISTINCT."""
+    if name == "tags":
+        return Q(
+            Exists(Dataset.tags.through.objects.filter(dataset_id=OuterRef("pk"), tag__name=value))
+        )
+    if name == "groups":
+        return Q(
+            Exists(
+                Dataset.themes.through.objects.filter(
+                    dataset_id=OuterRef("pk"), theme_id=value.upper()
+                )
+            )
+        )
+    if name == "res_format":
+        return Q(Exists(Resource.objects.filter(dataset_id=OuterRef("pk"), format__iexact=value)))
+    return Q(**{FQ_FIELDS[name]: value})
+
+
 def parse_fq(fq: str) -> Q:
     """Solr-style ``field:value`` terms (``+``/``-``, quoted values, ``AND``) into a filter."""
     condition = Q()
@@ -65,7 +85,7 @@ def parse_fq(fq: str) -> Q:
         name, value = match["field"], match["value"].strip('"')
         if name not in FQ_FIELDS:
             raise SearchQueryInvalid(f"undefined field {name}")
-        term = Q(**{FQ_FIELDS[name]: value})
+        term = _term(name, value)
         condition &= ~term if match["sign"] == "-" else term
         position = match.end()
     return condition
@@ -88,7 +108,13 @@ def text_query(q: str) -> Q:
             | Q(title_en__icontains=word)
             | Q(notes__icontains=word)
             | Q(notes_en__icontains=word)
-            | Q(tags__name__iexact=word)
+            | Q(
+                Exists(
+                    Dataset.tags.through.objects.filter(
+                        dataset_id=OuterRef("pk"), tag__name__iexact=word
+                    )
+                )
+            )
         )
     return condition
 
@@ -113,9 +139,7 @@ def search(
     base: QuerySet | None = None,
 ) -> Search:
     queryset = base if base is not None else published()
-    condition = text_query(q) & parse_fq(fq)
-    ids = queryset.filter(condition).values("pk").distinct()
-    matching = Dataset.objects.filter(pk__in=ids)
+    matching = queryset.filter(text_query(q) & parse_fq(fq))
     order = []
     sort = sort or "score desc, metadata_modified desc"
     for part in sort.split(","):
@@ -149,9 +173,10 @@ def facet(matching: QuerySet[Dataset], name: str, limit: int) -> dict[str, int]:
         "license_id": "license_id",
     }[name]
     rows = (
-        matching.exclude(**{f"{column}__isnull": True})
+        matching.filter(**{f"{column}__isnull": False})
         .values(column)
-        .annotate(n=Count("pk", distinct=True))
+        # A dataset has each tag and theme once; it may hold two files of one format.
+        .annotate(n=Count("pk", distinct=name == "res_format"))
         .order_by("-n", column)
     )
     if limit >= 0:
