@@ -259,6 +259,19 @@ def search(resource_id, schema: dict, params: dict) -> SearchResult:
     return SearchResult(fields=fields, records=records, total=total, limit=limit, offset=offset)
 
 
+def series(resource_id, time_field: str, value_field: str, points: int = 24) -> list[tuple]:
+    """The last ``points`` periods of a time series, summed in the database (for the chart)."""
+    table = _q(table_name(resource_id))
+    t, v = _q(time_field), _q(value_field)
+    sql = (
+        f"SELECT {t}, SUM({v}) FROM {table} WHERE {t} IS NOT NULL AND {v} IS NOT NULL "  # noqa: S608
+        f"GROUP BY {t} ORDER BY {t} DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [points])
+        return [(str(k), float(n)) for k, n in reversed(cursor.fetchall())]
+
+
 def _out(kind: str, value):
     if kind == "boolean" and value is not None:
         return bool(value)
