@@ -363,6 +363,8 @@ def check_select(sql: str, tables: set[str]) -> None:
     tokens = [t for t in statement.flatten() if not t.is_whitespace and t.ttype not in T.Comment]
     expect_table = False
     after_table = False
+    aliases: set[str] = set()
+    qualifiers: list[str] = []
     for i, token in enumerate(tokens):
         value = token.normalized.upper() if token.is_keyword else token.value
         if token.ttype in T.Keyword or token.ttype in T.Keyword.DML or token.ttype in T.Keyword.DDL:
@@ -397,11 +399,15 @@ def check_select(sql: str, tables: set[str]) -> None:
         if after_table and token.ttype in T.Punctuation and token.value == ",":
             expect_table = True
             continue
+        if after_table and (token.ttype in T.Name or token.ttype in T.Literal.String.Symbol):
+            aliases.add(token.value.strip('"'))  # FROM "<table>" [AS] alias
+            continue
         if token.ttype in T.Punctuation and token.value == ".":
-            # schema-qualified names (pg_catalog.x, main.sqlite_master) are never datastore tables
-            previous = tokens[i - 1].value.strip('"') if i else ""
-            if previous not in tables:
-                raise SQLRefused("Only datastore tables can be read.")
+            qualifiers.append(tokens[i - 1].value.strip('"') if i else "")
+    # A qualified name is a column of a datastore table or of its alias; schema-qualified names
+    # (pg_catalog.x, main.sqlite_master) never are.
+    if any(q not in tables and q not in aliases for q in qualifiers):
+        raise SQLRefused("Only datastore tables can be read.")
 
 
 class _Rollback(Exception):
