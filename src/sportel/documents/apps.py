@@ -13,9 +13,10 @@ class DocumentsConfig(AppConfig):
         from sportel.core.audit_words import register_action_words
         from sportel.web.links import register_municipal_link
 
-        from . import demo, feeds, metrics, warmup  # noqa: F401 -- registers the demo seeder and the collectors
+        from . import demo, metrics, warmup  # noqa: F401 -- registers the demo seeder and the collectors
+        from .feeds import register as register_feeds
 
-        feeds.register()  # the open data portal's statistics (core/feeds.py)
+        register_feeds()  # the open data portal's statistics (core/feeds.py)
         core_warmup.register("documents.fonts", warmup.load_fonts)
         core_warmup.register("documents.seals", warmup.load_seals)
         core_warmup.register("documents.sample_seal", warmup.seal_a_sample)
