@@ -120,7 +120,10 @@ def test_bad_files_get_clear_errors_and_store_nothing(staff, settings):
     dataset = _create(staff)
     settings.SPORTEL_OPEN_DATA_MAX_UPLOAD_MB = 1
     too_big = _upload(staff, dataset, "big.csv", b"a,b\n" + b"1,2\n" * 300_000)
-    assert too_big.status_code == 400 and "1 MB" in too_big.content.decode()
+    assert too_big.status_code == 413 and "1 MB" in too_big.content.decode()
+    settings.SPORTEL_OPEN_DATA_MAX_UPLOAD_MB = 2  # just under: read, then refused by its size
+    near = _upload(staff, dataset, "big.csv", b"a,b\n" + b"1,2\n" * 530_000)
+    assert near.status_code == 400 and "2 MB" in near.content.decode()
     not_csv = _upload(staff, dataset, "photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
     assert "CSV" in not_csv.content.decode()
     binary = _upload(staff, dataset, "data.csv", b"a,b\n\x00\x01\x02,3\n")

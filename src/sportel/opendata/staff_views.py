@@ -2,6 +2,7 @@
 validation report row by row, preview, publish; replace a resource with a new version."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -130,6 +131,27 @@ def dataset(request, municipality_slug: str, name: str):
 @staff_required("opendata.publish")
 def upload_file(request, municipality_slug: str, name: str):
     item = _dataset_or_404(request, name)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > staging.max_bytes() + 64 * 1024:
+        # Refused before the body is read: a 200 MB file is not received, then thrown away.
+        form = UploadForm(data={})
+        form.cleaned_data = {}  # an error without validating the empty form
+        form.add_error(
+            None,
+            _("The file is larger than %(mb)s MB.")
+            % {"mb": settings.SPORTEL_OPEN_DATA_MAX_UPLOAD_MB},
+        )
+        response = render(
+            request,
+            "opendata/staff_dataset.html",
+            {"dataset": item, "form": form, "resources": item.resources.all()},
+            status=413,
+        )
+        response["Connection"] = "close"
+        return response
     form = UploadForm(request.POST, request.FILES)
     resource = None
     if request.POST.get("resource"):
