@@ -266,7 +266,7 @@ def upload(request, municipality_slug: str, pk: int):
         {
             "upload": item,
             "fields": fields,
-            "types": staging.EDITABLE_TYPES,
+            "types": [(t, TYPE_WORDS[t]) for t in staging.EDITABLE_TYPES],
             "preview": _preview(item),
             "errors": [
                 {**e, "problem": _problem(e, item.schema)} for e in item.report.get("errors", [])
