@@ -11,6 +11,7 @@ from django.utils import timezone
 from sportel.core import feeds
 from sportel.opendata import datastore, services, tasks
 from sportel.opendata.models import Dataset, ResourceVersion
+from tests.core.test_feeds import derivable_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +86,8 @@ def test_no_statistic_reveals_a_small_count_or_a_person(
             for f in statistics:
                 if row[f.population] is None:
                     assert row[f.name] is None, (feed, row)
+            for candidates in derivable_counts(feed, row):  # by subtraction or from a share
+                assert not any(0 < count < limit for count in candidates), (feed, row)
         for row in from_file:
             for name in counts:
                 assert row[name] == "" or int(row[name]) == 0 or int(row[name]) >= limit
