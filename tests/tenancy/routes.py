@@ -933,3 +933,30 @@ PUBLIC.update(
         "opendata-files:download": "a published resource's file",
     }
 )
+
+
+@tenant_route(
+    "opendata: schedule a resource's refresh",
+    url_names=("opendata-staff:refresh",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def opendata_staff_refresh(municipality, ctx):
+    from sportel.opendata import services, staging
+    from sportel.opendata.models import Refresh
+    from tests.opendata.factories import staged
+
+    upload = staged(municipality)
+    version = services.publish_upload(
+        upload, "tests", dataset=upload.dataset, rows=staging.rows_of(upload)
+    )
+    return Probe(
+        url=_od_url("opendata-staff:refresh", municipality, name=upload.dataset.name),
+        method="POST",
+        data={
+            "resource": str(version.resource_id),
+            "url": "https://example.org/familje.csv",
+            "every_hours": "24",
+        },
+        state=lambda: Refresh.objects.filter(municipality=municipality).count(),
+    )

@@ -178,3 +178,40 @@ class StagedUpload(TenantScoped):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+
+
+class Refresh(TenantScoped):
+    """A resource refreshed on a schedule by the worker, from a URL or a registered feed."""
+
+    class Source(models.TextChoices):
+        URL = "url", _("A URL")
+        FEED = "feed", _("A Sportel statistics feed")
+
+    resource = models.OneToOneField(Resource, on_delete=models.CASCADE, related_name="refresh")
+    source = models.CharField(_("source"), max_length=4, choices=Source.choices)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    feed = models.CharField(_("feed"), max_length=100, blank=True)
+    every_hours = models.PositiveIntegerField(_("every (hours)"), default=24)
+    next_run_at = models.DateTimeField(db_index=True)
+    created_by = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class RefreshRun(TenantScoped):
+    """One attempt of a scheduled refresh and its outcome; appended, never edited."""
+
+    class Outcome(models.TextChoices):
+        PUBLISHED = "published", _("New version published")
+        UNCHANGED = "unchanged", _("Unchanged")
+        FAILED = "failed", _("Failed")
+
+    refresh = models.ForeignKey(Refresh, on_delete=models.CASCADE, related_name="runs")
+    at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    message = models.CharField(max_length=500, blank=True)
+    version = models.ForeignKey(
+        ResourceVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]

@@ -56,6 +56,49 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV or Excel (.xlsx) file"))
 
 
+class RefreshForm(forms.Form):
+    url = forms.CharField(
+        label=gettext_lazy("From a URL (CSV or Excel)"), max_length=500, required=False
+    )
+    feed = forms.ChoiceField(
+        label=gettext_lazy("Or from a Sportel statistics feed"), required=False, choices=[]
+    )
+    every_hours = forms.IntegerField(
+        label=gettext_lazy("Every how many hours"), min_value=1, max_value=24 * 366, initial=24
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from sportel.core import feeds
+
+        self.fields["feed"].choices = [("", "-")] + [(f.name, f.title) for f in feeds.feeds()]
+
+
+def _dataset_page(request, item, *, form=None, refresh_form=None, status=200):
+    from .models import RefreshRun
+
+    resources = list(item.resources.select_related("current", "refresh"))
+    runs = {}
+    for run in RefreshRun.objects.filter(
+        municipality=request.municipality, refresh__resource__in=resources
+    ).select_related("refresh"):
+        runs.setdefault(run.refresh.resource_id, run)
+    for r in resources:
+        r.schedule = r.refresh if hasattr(r, "refresh") else None
+        r.last_run = runs.get(r.pk)
+    return render(
+        request,
+        "opendata/staff_dataset.html",
+        {
+            "dataset": item,
+            "form": form or UploadForm(),
+            "refresh_form": refresh_form or RefreshForm(),
+            "resources": resources,
+        },
+        status=status,
+    )
+
+
 @staff_required("opendata.publish")
 def home(request, municipality_slug: str):
     return render(
@@ -116,15 +159,38 @@ def _dataset_or_404(request, name):
 @staff_required("opendata.publish")
 def dataset(request, municipality_slug: str, name: str):
     item = _dataset_or_404(request, name)
-    return render(
-        request,
-        "opendata/staff_dataset.html",
-        {
-            "dataset": item,
-            "form": UploadForm(),
-            "resources": item.resources.all(),
-        },
+    return _dataset_page(request, item)
+
+
+@require_POST
+@staff_required("opendata.publish")
+def schedule_refresh(request, municipality_slug: str, name: str):
+    from . import refresh
+
+    item = _dataset_or_404(request, name)
+    form = RefreshForm(request.POST)
+    resource = next(
+        (r for r in item.resources.all() if str(r.pk) == request.POST.get("resource")), None
     )
+    if resource is None:
+        form.add_error(None, _("Choose a resource of this dataset."))
+    if form.is_valid():
+        try:
+            refresh.schedule(
+                resource,
+                request.user,
+                url=form.cleaned_data["url"].strip(),
+                feed=form.cleaned_data["feed"],
+                every_hours=form.cleaned_data["every_hours"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("The refresh is scheduled; the first run is due now."))
+            return redirect(
+                "opendata-staff:dataset", municipality_slug=municipality_slug, name=item.name
+            )
+    return _dataset_page(request, item, refresh_form=form, status=400)
 
 
 @require_POST
@@ -144,12 +210,7 @@ def upload_file(request, municipality_slug: str, name: str):
             _("The file is larger than %(mb)s MB.")
             % {"mb": settings.SPORTEL_OPEN_DATA_MAX_UPLOAD_MB},
         )
-        response = render(
-            request,
-            "opendata/staff_dataset.html",
-            {"dataset": item, "form": form, "resources": item.resources.all()},
-            status=413,
-        )
+        response = _dataset_page(request, item, form=form, status=413)
         response["Connection"] = "close"
         return response
     form = UploadForm(request.POST, request.FILES)
@@ -175,16 +236,7 @@ def upload_file(request, municipality_slug: str, name: str):
             return redirect(
                 "opendata-staff:upload", municipality_slug=municipality_slug, pk=upload.pk
             )
-    return render(
-        request,
-        "opendata/staff_dataset.html",
-        {
-            "dataset": item,
-            "form": form,
-            "resources": item.resources.all(),
-        },
-        status=400,
-    )
+    return _dataset_page(request, item, form=form, status=400)
 
 
 def _upload_or_404(request, pk):

@@ -49,3 +49,29 @@ def schedule_all(reschedule: bool = True) -> int:
     for pk in ids:
         publish_feeds.enqueue(pk, reschedule=reschedule)
     return len(ids)
+
+
+REFRESH_TASK_PATH = "sportel.opendata.tasks.refresh_resources"
+REFRESH_CHECK_EVERY = timedelta(hours=1)
+
+
+@task()
+def refresh_resources(reschedule: bool = False) -> dict:
+    """Run every scheduled refresh that is due (URL or feed); queue the next check an hour on."""
+    from django_tasks_db.models import DBTaskResult
+
+    from . import refresh
+
+    outcomes: dict[str, int] = {}
+    for attempt in refresh.run_due():
+        outcomes[attempt.outcome] = outcomes.get(attempt.outcome, 0) + 1
+    if (
+        reschedule
+        and not DBTaskResult.objects.filter(
+            task_path=REFRESH_TASK_PATH, status="READY", run_after__gt=timezone.now()
+        ).exists()
+    ):
+        refresh_resources.using(run_after=timezone.now() + REFRESH_CHECK_EVERY).enqueue(
+            reschedule=True
+        )
+    return outcomes

@@ -41,6 +41,7 @@ staff_urlpatterns = (
         path("upload/<int:pk>/publish", staff_views.publish, name="publish"),
         path("<slug:name>/", staff_views.dataset, name="dataset"),
         path("<slug:name>/upload", staff_views.upload_file, name="upload-file"),
+        path("<slug:name>/refresh", staff_views.schedule_refresh, name="refresh"),
     ],
     "opendata-staff",
 )

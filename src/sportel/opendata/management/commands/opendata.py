@@ -28,6 +28,7 @@ class Command(BaseCommand):
         if not now:
             for item in municipalities:
                 tasks.publish_feeds.enqueue(item.pk, reschedule=True)
+            tasks.refresh_resources.enqueue(reschedule=True)  # scheduled refreshes, hourly
             self.stdout.write(f"queued {municipalities.count()} publication(s) for the worker")
             return
         changed = []
