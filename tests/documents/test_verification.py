@@ -253,9 +253,7 @@ def test_verifications_are_counted_by_type_and_month_only_and_published_suppress
     assert len(lookups) == 3
     # Only what is counted: no code, no document, no holder, no address of who asked.
     assert set(lookups[0]) == {"id", "municipality_id", "document_type", "month", "method"}
-    assert {(r["document_type"], r["month"]) for r in lookups} == {
-        ("residence-certificate", month)
-    }
+    assert {(r["document_type"], r["month"]) for r in lookups} == {("residence-certificate", month)}
 
     feed = get_feed("documents-issued-per-type-month")
     [row] = suppressed_rows(feed, shkoder)
