@@ -32,9 +32,9 @@ def dataset(municipality, title="Familje që marrin ndihmë ekonomike"):
     )
 
 
-def staged(municipality, content: str = GOOD_CSV, filename="familje.csv"):
+def staged(municipality, content: str = GOOD_CSV, filename="familje.csv", title=None):
     from sportel.opendata import staging
 
-    item = dataset(municipality)
+    item = dataset(municipality, title) if title else dataset(municipality)
     upload = SimpleUploadedFile(filename, content.encode("utf-8"), content_type="text/csv")
     return staging.stage(municipality, publisher(municipality), upload, dataset=item)

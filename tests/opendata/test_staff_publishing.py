@@ -181,3 +181,40 @@ def test_dataset_form_redisplays_with_errors(staff):
     response = staff.post(_url("opendata-staff:new"), {"title": "", "license_id": "nope"})
     assert response.status_code == 400
     assert "govuk-error-summary" in response.content.decode()
+
+
+def test_staged_uploads_never_published_are_removed_after_a_day(shkoder, settings, tmp_path):
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+    from django.test import Client
+    from django.utils import timezone
+
+    from sportel.opendata import services, staging, tasks
+    from sportel.opendata.selectors import download_path
+    from tests.opendata import factories
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    old = factories.staged(shkoder)
+    fresh = factories.staged(shkoder, title="Familje 2025")
+    published = factories.staged(shkoder, title="Familje 2026")
+    services.publish_upload(
+        published, "tests", dataset=published.dataset, rows=staging.rows_of(published)
+    )
+    day_ago = timezone.now() - timedelta(hours=25)
+    StagedUpload.objects.filter(pk__in=[old.pk, published.pk]).update(created_at=day_ago)
+
+    assert tasks.clean_staged_uploads.call() == 1
+    assert set(StagedUpload.objects.values_list("pk", flat=True)) == {fresh.pk, published.pk}
+    assert not default_storage.exists(old.file.name)
+    assert default_storage.exists(fresh.file.name)
+    assert default_storage.exists(published.file.name)  # a published version's own file
+    resource = Resource.objects.get()
+    download = Client().get(download_path(resource, resource.current))
+    assert b"Rrethinat" in b"".join(download.streaming_content)  # still downloadable
+    StagedUpload.objects.filter(pk=fresh.pk).update(created_at=day_ago)
+    out = io.StringIO()
+    call_command("opendata", "cleanup", stdout=out)
+    assert "1 staged upload(s) removed" in out.getvalue()
+    assert not default_storage.exists(fresh.file.name)

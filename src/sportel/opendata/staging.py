@@ -236,3 +236,31 @@ def rows_of(upload: StagedUpload) -> list[dict]:
         content = handle.read()
     with local_copy(upload.format, content) as path:
         return read_rows(path, upload.schema)
+
+
+def remove_stale(older_than=None) -> int:
+    """Delete staged uploads never published and older than a day (default), with their files.
+    A published upload's file is a version's file: it is never touched. The row goes first, the
+    file after the commit (a file nobody points at is harmless; a row pointing at none is not)."""
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from .models import ResourceVersion
+
+    cutoff = timezone.now() - (older_than or timedelta(days=1))
+    stale = StagedUpload.objects.filter(published_at__isnull=True, created_at__lt=cutoff)
+    removed = 0
+    for upload in stale.iterator():
+        name = upload.file.name
+        with transaction.atomic():
+            deleted, _detail = StagedUpload.objects.filter(
+                pk=upload.pk, published_at__isnull=True
+            ).delete()
+        if not deleted:
+            continue
+        removed += 1
+        if name and not ResourceVersion.objects.filter(file=name).exists():
+            default_storage.delete(name)
+    return removed

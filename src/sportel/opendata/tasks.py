@@ -75,3 +75,25 @@ def refresh_resources(reschedule: bool = False) -> dict:
             reschedule=True
         )
     return outcomes
+
+
+CLEAN_TASK_PATH = "sportel.opendata.tasks.clean_staged_uploads"
+CLEAN_EVERY = timedelta(hours=24)
+
+
+@task()
+def clean_staged_uploads(reschedule: bool = False) -> int:
+    """Remove staged uploads never published and older than a day; queue the next run a day on."""
+    from django_tasks_db.models import DBTaskResult
+
+    from . import staging
+
+    removed = staging.remove_stale()
+    if (
+        reschedule
+        and not DBTaskResult.objects.filter(
+            task_path=CLEAN_TASK_PATH, status="READY", run_after__gt=timezone.now()
+        ).exists()
+    ):
+        clean_staged_uploads.using(run_after=timezone.now() + CLEAN_EVERY).enqueue(reschedule=True)
+    return removed
