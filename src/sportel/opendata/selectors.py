@@ -2,10 +2,12 @@
 catalogue is every municipality's *published* datasets; a municipality's own pages filter it by
 ``owner_org``; staff pages read only their municipality's rows."""
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from sportel.core.models import Municipality
@@ -156,12 +158,32 @@ def search(
         if bits[0] == "score" and len(bits) == 2 and bits[1] == "asc":
             order[-1] = column
     order.append("pk")
-    count = matching.count()
     page = list(with_details(matching.order_by(*order))[start : start + rows]) if rows else []
-    facets = {}
-    for name in facet_fields:
-        facets[name] = facet(matching, name, facet_limit)
+    key = _summary_key(q, fq, facet_fields, facet_limit) if base is None else None
+    summary = cache.get(key) if key else None
+    if summary is None:
+        count = matching.count()
+        facets = {name: facet(matching, name, facet_limit) for name in facet_fields}
+        if key:
+            cache.set(key, (count, facets), SUMMARY_SECONDS)
+    else:
+        count, facets = summary
     return Search(count=count, datasets=page, facets=facets, sort=sort)
+
+
+SUMMARY_SECONDS = 60
+
+
+def _summary_key(q, fq, facet_fields, facet_limit) -> str:
+    """The cache key of a public search's count and facets: the query, and the catalogue's
+    generation (the latest ``modified_at`` of any dataset and how many there are), which every
+    publication, new version, refresh, new or removed dataset moves on. A write whose timestamp is older
+    than one already committed (two publications racing) is covered by the short lifetime."""
+    generation = Dataset.objects.aggregate(latest=Max("modified_at"), n=Count("pk"))
+    latest, n = generation["latest"], generation["n"]
+    active = Municipality.objects.filter(is_active=True).count()
+    raw = repr((q, fq, tuple(facet_fields), facet_limit, latest and latest.isoformat(), n, active))
+    return "opendata:search:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def facet(matching: QuerySet[Dataset], name: str, limit: int) -> dict[str, int]:
