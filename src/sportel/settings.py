@@ -321,6 +321,8 @@ SPORTEL_OPEN_DATA_MIN_COUNT = int(env("SPORTEL_OPEN_DATA_MIN_COUNT", "5"))
 SPORTEL_OPEN_DATA_SQL = env_bool("SPORTEL_OPEN_DATA_SQL", default=False)
 SPORTEL_OPEN_DATA_SQL_TIMEOUT_MS = int(env("SPORTEL_OPEN_DATA_SQL_TIMEOUT_MS", "2000"))
 SPORTEL_OPEN_DATA_MAX_UPLOAD_MB = int(env("SPORTEL_OPEN_DATA_MAX_UPLOAD_MB", "50"))
+# Hosts a scheduled refresh may fetch even though they resolve to an internal address.
+SPORTEL_OPEN_DATA_REFRESH_ALLOWED_HOSTS = env("SPORTEL_OPEN_DATA_REFRESH_ALLOWED_HOSTS", "")
 SPORTEL_NOTIFICATION_BACKOFF_SECONDS = int(env("SPORTEL_NOTIFICATION_BACKOFF_SECONDS", "30"))
 # How long a worker owns a notification it is sending; past it, another worker may send it again
 # (the first one died or hung). Keep it well above the email and SMS timeouts.

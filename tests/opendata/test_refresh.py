@@ -26,7 +26,9 @@ class Files:
 
 
 @pytest.fixture
-def server():
+def server(settings):
+    # The test server is on loopback, which a refresh refuses unless the operator allows the host.
+    settings.SPORTEL_OPEN_DATA_REFRESH_ALLOWED_HOSTS = "127.0.0.1"
     files = Files()
 
     class Handler(BaseHTTPRequestHandler):
@@ -173,3 +175,23 @@ def test_staff_schedule_a_refresh_and_see_its_failure(
     html = client.get(page).content.decode()
     assert 'id="refresh-' in html and "HTTP status 404" in html
     assert RefreshRun.objects.get().outcome == "failed"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/admin/",
+        "http://localhost/data.csv",
+        "http://10.1.2.3/data.csv",
+        "http://192.168.0.10/data.csv",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/data.csv",
+    ],
+)
+def test_a_refresh_never_fetches_an_internal_address(url, settings):
+    """A staff member's URL must not turn the worker into a reader of the data centre's own
+    services (SSRF): loopback, private and link-local addresses are refused before connecting."""
+    settings.SPORTEL_OPEN_DATA_REFRESH_ALLOWED_HOSTS = ""
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        refresh.fetch(url)
+    assert "internal address" in " ".join(refused.value.messages)

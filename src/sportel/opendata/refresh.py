@@ -9,7 +9,9 @@ registry's disclosure control, as the automatic publications are.
 """
 
 import hashlib
+import ipaddress
 import os
+import socket
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -65,8 +67,44 @@ def schedule(resource: Resource, actor, *, url: str = "", feed: str = "", every_
     return refresh
 
 
+def allowed_hosts() -> set[str]:
+    """Hosts whose internal addresses may be fetched all the same (an intranet statistics server):
+    ``SPORTEL_OPEN_DATA_REFRESH_ALLOWED_HOSTS``, comma-separated."""
+    raw = getattr(settings, "SPORTEL_OPEN_DATA_REFRESH_ALLOWED_HOSTS", "")
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    return {h.strip().lower() for h in raw if h.strip()}
+
+
+def check_public_address(url: str) -> None:
+    """Refuse a URL whose host resolves to a loopback, private, link-local or otherwise
+    non-public address (the worker must not become a way to read the data centre's own services,
+    such as a cloud metadata endpoint), unless the operator allowed that host.
+
+    The name is resolved here and again by the HTTP client: a host that changes its answer in
+    between (DNS rebinding) is the residual risk, which is why redirects are not followed either.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    if not host:
+        raise ValidationError(_("The URL has no host."))
+    if host in allowed_hosts():
+        return
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise ValidationError(_("The URL could not be reached.")) from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            raise ValidationError(
+                _("The URL points to an internal address, which a refresh may not fetch.")
+            )
+
+
 def fetch(url: str) -> bytes:
-    """The body at ``url``, or a ValidationError: never more than the upload limit is read."""
+    """The body at ``url``, or a ValidationError: never more than the upload limit is read, and
+    never from an internal address (``check_public_address``)."""
+    check_public_address(url)
     limit = staging.max_bytes()
     too_big = ValidationError(
         _("The file is larger than %(mb)s MB.") % {"mb": settings.SPORTEL_OPEN_DATA_MAX_UPLOAD_MB}
