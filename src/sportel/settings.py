@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "sportel.reports",
     "sportel.floor",
     "sportel.revenue",
+    "sportel.opendata",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -322,6 +323,14 @@ TASKS = {
 SPORTEL_TASK_STALE_SECONDS = int(env("SPORTEL_TASK_STALE_SECONDS", "300"))
 SPORTEL_TASK_MAX_ATTEMPTS = int(env("SPORTEL_TASK_MAX_ATTEMPTS", "5"))  # worker deaths per task
 SPORTEL_NOTIFICATION_MAX_ATTEMPTS = int(env("SPORTEL_NOTIFICATION_MAX_ATTEMPTS", "6"))
+# Open data: counts below this are suppressed in every published statistic (core/feeds.py).
+SPORTEL_OPEN_DATA_MIN_COUNT = int(env("SPORTEL_OPEN_DATA_MIN_COUNT", "5"))
+# CKAN's datastore_search_sql: off unless an operator turns it on; then one read-only SELECT.
+SPORTEL_OPEN_DATA_SQL = env_bool("SPORTEL_OPEN_DATA_SQL", default=False)
+SPORTEL_OPEN_DATA_SQL_TIMEOUT_MS = int(env("SPORTEL_OPEN_DATA_SQL_TIMEOUT_MS", "2000"))
+SPORTEL_OPEN_DATA_MAX_UPLOAD_MB = int(env("SPORTEL_OPEN_DATA_MAX_UPLOAD_MB", "50"))
+# Hosts a scheduled refresh may fetch even though they resolve to an internal address.
+SPORTEL_OPEN_DATA_REFRESH_ALLOWED_HOSTS = env("SPORTEL_OPEN_DATA_REFRESH_ALLOWED_HOSTS", "")
 SPORTEL_NOTIFICATION_BACKOFF_SECONDS = int(env("SPORTEL_NOTIFICATION_BACKOFF_SECONDS", "30"))
 # How long a worker owns a notification it is sending; past it, another worker may send it again
 # (the first one died or hung). Keep it well above the email and SMS timeouts.

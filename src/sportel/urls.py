@@ -9,6 +9,7 @@ from sportel.api import api
 from sportel.core import views as core_views
 from sportel.documents import urls as documents_urls
 from sportel.floor import urls as floor_urls
+from sportel.opendata import urls as opendata_urls
 from sportel.services import urls as services_urls
 from sportel.web import urls as web_urls
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("open311/v2/", include("sportel.reports.open311")),
+    path("", include(opendata_urls.machine_urlpatterns)),
 ]
 
 # Municipal pages: each module adds ``path("<slug:municipality_slug>/<module>/", include(...))``.
@@ -31,6 +33,10 @@ municipal = [
     path(
         "<slug:municipality_slug>/staff/documents/",
         include(documents_urls.staff_urlpatterns),
+    ),
+    path(
+        "<slug:municipality_slug>/staff/opendata/",
+        include(opendata_urls.staff_urlpatterns),
     ),
     path("<slug:municipality_slug>/", include(web_urls.municipal_urlpatterns)),
     path("<slug:municipality_slug>/staff/", include("sportel.accounts.staff_urls")),
@@ -50,6 +56,7 @@ municipal = [
 urlpatterns += i18n_patterns(
     path("", include(web_urls)),
     path("", include(documents_urls)),
+    path("", include(opendata_urls)),
     *services_urls.public_urlpatterns,
     path("account/", include("sportel.accounts.urls")),
     *municipal,

@@ -237,3 +237,40 @@ def test_the_seal_is_named_without_english_attribute_labels(issue, client):
     assert "Common Name" not in result.seal.signer
     page = upload(client, data).content.decode()
     assert "Common Name" not in page and "Bashkia Shkodër - vulë elektronike (DEV)" in page
+
+
+def test_verifications_are_counted_by_type_and_month_only_and_published_suppressed(
+    issue, client, shkoder
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from sportel.core.feeds import get_feed, suppressed_rows
+    from sportel.documents.models import VerificationLookup
+
+    document = issue()
+    assert client.get("/verify/AAAABBBBCCCCDDDD").status_code == 404  # found nothing: not counted
+    client.get(f"/verify/{document.code}")
+    client.get(f"/api/v1/documents/{document.code}")
+    client.post(
+        "/api/v1/documents/verify",
+        {"file": SimpleUploadedFile("d.pdf", document.pdf.read(), "application/pdf")},
+    )
+    month = timezone.localtime().strftime("%Y-%m")
+    lookups = list(VerificationLookup.objects.values())
+    assert len(lookups) == 3
+    # Only what is counted: no code, no document, no holder, no address of who asked.
+    assert set(lookups[0]) == {"id", "municipality_id", "document_type", "month", "method"}
+    assert {(r["document_type"], r["month"]) for r in lookups} == {("residence-certificate", month)}
+
+    feed = get_feed("documents-issued-per-type-month")
+    [row] = suppressed_rows(feed, shkoder)
+    assert row["verifications"] is None  # 3 lookups: below the threshold, withheld
+    for _ in range(2):
+        client.get(f"/verify/{document.code}")
+    [row] = suppressed_rows(feed, shkoder)
+    assert (row["month"], row["document_type"], row["verifications"]) == (
+        month,
+        "residence-certificate",
+        5,
+    )

@@ -1746,3 +1746,149 @@ def revenue_export(municipality, ctx):
 
 
 OWN_ACCOUNT["revenue:clearance"] = "a tax clearance certificate for the account's own person"
+
+
+# --- opendata: the staff publishing pages; the portal, CKAN API and DCAT are public ---------------
+def _od_url(url_name, municipality, **kwargs):
+    return reverse(url_name, kwargs={"municipality_slug": municipality.slug, **kwargs})
+
+
+@tenant_route(
+    "opendata: a municipality's datasets (public)",
+    url_names=("opendata:municipality",),
+    owner_role=Role.MANAGER,
+    public=True,
+)
+def opendata_municipality(municipality, ctx):
+    return Probe(url=_od_url("opendata:municipality", municipality))
+
+
+@tenant_route("opendata: staff home", url_names=("opendata-staff:home",), owner_role=Role.MANAGER)
+def opendata_staff_home(municipality, ctx):
+    from tests.opendata.factories import dataset
+
+    item = dataset(municipality, title="Draft i fshehtë i ndihmës")
+    return Probe(url=_od_url("opendata-staff:home", municipality), marker=item.title)
+
+
+@tenant_route(
+    "opendata: create a dataset",
+    url_names=("opendata-staff:new",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def opendata_staff_new(municipality, ctx):
+    from sportel.opendata.models import Dataset
+
+    return Probe(
+        url=_od_url("opendata-staff:new", municipality),
+        method="POST",
+        data={"title": "Një grup i ri", "license_id": "CC-BY-4.0", "frequency": "ANNUAL"},
+        state=lambda: Dataset.objects.filter(municipality=municipality).count(),
+    )
+
+
+@tenant_route(
+    "opendata: a draft dataset", url_names=("opendata-staff:dataset",), owner_role=Role.MANAGER
+)
+def opendata_staff_dataset(municipality, ctx):
+    from tests.opendata.factories import dataset
+
+    item = dataset(municipality, title="Draft i fshehtë i ndihmës")
+    return Probe(
+        url=_od_url("opendata-staff:dataset", municipality, name=item.name), marker=item.title
+    )
+
+
+@tenant_route(
+    "opendata: upload a file to a dataset",
+    url_names=("opendata-staff:upload-file",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def opendata_staff_upload_file(municipality, ctx):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sportel.opendata.models import StagedUpload
+    from tests.opendata.factories import GOOD_CSV, dataset
+
+    item = dataset(municipality)
+    return Probe(
+        url=_od_url("opendata-staff:upload-file", municipality, name=item.name),
+        method="POST",
+        multipart=True,
+        data={"file": SimpleUploadedFile("familje.csv", GOOD_CSV.encode())},
+        state=lambda: StagedUpload.objects.filter(municipality=municipality).count(),
+    )
+
+
+@tenant_route(
+    "opendata: check an upload", url_names=("opendata-staff:upload",), owner_role=Role.MANAGER
+)
+def opendata_staff_upload(municipality, ctx):
+    from tests.opendata.factories import staged
+
+    upload = staged(municipality, filename="familje-sekrete.csv")
+    return Probe(
+        url=_od_url("opendata-staff:upload", municipality, pk=upload.pk),
+        marker="familje-sekrete.csv",
+    )
+
+
+@tenant_route(
+    "opendata: publish an upload",
+    url_names=("opendata-staff:publish",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def opendata_staff_publish(municipality, ctx):
+    from sportel.opendata.models import StagedUpload
+    from tests.opendata.factories import staged
+
+    upload = staged(municipality)
+    return Probe(
+        url=_od_url("opendata-staff:publish", municipality, pk=upload.pk),
+        method="POST",
+        state=lambda: StagedUpload.objects.get(pk=upload.pk).published_at,
+    )
+
+
+PUBLIC.update(
+    {
+        "opendata:search": "the portal's search: published datasets only, aggregates",
+        "opendata:dataset": "a published dataset's page",
+        "opendata-files:action": "CKAN's Action API: read-only, published datasets only",
+        "opendata-files:action-unversioned": "CKAN's Action API: read-only, published only",
+        "opendata-files:catalog": "the DCAT-AP catalogue of published datasets",
+        "opendata-files:dataset-rdf": "a published dataset in DCAT-AP",
+        "opendata-files:datapackage": "a published dataset as a Frictionless Data Package",
+        "opendata-files:download": "a published resource's file",
+    }
+)
+
+
+@tenant_route(
+    "opendata: schedule a resource's refresh",
+    url_names=("opendata-staff:refresh",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def opendata_staff_refresh(municipality, ctx):
+    from sportel.opendata import services, staging
+    from sportel.opendata.models import Refresh
+    from tests.opendata.factories import staged
+
+    upload = staged(municipality)
+    version = services.publish_upload(
+        upload, "tests", dataset=upload.dataset, rows=staging.rows_of(upload)
+    )
+    return Probe(
+        url=_od_url("opendata-staff:refresh", municipality, name=upload.dataset.name),
+        method="POST",
+        data={
+            "resource": str(version.resource_id),
+            "url": "https://example.org/familje.csv",
+            "every_hours": "24",
+        },
+        state=lambda: Refresh.objects.filter(municipality=municipality).count(),
+    )

@@ -78,6 +78,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "revenue.cash": frozenset({Role.CLERK}),
     # The fiscal package is the council's decision, entered by the administrator or tax office.
     "revenue.configure": frozenset({Role.TAX_OFFICER, Role.ADMINISTRATOR}),
+    # Open data (issue 12): managers answer for what the municipality publishes, administrators
+    # run the portal; both upload, validate and publish datasets. Open data holds no personal
+    # data, so nobody else on staff needs it.
+    "opendata.publish": frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
 }
 
 

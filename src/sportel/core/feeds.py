@@ -24,12 +24,27 @@ disclosure control), so no module can forget to::
         rows=lambda municipality: [...],              # dicts keyed by field name
     ))
 
-Suppression (``suppressed_rows``): a ``count`` field whose value is 1 to threshold-1 becomes
-``None``; a field with ``population="reports"`` becomes ``None`` when that row's ``reports`` is
-below the threshold (a median of three cases says too much about each of them). Zero stays zero.
-The threshold is ``settings.SPORTEL_OPEN_DATA_MIN_COUNT`` (default 5).
+Suppression (``suppressed_rows``), with ``t`` the threshold ``settings.SPORTEL_OPEN_DATA_MIN_COUNT``
+(default 5). The rule: no published row lets a reader know a count of 1 to t-1, whether read
+directly, by subtracting two values of the row, or by multiplying a share by its population.
+
+- A ``count`` field whose value is 1 to t-1 becomes ``None``. Zero stays zero.
+- A count with ``part_of="applications"`` is a part of that count in the same row (decided of
+  applications): it also becomes ``None`` when the complement (whole - part, the undecided) is 1 to
+  t-1, since a reader would subtract. The whole stays published; the part is what goes.
+- A field with ``population="reports"`` (a median, a mean) becomes ``None`` when that row's
+  ``reports`` is below t (a median of three cases says too much about each of them).
+- A field with ``share_of="decided"`` is a fraction (0 to 1) of that count, handed over exact and
+  rounded here to ``digits`` decimals. It becomes ``None`` when the population is below t, or when
+  any part consistent with the published value (share x population, within the rounding), or its
+  complement, could be 1 to t-1: 12 decided at 0.83 would reveal 2 late, so it is withheld; 12 at
+  1.00 reveals 0 late and stays.
+
+Independent counts in one row (documents issued and revoked in a month) are not parts of each other
+and their difference counts nobody; only a declared ``part_of`` or ``share_of`` ties two values.
 """
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -49,12 +64,19 @@ class Field:
     key: bool = False  # a dimension (month, category, unit): never suppressed
     count: bool = False  # a count of people or records: suppressed when small
     population: str = ""  # a statistic over the count named here: suppressed when that is small
+    part_of: str = ""  # a count that is part of the count named here: its complement is checked too
+    share_of: str = ""  # a fraction of the count named here: the implied part and rest are checked
+    digits: int = 2  # the decimals a share is published with
     description: Promise | str = ""
 
     def __post_init__(self):
         if self.type not in FIELD_TYPES:
             raise ValueError(f"field {self.name}: unknown type {self.type!r}")
-        if self.key and (self.count or self.population):
+        if self.part_of and not self.count:
+            raise ValueError(f"field {self.name}: only a count is part of another count")
+        if self.share_of and (self.count or self.population):
+            raise ValueError(f"field {self.name}: a share names its population as share_of")
+        if self.key and (self.count or self.population or self.share_of):
             raise ValueError(f"field {self.name}: a key is never a count or a statistic")
 
 
@@ -76,10 +98,11 @@ class Feed:
             raise ValueError(f"feed {self.name}: duplicate field names")
         counts = {f.name for f in self.fields if f.count}
         for f in self.fields:
-            if f.population and f.population not in counts:
-                raise ValueError(
-                    f"feed {self.name}: {f.name}'s population {f.population!r} is not a count field"
-                )
+            for whole in (f.population, f.part_of, f.share_of):
+                if whole and whole not in counts:
+                    raise ValueError(
+                        f"feed {self.name}: {f.name}'s population {whole!r} is not a count field"
+                    )
 
     def table_schema(self) -> dict:
         """The feed's columns as a Frictionless Table Schema (titles in the active language)."""
@@ -120,24 +143,55 @@ def threshold() -> int:
     return int(getattr(settings, "SPORTEL_OPEN_DATA_MIN_COUNT", 5))
 
 
+def _small(value, limit: int) -> bool:
+    return value is not None and 0 < value < limit
+
+
+def share_reveals(share: float, population: int, limit: int, digits: int = 2) -> bool:
+    """Whether a share published with ``digits`` decimals of ``population`` lets a reader pin the
+    part or its complement anywhere in 1..limit-1: every part k with round(k / population) equal
+    to the published value is one the reader cannot rule out."""
+    if population < limit:
+        return True
+    published = round(share, digits)
+    half = 0.5 * 10**-digits
+    lowest = max(0, math.ceil((published - half) * population - 1e-9))
+    highest = min(population, math.floor((published + half) * population + 1e-9))
+    parts = range(lowest, highest + 1)
+    return any(_small(k, limit) or _small(population - k, limit) for k in parts)
+
+
 def suppressed_rows(feed: Feed, municipality, *, minimum: int | None = None) -> list[dict]:
     """The feed's rows for one municipality, with disclosure control applied: the only way the
     open data module reads a feed."""
     limit = threshold() if minimum is None else minimum
-    counts = [f.name for f in feed.fields if f.count]
-    statistics = [f for f in feed.fields if f.population]
-    names = [f.name for f in feed.fields]
+    fields = feed.fields
+    names = [f.name for f in fields]
     rows = []
     for raw in feed.rows(municipality):
         row = {name: raw.get(name) for name in names}
-        populations = {name: row[name] for name in counts}
-        for name in counts:
-            value = row[name]
-            if value is not None and 0 < value < limit:
-                row[name] = None
-        for f in statistics:
-            population = populations.get(f.population)
-            if population is None or population < limit:
-                row[f.name] = None
+        exact = dict(row)  # decisions are made on the true values, never on what was withheld
+        for f in fields:
+            value = exact[f.name]
+            if f.count:
+                whole = exact.get(f.part_of) if f.part_of else None
+                if _small(value, limit) or (
+                    value is not None and whole is not None and _small(whole - value, limit)
+                ):
+                    row[f.name] = None
+            elif f.population:
+                population = exact.get(f.population)
+                if population is None or population < limit:
+                    row[f.name] = None
+            elif f.share_of:
+                population = exact.get(f.share_of)
+                if (
+                    value is None
+                    or population is None
+                    or share_reveals(value, population, limit, f.digits)
+                ):
+                    row[f.name] = None
+                else:
+                    row[f.name] = round(value, f.digits)
         rows.append(row)
     return rows

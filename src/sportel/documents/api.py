@@ -10,6 +10,7 @@ from sportel.core.api_errors import Error, responses
 from .codes import display
 from .verification import (
     Outcome,
+    count_lookup,
     find_by_code,
     max_upload_bytes,
     status_outcome,
@@ -100,6 +101,7 @@ def verify_document(request, file: File[UploadedFile]):
             },
         )
     result = verify_upload(file.read())
+    count_lookup(result.document, "file")
     if result.outcome == Outcome.NOT_PDF:
         return Status(400, {"detail": "The file is not a PDF.", "code": Outcome.NOT_PDF})
     if result.outcome == Outcome.MALFORMED:
@@ -134,4 +136,5 @@ def get_document(request, code: str):
         return Status(
             404, {"detail": "No document was issued with this code.", "code": Outcome.UNKNOWN}
         )
+    count_lookup(document, "code")
     return Status(200, document_json(document))

@@ -14,7 +14,9 @@ class DocumentsConfig(AppConfig):
         from sportel.web.links import register_municipal_link
 
         from . import demo, metrics, warmup  # noqa: F401 -- registers the demo seeder and the collectors
+        from .feeds import register as register_feeds
 
+        register_feeds()  # the open data portal's statistics (core/feeds.py)
         core_warmup.register("documents.fonts", warmup.load_fonts)
         core_warmup.register("documents.seals", warmup.load_seals)
         core_warmup.register("documents.sample_seal", warmup.seal_a_sample)

@@ -203,3 +203,21 @@ class SignedTreeHead(models.Model):
 
     def __str__(self) -> str:
         return f"STH {self.tree_size} @ {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class VerificationLookup(TenantScoped):
+    """One verification that found a document, kept only to be counted (the open data feed of
+    verifications per document type and month). Appended, never edited. It holds the document's
+    type, the month and the way it was checked: no code, no document, no holder, no IP address,
+    nothing that says whose document was looked up or by whom."""
+
+    class Method(models.TextChoices):
+        CODE = "code", _("By code")
+        FILE = "file", _("By file")
+
+    document_type = models.CharField(_("document type"), max_length=80)
+    month = models.CharField(_("month"), max_length=7)  # YYYY-MM, Europe/Tirane
+    method = models.CharField(_("method"), max_length=4, choices=Method.choices)
+
+    class Meta:
+        indexes = [models.Index(fields=["municipality", "month", "document_type"])]

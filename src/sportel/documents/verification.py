@@ -189,3 +189,22 @@ def verify_upload(data: bytes) -> Result:
     if original is not None or ours or (seal.present and seal.trusted):
         return Result(Outcome.MODIFIED, original, seal, False, sha256)
     return Result(Outcome.UNKNOWN, None, seal, False, sha256)
+
+
+def count_lookup(document: IssuedDocument | None, method: str) -> None:
+    """Count one verification that found a document (for the open data feed): its type and
+    month only, one INSERT. Nothing about the document, its holder or who asked is kept."""
+    if document is None:
+        return
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from .models import VerificationLookup
+
+    VerificationLookup.objects.create(
+        municipality_id=document.municipality_id,
+        document_type=document.document_type,
+        month=timezone.now().astimezone(ZoneInfo("Europe/Tirane")).strftime("%Y-%m"),
+        method=method,
+    )

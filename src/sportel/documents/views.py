@@ -19,7 +19,7 @@ from . import selectors, services, translog
 from .codes import normalise
 from .forms import CodeForm, RevokeForm, UploadForm
 from .models import SignedTreeHead
-from .verification import Outcome, find_by_code, status_outcome, verify_upload
+from .verification import Outcome, count_lookup, find_by_code, status_outcome, verify_upload
 
 
 def verify_start(request):
@@ -39,6 +39,7 @@ def verify_start(request):
         if upload_form.is_valid():
             upload = upload_form.cleaned_data["document"]
             result = verify_upload(upload.read())
+            count_lookup(result.document, "file")
             return render(
                 request,
                 "documents/verify_result.html",
@@ -69,6 +70,7 @@ def verify_code(request, code: str):
             {"outcome": Outcome.UNKNOWN, "document": None, "by_code": True, "code": code[:40]},
             status=404,
         )
+    count_lookup(document, "code")
     return render(
         request,
         "documents/verify_result.html",

@@ -17,4 +17,7 @@ class ServicesConfig(AppConfig):
         from .web_links import register_links
 
         register_links()
+        from . import feeds
+
+        feeds.register()  # the open data portal's statistics (core/feeds.py)
         audit_words.register()
