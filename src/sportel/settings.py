@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "sportel.web",
     "sportel.documents",
     "sportel.services",
+    "sportel.participation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -51,6 +51,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.note": frozenset({Role.CLERK, Role.SPECIALIST, Role.MANAGER}),
     # Administrators add and version service types, life events and assignment rules.
     "services.configure": frozenset({Role.ADMINISTRATOR}),
+    # Participation (issue 13). Managers run participatory budgets: dates, rules, costing,
+    # publishing the count; administrators configure them like the rest of the municipality.
+    "participation.manage": frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
+    # Specialists moderate reported proposals and comments (every decision audited).
+    "participation.moderate": frozenset({Role.SPECIALIST}),
+    # The counter records a verified resident's ballot on their behalf (counter or kiosk).
+    "participation.counter": frozenset({Role.CLERK}),
 }
 
 

@@ -1,0 +1,1 @@
+"""Demo data: a finished participatory budget for Shkodër (filled in below)."""
