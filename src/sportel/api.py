@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from sportel.core import api_errors
 from sportel.core.api import router as core_router
 from sportel.documents.api import router as documents_router
+from sportel.participation.api import router as participation_router
 from sportel.services.api import router as services_router
 
 api = NinjaAPI(
@@ -23,3 +24,4 @@ api.add_decorator(api_errors.in_callers_language, mode="view")
 api.add_router("/", core_router)
 api.add_router("/documents", documents_router)
 api.add_router("/", services_router)
+api.add_router("/", participation_router)

@@ -38,6 +38,7 @@ municipal = [
     path("<slug:municipality_slug>/kiosk/", include("sportel.accounts.kiosk_urls")),
     path("<slug:municipality_slug>/kiosk/", include(services_urls.kiosk_urlpatterns)),
     path("<slug:municipality_slug>/track/", include(services_urls.track_urlpatterns)),
+    path("<slug:municipality_slug>/participation/", include("sportel.participation.urls")),
 ]
 
 urlpatterns += i18n_patterns(

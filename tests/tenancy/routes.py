@@ -814,3 +814,120 @@ OWN_ACCOUNT = {
     "POST /api/v1/municipalities/{slug}/drafts": "starts a draft of the account's own",
     "POST /api/v1/municipalities/{slug}/life-events/moving-home": "opens a bundle for the account",
 }
+
+
+# --- participation (issue 13) ------------------------------------------------------------------
+
+
+def _participation_budget(municipality, *, closed=False):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from sportel.participation.models import Budget, Project
+
+    now = timezone.now()
+    start = now - timedelta(days=20 if closed else 1)
+    n = Budget.objects.count() + 1
+    budget = Budget.objects.create(
+        municipality=municipality,
+        slug=f"tenancy-budget-{n}",
+        title=f"Tenancy budget {n}",
+        amount=Decimal(5_000_000),
+        information_starts=start - timedelta(days=30),
+        proposals_start=start - timedelta(days=20),
+        review_starts=start - timedelta(days=10),
+        voting_starts=start,
+        voting_ends=start + timedelta(days=14),
+        implementation_starts=start + timedelta(days=60),
+    )
+    for number, cost in enumerate((2_000_000, 3_000_000), start=1):
+        Project.objects.create(
+            budget=budget,
+            number=number,
+            title=f"Tenancy project {n}.{number}",
+            cost=Decimal(cost),
+            review=Project.Review.FEASIBLE,
+        )
+    return budget
+
+
+def _participation_resident(municipality):
+    from sportel.accounts.models import User
+    from sportel.core.identifiers import with_check_letter
+    from sportel.core.models import Person
+
+    n = User.objects.count() + 1
+    nid = with_check_letter(f"H{n:06d}77")
+    user = User.objects.create_user(
+        f"voter{n}.{municipality.slug}@test.sportel.al",
+        "x",
+        confirmed_at="2026-01-01T00:00Z",
+        nid=nid,
+        nid_verified=True,
+        nid_verified_via="counter",
+    )
+    Person.objects.create(
+        municipality=municipality, nid=nid, first_name="V", last_name=str(n), user=user
+    )
+    return user
+
+
+def _participation_closed(municipality):
+    from datetime import timedelta
+
+    from sportel.participation import services
+
+    budget = _participation_budget(municipality, closed=True)
+    voter = _participation_resident(municipality)
+    project = budget.projects.order_by("number").first()
+    services.cast_ballot(
+        budget, voter=voter, projects=[project.pk], now=budget.voting_starts + timedelta(days=1)
+    )
+    services.publish_result(budget, actor="test")
+    return budget
+
+
+def _participation_url(name, budget):
+    return reverse(
+        f"participation:{name}",
+        kwargs={"municipality_slug": budget.municipality.slug, "slug": budget.slug},
+    )
+
+
+@tenant_route(
+    "participation: budgets, a budget, its results and ballots (public reading)",
+    url_names=(
+        "participation:budgets",
+        "participation:budget",
+        "participation:results",
+        "participation:ballots",
+    ),
+    operations=("GET /api/v1/municipalities/{slug}/budgets",),
+    owner_role=Role.MANAGER,
+    public=True,
+)
+def participation_public(municipality, ctx):
+    # Reading is public (the issue): anyone sees budgets, results and the anonymised ballots.
+    return Probe(url=_participation_url("results", _participation_closed(municipality)))
+
+
+@tenant_route(
+    "participation: a resident votes",
+    url_names=("participation:vote",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def participation_vote(municipality, ctx):
+    from sportel.participation.models import Ballot
+
+    budget = _participation_budget(municipality)
+    project = budget.projects.order_by("number").first()
+    return Probe(
+        url=_participation_url("vote", budget),
+        method="POST",
+        data={"projects": project.pk},
+        owner=_participation_resident(municipality),
+        state=lambda: Ballot.objects.filter(budget=budget).count(),
+    )

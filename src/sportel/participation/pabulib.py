@@ -43,7 +43,7 @@ def write_pb(
         "vote_type": "approval",
         "rule": RULE,
     }
-    for key, value in {**meta, **head}.items():
+    for key, value in {**{k: v for k, v in meta.items() if v != ""}, **head}.items():
         w.writerow([key, value])
     w.writerow(["PROJECTS"])
     w.writerow(["project_id", "cost", "votes", "name", "selected"])
