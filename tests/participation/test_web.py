@@ -46,7 +46,7 @@ def test_a_resident_votes_online_and_sees_the_ballot_again(
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "Fleta juaj e votimit u regjistrua" in page
-    assert 'value="%s" checked' % first.pk in page
+    assert f'value="{first.pk}" checked' in page
     assert Ballot.objects.get(budget=budget, voter=voter).projects.get() == first
 
 
@@ -65,7 +65,7 @@ def test_a_ballot_over_the_limit_is_refused_on_the_page_in_both_languages(
     assert response.status_code == 200
     assert message in page
     # Nothing lost: both choices are still ticked; nothing counted.
-    assert all('value="%s" checked' % pk in page for pk in pks)
+    assert all(f'value="{pk}" checked' in page for pk in pks)
     assert not Ballot.objects.exists()
 
 
@@ -85,7 +85,7 @@ def test_results_page_explains_the_outcome_and_links_the_recountable_file(client
     result = closed.result
     assert "5 ballots counted" in page
     assert result.pb_sha256 in page
-    for pid, why in result.explanation.items():
+    for why in result.explanation.values():
         if why["funded"]:
             assert f"Funded as number {why['order']}" in page
     response = client.get(url("ballots", closed))

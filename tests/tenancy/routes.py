@@ -931,3 +931,58 @@ def participation_vote(municipality, ctx):
         owner=_participation_resident(municipality),
         state=lambda: Ballot.objects.filter(budget=budget).count(),
     )
+
+
+def _participation_proposal(municipality):
+    from sportel.participation import proposals
+
+    return proposals.create_proposal(
+        municipality,
+        author=_participation_resident(municipality),
+        title="Tenancy proposal",
+        body="A bench in the park.",
+    )
+
+
+@tenant_route(
+    "participation: proposals, a proposal and its photo (public reading)",
+    url_names=(
+        "participation:proposals",
+        "participation:proposal",
+        "participation:proposal-image",
+    ),
+    owner_role=Role.MANAGER,
+    public=True,
+)
+def participation_proposal(municipality, ctx):
+    proposal = _participation_proposal(municipality)
+    return Probe(
+        url=reverse(
+            "participation:proposal",
+            kwargs={"municipality_slug": municipality.slug, "pk": proposal.pk},
+        )
+    )
+
+
+@tenant_route(
+    "participation: a resident supports a proposal",
+    url_names=("participation:proposal-support",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def participation_support(municipality, ctx):
+    proposal = _participation_proposal(municipality)
+    return Probe(
+        url=reverse(
+            "participation:proposal-support",
+            kwargs={"municipality_slug": municipality.slug, "pk": proposal.pk},
+        ),
+        method="POST",
+        owner=_participation_resident(municipality),
+        state=lambda: proposal.supports.count(),
+    )
+
+
+# Writing a proposal creates the account's own row; the form is refused (403) to anyone who is
+# not a verified resident of the municipality in the path.
+OWN_ACCOUNT["participation:proposal-new"] = "writes a proposal of the account's own"

@@ -307,3 +307,15 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.proposal_id or self.budget_id}"
+
+
+class ProposalImage(models.Model):
+    """A photo of a proposal, re-encoded on upload (core.uploads: metadata dropped, bombs refused)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="images")
+    content_type = models.CharField(max_length=20)
+    content = models.BinaryField()
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}/{self.pk}"

@@ -12,4 +12,9 @@ urlpatterns = [
     path("budgets/<slug:slug>/vote/", views.vote, name="vote"),
     path("budgets/<slug:slug>/results/", views.results, name="results"),
     path("budgets/<slug:slug>/ballots.pb", views.ballots_file, name="ballots"),
+    path("proposals/", views.proposal_list, name="proposals"),
+    path("proposals/new/", views.proposal_new, name="proposal-new"),
+    path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
+    path("proposals/<int:pk>/support/", views.proposal_support, name="proposal-support"),
+    path("proposals/<int:pk>/images/<int:image>", views.proposal_image, name="proposal-image"),
 ]

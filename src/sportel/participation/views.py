@@ -5,14 +5,17 @@ says why not, in the page's language, and nothing is counted).
 """
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import rules, selectors, services
-from .models import Ballot, Phase
+from . import proposals, rules, selectors, services
+from .forms import ProposalForm
+from .models import Ballot, Phase, Proposal
 
 
 def _context(request, budget, **extra):
@@ -128,3 +131,120 @@ def ballots_file(request, municipality_slug: str, slug: str):
     )
     response["X-Content-SHA256"] = result.pb_sha256
     return response
+
+
+# --- proposals ----------------------------------------------------------------------------------
+
+
+def _proposal(request, pk: int) -> Proposal:
+    found = Proposal.objects.filter(municipality=request.municipality, pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def proposal_list(request, municipality_slug: str):
+    items = (
+        Proposal.objects.filter(municipality=request.municipality)
+        .exclude(status=Proposal.Status.MERGED)
+        .annotate(support_count=Count("supports"))
+        .select_related("unit")[:200]
+    )
+    return render(
+        request,
+        "participation/proposals.html",
+        {"municipality": request.municipality, "proposals": items},
+    )
+
+
+def proposal_detail(request, municipality_slug: str, pk: int):
+    proposal = _proposal(request, pk)
+    if proposal.status == Proposal.Status.MERGED and proposal.merged_into_id:
+        return redirect(
+            "participation:proposal",
+            municipality_slug=request.municipality.slug,
+            pk=proposal.merged_into_id,
+        )
+    supporters = proposal.supports.count()
+    supported = (
+        request.user.is_authenticated and proposal.supports.filter(user=request.user).exists()
+    )
+    return render(
+        request,
+        "participation/proposal.html",
+        {
+            "municipality": request.municipality,
+            "proposal": proposal,
+            "supporters": supporters,
+            "supported": supported,
+            "percent": min(100, supporters * 100 // max(1, proposal.threshold)),
+            "answers": proposal.answers.all(),
+            "images": proposal.images.only("pk"),
+            "may_support": proposals.resident_of(request.municipality, request.user) is not None,
+        },
+    )
+
+
+@require_http_methods(["POST"])
+def proposal_support(request, municipality_slug: str, pk: int):
+    proposal = _proposal(request, pk)
+    try:
+        proposals.support(proposal, user=request.user)
+    except ValidationError as refused:
+        messages.error(request, refused.messages[0])
+    else:
+        messages.success(request, _("Thank you: your support is counted."))
+    return redirect("participation:proposal", municipality_slug=request.municipality.slug, pk=pk)
+
+
+def proposal_image(request, municipality_slug: str, pk: int, image: int):
+    proposal = _proposal(request, pk)
+    row = proposal.images.filter(pk=image).first()
+    if row is None:
+        raise Http404
+    response = HttpResponse(bytes(row.content), content_type=row.content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def proposal_new(request, municipality_slug: str):
+    """Write a proposal. The first submit shows similar proposals (so support gathers on one);
+    the second publishes. Works without JavaScript; nothing typed is lost on an error."""
+    municipality = request.municipality
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if proposals.resident_of(municipality, request.user) is None:
+        raise PermissionDenied(
+            _("Only residents whose identity was verified can make proposals here.")
+        )
+    form = ProposalForm(municipality, request.POST or None, request.FILES or None)
+    similar = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        similar = proposals.similar(municipality, f"{data['title']} {data['body']}")
+        if request.POST.get("step") == "publish" or not similar:
+            try:
+                proposal = proposals.create_proposal(
+                    municipality,
+                    author=request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    category=data["category"],
+                    unit=data["unit"],
+                    image=data["image"],
+                )
+            except ValidationError as refused:
+                for field, errors in refused.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("Your proposal is published."))
+                return redirect(
+                    "participation:proposal", municipality_slug=municipality.slug, pk=proposal.pk
+                )
+    return render(
+        request,
+        "participation/proposal_new.html",
+        {"municipality": municipality, "form": form, "similar": similar},
+    )
