@@ -986,3 +986,43 @@ def participation_support(municipality, ctx):
 # Writing a proposal creates the account's own row; the form is refused (403) to anyone who is
 # not a verified resident of the municipality in the path.
 OWN_ACCOUNT["participation:proposal-new"] = "writes a proposal of the account's own"
+
+
+@tenant_route(
+    "participation: follow a proposal",
+    url_names=("participation:proposal-follow",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_follow_proposal(municipality, ctx):
+    from sportel.participation.models import Follow
+
+    proposal = _participation_proposal(municipality)
+    return Probe(
+        url=reverse(
+            "participation:proposal-follow",
+            kwargs={"municipality_slug": municipality.slug, "pk": proposal.pk},
+        ),
+        method="POST",
+        state=lambda: Follow.objects.filter(proposal=proposal).count(),
+    )
+
+
+@tenant_route(
+    "participation: follow a budget",
+    url_names=("participation:budget-follow",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_follow_budget(municipality, ctx):
+    from sportel.participation.models import Follow
+
+    budget = _participation_budget(municipality)
+    return Probe(
+        url=reverse(
+            "participation:budget-follow",
+            kwargs={"municipality_slug": municipality.slug, "slug": budget.slug},
+        ),
+        method="POST",
+        state=lambda: Follow.objects.filter(budget=budget).count(),
+    )

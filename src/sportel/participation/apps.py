@@ -8,4 +8,11 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("Participation: proposals and participatory budgets")
 
     def ready(self) -> None:
-        from . import demo  # noqa: F401 -- registers the demo budget with sportel.core.demo
+        from . import (
+            demo,  # noqa: F401 -- registers the demo budget with sportel.core.demo
+            feeds,
+            screens,
+        )
+
+        feeds.register()
+        screens.register()

@@ -22,6 +22,7 @@ from sportel.core.models import Person
 from sportel.core.uploads import check_upload
 from sportel.services.search import words
 
+from . import follows
 from .models import Answer, Proposal, ProposalImage, Support
 
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)
@@ -124,6 +125,7 @@ def create_proposal(
         audit.record(
             "participation.proposal_created", actor=author, municipality=municipality, obj=proposal
         )
+        follows.follow(author, proposal=proposal)
     return proposal
 
 
@@ -170,6 +172,13 @@ def answer(proposal: Proposal, *, by, status: str, reasons: str) -> Answer:
             municipality=proposal.municipality,
             obj=proposal,
             data={"status": status},
+        )
+        follows.notify(
+            municipality=proposal.municipality,
+            title=locked.title,
+            what=follows.ANSWERED[status],
+            path=follows.proposal_path(locked),
+            proposal=locked,
         )
     proposal.status = status
     return row

@@ -17,7 +17,7 @@ from sportel.accounts.permissions import has_permission
 from sportel.core import audit
 from sportel.core.models import Person
 
-from . import fair, pabulib, rules
+from . import fair, follows, pabulib, rules
 from .models import Ballot, Budget, BudgetResult, Channel, Phase, Project
 
 
@@ -290,5 +290,12 @@ def publish_result(budget: Budget, *, actor, now=None) -> BudgetResult:
                 municipality=budget.municipality,
                 obj=budget,
                 data={"winners": result.winners, "sha256": row.pb_sha256},
+            )
+            follows.notify(
+                municipality=budget.municipality,
+                title=budget.title,
+                what=follows.PHASE_CHANGED["results"],
+                path=follows.budget_path(budget),
+                budget=budget,
             )
     return row

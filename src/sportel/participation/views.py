@@ -13,9 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import proposals, rules, selectors, services
+from sportel.accounts.permissions import has_permission
+
+from . import follows, proposals, rules, selectors, services
 from .forms import ProposalForm
-from .models import Ballot, Phase, Proposal
+from .models import Ballot, Follow, Phase, Proposal
 
 
 def _context(request, budget, **extra):
@@ -57,6 +59,8 @@ def budget_detail(request, municipality_slug: str, slug: str):
             budget,
             projects=selectors.ballot_projects(budget),
             result=selectors.result_of(budget),
+            following=request.user.is_authenticated
+            and Follow.objects.filter(user=request.user, budget=budget).exists(),
         ),
     )
 
@@ -181,6 +185,8 @@ def proposal_detail(request, municipality_slug: str, pk: int):
             "answers": proposal.answers.all(),
             "images": proposal.images.only("pk"),
             "may_support": proposals.resident_of(request.municipality, request.user) is not None,
+            "following": request.user.is_authenticated
+            and Follow.objects.filter(user=request.user, proposal=proposal).exists(),
         },
     )
 
@@ -248,3 +254,43 @@ def proposal_new(request, municipality_slug: str):
         "participation/proposal_new.html",
         {"municipality": municipality, "form": form, "similar": similar},
     )
+
+
+def _may_follow(request) -> None:
+    """Residents (verified) and the municipality's own staff follow its proposals and budgets."""
+    user, municipality = request.user, request.municipality
+    if proposals.resident_of(municipality, user) is None and not has_permission(
+        user, municipality, "staff.home"
+    ):
+        raise PermissionDenied(
+            _("Residents of this municipality whose identity was verified can follow it.")
+        )
+
+
+@require_http_methods(["POST"])
+def proposal_follow(request, municipality_slug: str, pk: int):
+    """Follow (or stop following) a proposal: messages when it is answered."""
+    proposal = _proposal(request, pk)
+    _may_follow(request)
+    if request.POST.get("stop"):
+        follows.unfollow(request.user, proposal=proposal)
+        messages.success(request, _("You no longer follow this proposal."))
+    else:
+        follows.follow(request.user, proposal=proposal)
+        messages.success(request, _("You follow this proposal: we write when it is answered."))
+    return redirect("participation:proposal", municipality_slug=request.municipality.slug, pk=pk)
+
+
+@require_http_methods(["POST"])
+def budget_follow(request, municipality_slug: str, slug: str):
+    """Follow (or stop following) a budget: a message when its results are published."""
+    budget = selectors.budget(request.municipality, slug)
+    _context(request, budget)
+    _may_follow(request)
+    if request.POST.get("stop"):
+        follows.unfollow(request.user, budget=budget)
+        messages.success(request, _("You no longer follow this budget."))
+    else:
+        follows.follow(request.user, budget=budget)
+        messages.success(request, _("You follow this budget: we write when the results are out."))
+    return redirect("participation:budget", municipality_slug=request.municipality.slug, slug=slug)
