@@ -148,3 +148,31 @@ def seed_participation() -> None:
                 services.cast_ballot(finished, voter=voter, projects=chosen, now=when)
     if not BudgetResult.objects.filter(budget=finished).exists():
         services.publish_result(finished, actor="demo")
+    _proposals(shkoder)
+
+
+DEMO_PROPOSALS = [
+    (
+        "Ndriçim në rrugën e shkollës në Perash",
+        "Fëmijët kthehen nga shkolla në errësirë.",
+        "lighting",
+    ),
+    ("Më shumë pemë në bulevardin Skënderbeu", "Hije për këmbësorët gjatë verës.", "green"),
+    ("Pastrimi i kanalit vaditës në Bërdicë", "Kanali është i bllokuar që nga pranvera.", "water"),
+]
+
+
+def _proposals(shkoder) -> None:
+    from . import proposals
+    from .models import Proposal
+
+    if Proposal.objects.filter(municipality=shkoder).exists():
+        return
+    authors = _voters(shkoder, 12)
+    with transaction.atomic():
+        for i, (title, body, category) in enumerate(DEMO_PROPOSALS):
+            made = proposals.create_proposal(
+                shkoder, author=authors[i], title=title, body=body, category=category
+            )
+            for fan in authors[3 : 3 + 3 * (i + 1)]:
+                proposals.support(made, user=fan)

@@ -37,7 +37,7 @@ class ProposalForm(forms.Form):
         empty_label=_("The whole municipality"),
     )
     image = forms.FileField(
-        label=_("Photo (optional)"),
+        label=_("Photo"),
         required=False,
         help_text=_("PNG or JPEG, up to 10 MB. Photos are re-saved without their metadata."),
     )
