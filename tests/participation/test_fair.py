@@ -110,3 +110,23 @@ def test_recount_from_the_published_file_with_pabutools():
     ]
     meta = {"budget": str(election.budget)}
     assert write_pb(meta, rows, shuffled) == write_pb(meta, rows, election.ballots)
+
+
+def test_the_certified_float_runs_agree_with_the_exact_ones():
+    from gmpy2 import mpq
+
+    from sportel.participation import fair
+
+    election = realistic(voters=2000, seed=3)
+    compiled = fair._Compiled(election)
+    certified = 0
+    for k in range(0, 300, 7):
+        share = mpq(election.budget * (100 + k), 100 * compiled.n)
+        exact = [j for j, _, _ in fair._mes(compiled, share)[0]]
+        try:
+            fast = fair._mes_fast(compiled, float(share))
+        except fair._Uncertain:
+            continue
+        certified += 1
+        assert fast == exact, k
+    assert certified > 10

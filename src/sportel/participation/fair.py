@@ -211,6 +211,81 @@ def _mes(c: _Compiled, share: mpq):
     return funded, cls, budgets
 
 
+class _Uncertain(Exception):
+    """A float run met a decision too close to call: the step is computed exactly instead."""
+
+
+def _mes_fast(c: _Compiled, share: float) -> list[int]:
+    """The funded projects of one MES run in floating point, every decision certified.
+
+    Each choice (which project is cheapest per supporter, whether a project is affordable) must
+    win by a relative margin of ``TOLERANCE``, far above the rounding of float arithmetic here
+    (about 1e-13); otherwise :class:`_Uncertain` is raised and the caller runs the step exactly.
+    Ties (equal ``rho``) are always too close to call, so they are always broken exactly."""
+    cls = np.zeros(c.groups, dtype=np.int64)
+    budgets = np.empty(64, dtype=np.float64)
+    budgets[0], budgets[1] = share, 0.0  # class 1: supporters who gave all they had
+    size = 2
+    remaining = {j for j in range(len(c.names)) if c.votes[j] > 0}
+    stale = {j: 1 / c.votes[j] for j in remaining}
+    funded: list[int] = []
+    margin = 1 + TOLERANCE
+    while remaining:
+        best = float("inf")
+        best_j = -1
+        second = float("inf")
+        bf_all = budgets[:size]
+        for j in sorted(remaining, key=lambda j: stale[j]):
+            if stale[j] > best * margin:
+                second = min(second, stale[j])
+                break
+            counts = np.bincount(
+                cls[c.supporters[j]], weights=c.supporter_weights[j], minlength=size
+            )
+            present = np.flatnonzero(counts)
+            rho = _float_rho(bf_all, counts, present, c.costs[j], c.votes[j])
+            if rho is None:
+                remaining.discard(j)
+                continue
+            if rho != rho:
+                raise _Uncertain
+            stale[j] = rho * (1 - TOLERANCE)
+            if rho < best:
+                best, second, best_j = rho, best, j
+            else:
+                second = min(second, rho)
+        if best_j < 0:
+            break
+        if second <= best * margin:
+            raise _Uncertain
+        chosen = best_j
+        payment = best * c.costs[chosen]
+        sup = c.supporters[chosen]
+        old = cls[sup]
+        weight = np.bincount(old, weights=c.supporter_weights[chosen], minlength=size)
+        present = np.flatnonzero(weight)
+        b = budgets[present]
+        near = np.abs(b - payment) <= payment * TOLERANCE
+        if near.any() and np.any(b[near] != 0):
+            raise _Uncertain  # paying all or an equal share: too close to call
+        new = b - np.minimum(b, payment)
+        lookup = np.arange(size, dtype=np.int64)
+        poor = new <= 0
+        lookup[present[poor]] = 1
+        rich = present[~poor]
+        if size + len(rich) > len(budgets):
+            budgets = np.concatenate((budgets, np.empty(size + len(rich), dtype=np.float64)))
+        targets = np.arange(size, size + len(rich), dtype=np.int64)
+        budgets[targets] = new[~poor]
+        lookup[rich] = targets
+        size += len(rich)
+        lookup = np.concatenate((lookup, np.arange(len(lookup), size)))
+        cls[sup] = lookup[old]
+        remaining.discard(chosen)
+        funded.append(chosen)
+    return funded
+
+
 def _fits(c: _Compiled, chosen: set[int], budget: int) -> tuple[bool, bool]:
     total = sum(c.costs[j] for j in chosen)
     feasible = total <= budget
@@ -231,12 +306,16 @@ def equal_shares(election: Election) -> Result:
     if c.n:
         while limit <= bound:
             share = limit / c.n
-            run = _mes(c, share)
-            chosen = {j for j, _, _ in run[0]}
+            try:
+                chosen = set(_mes_fast(c, float(share)))
+                run = None
+            except _Uncertain:
+                run = _mes(c, share)
+                chosen = {j for j, _, _ in run[0]}
             feasible, exhaustive = _fits(c, chosen, budget)
             if not feasible:
                 break
-            previous = (run, share, steps)
+            previous = (run, share, steps, chosen)
             if exhaustive:
                 break
             if share >= everything:
@@ -245,6 +324,13 @@ def equal_shares(election: Election) -> Result:
                 break
             limit += step
             steps += 1
+    if previous is not None:
+        run, share, steps, chosen = previous
+        if run is None:  # the kept outcome, computed exactly for its explanation
+            run = _mes(c, share)
+            if {j for j, _, _ in run[0]} != chosen:  # pragma: no cover - a certified run lied
+                raise AssertionError("the float run and the exact run disagree")
+        previous = (run, share, steps)
     return _explain(c, previous, budget)
 
 
