@@ -1,5 +1,6 @@
 """The pages and the API as a resident or a client sees them."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -123,3 +124,16 @@ def test_api_lists_budgets_with_winners_and_ballots_url(client, closed, make_bud
     assert by_slug[open_budget.slug]["winners"] is None
     assert {p["id"] for p in done["projects"]} == set(closed.result.explanation)
     assert client.get("/api/v1/municipalities/nowhere/budgets").status_code == 404
+
+
+def test_the_command_line_publishes_and_recounts(closed, make_budget, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    path = tmp_path / "ballots.pb"
+    path.write_text(closed.result.pb_text, encoding="utf-8")
+    call_command("participation", "recount", str(path), stdout=out)
+    assert f"sha256 {closed.result.pb_sha256}" in out.getvalue()
+    assert "winners " + ",".join(sorted(closed.result.winners, key=int)) in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("participation", "publish", "shkoder", make_budget(projects=[1]).slug)
