@@ -1026,3 +1026,55 @@ def participation_follow_budget(municipality, ctx):
         method="POST",
         state=lambda: Follow.objects.filter(budget=budget).count(),
     )
+
+
+@tenant_route(
+    "participation: comment on a proposal",
+    url_names=("participation:proposal-comment",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def participation_comment(municipality, ctx):
+    from sportel.participation.models import Comment
+
+    proposal = _participation_proposal(municipality)
+    return Probe(
+        url=reverse(
+            "participation:proposal-comment",
+            kwargs={"municipality_slug": municipality.slug, "pk": proposal.pk},
+        ),
+        method="POST",
+        data={"body": "Dakord"},
+        owner=_participation_resident(municipality),
+        state=lambda: Comment.objects.filter(proposal=proposal).count(),
+    )
+
+
+@tenant_route(
+    "participation: report a comment",
+    url_names=("participation:comment-report",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def participation_report(municipality, ctx):
+    from sportel.participation import comments
+    from sportel.participation.models import AbuseReport
+
+    proposal = _participation_proposal(municipality)
+    comment = comments.add_comment(
+        proposal, author=_participation_resident(municipality), body="Reklamë"
+    )
+    return Probe(
+        url=reverse(
+            "participation:comment-report",
+            kwargs={
+                "municipality_slug": municipality.slug,
+                "pk": proposal.pk,
+                "comment": comment.pk,
+            },
+        ),
+        method="POST",
+        data={"reason": "spam"},
+        owner=_participation_resident(municipality),
+        state=lambda: AbuseReport.objects.filter(comment=comment).count(),
+    )

@@ -319,3 +319,67 @@ class ProposalImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id}/{self.pk}"
+
+
+class Comment(models.Model):
+    """A threaded comment on a proposal. Hidden once enough residents report it, pending a
+    moderator's decision (``ModerationDecision``, appended and audited)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"))
+    hidden = models.BooleanField(_("hidden"), default=False)
+    removed = models.BooleanField(_("removed by a moderator"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}/{self.pk}"
+
+
+class AbuseReport(models.Model):
+    class Reason(models.TextChoices):
+        SPAM = "spam", _("Spam or advertising")
+        OFFENSIVE = "offensive", _("Offensive or hateful")
+        OFF_TOPIC = "off_topic", _("Off topic")
+        PERSONAL_DATA = "personal_data", _("Someone's personal data")
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("comment", "reporter"), name="participation_one_report")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id}: {self.reason}"
+
+
+class ModerationDecision(models.Model):
+    class Decision(models.TextChoices):
+        RESTORE = "restore", _("Restore: the comment breaks no rule")
+        REMOVE = "remove", _("Remove: the comment breaks the rules")
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="decisions")
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reason = models.TextField(_("reason"))
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.comment_id}: {self.decision}"

@@ -15,6 +15,12 @@ urlpatterns = [
     path("budgets/<slug:slug>/follow/", views.budget_follow, name="budget-follow"),
     path("proposals/", views.proposal_list, name="proposals"),
     path("proposals/<int:pk>/follow/", views.proposal_follow, name="proposal-follow"),
+    path("proposals/<int:pk>/comments/", views.proposal_comment, name="proposal-comment"),
+    path(
+        "proposals/<int:pk>/comments/<int:comment>/report/",
+        views.comment_report,
+        name="comment-report",
+    ),
     path("proposals/new/", views.proposal_new, name="proposal-new"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
     path("proposals/<int:pk>/support/", views.proposal_support, name="proposal-support"),

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods
 
 from sportel.accounts.permissions import has_permission
 
-from . import follows, proposals, rules, selectors, services
+from . import comments, follows, proposals, rules, selectors, services
 from .forms import ProposalForm
-from .models import Ballot, Follow, Phase, Proposal
+from .models import AbuseReport, Ballot, Comment, Follow, Phase, Proposal
 
 
 def _context(request, budget, **extra):
@@ -185,6 +185,8 @@ def proposal_detail(request, municipality_slug: str, pk: int):
             "answers": proposal.answers.all(),
             "images": proposal.images.only("pk"),
             "may_support": proposals.resident_of(request.municipality, request.user) is not None,
+            "thread": _thread(proposal),
+            "report_reasons": AbuseReport.Reason.choices,
             "following": request.user.is_authenticated
             and Follow.objects.filter(user=request.user, proposal=proposal).exists(),
         },
@@ -294,3 +296,53 @@ def budget_follow(request, municipality_slug: str, slug: str):
         follows.follow(request.user, budget=budget)
         messages.success(request, _("You follow this budget: we write when the results are out."))
     return redirect("participation:budget", municipality_slug=request.municipality.slug, slug=slug)
+
+
+def _thread(proposal) -> list[tuple[Comment, int]]:
+    """The proposal's comments, depth-first, each with its depth (shown up to 3 levels)."""
+    children: dict[int | None, list[Comment]] = {}
+    for comment in proposal.comments.all():
+        children.setdefault(comment.parent_id, []).append(comment)
+    out: list[tuple[Comment, int]] = []
+
+    def walk(parent, depth):
+        for comment in children.get(parent, []):
+            out.append((comment, min(depth, 3)))
+            walk(comment.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+@require_http_methods(["POST"])
+def proposal_comment(request, municipality_slug: str, pk: int):
+    proposal = _proposal(request, pk)
+    parent = None
+    if request.POST.get("parent"):
+        parent = proposal.comments.filter(pk=request.POST["parent"]).first()
+        if parent is None:
+            raise Http404
+    try:
+        comments.add_comment(
+            proposal, author=request.user, body=request.POST.get("body", ""), parent=parent
+        )
+    except ValidationError as refused:
+        messages.error(request, refused.messages[0])
+    else:
+        messages.success(request, _("Your comment is published."))
+    return redirect("participation:proposal", municipality_slug=request.municipality.slug, pk=pk)
+
+
+@require_http_methods(["POST"])
+def comment_report(request, municipality_slug: str, pk: int, comment: int):
+    proposal = _proposal(request, pk)
+    target = proposal.comments.filter(pk=comment).first()
+    if target is None:
+        raise Http404
+    try:
+        comments.report(target, reporter=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as refused:
+        messages.error(request, refused.messages[0])
+    else:
+        messages.success(request, _("Thank you: a moderator will look at this comment."))
+    return redirect("participation:proposal", municipality_slug=request.municipality.slug, pk=pk)
