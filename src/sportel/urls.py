@@ -39,6 +39,10 @@ municipal = [
     path("<slug:municipality_slug>/kiosk/", include(services_urls.kiosk_urlpatterns)),
     path("<slug:municipality_slug>/track/", include(services_urls.track_urlpatterns)),
     path("<slug:municipality_slug>/participation/", include("sportel.participation.urls")),
+    path(
+        "<slug:municipality_slug>/staff/participation/",
+        include("sportel.participation.staff_urls"),
+    ),
 ]
 
 urlpatterns += i18n_patterns(

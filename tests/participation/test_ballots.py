@@ -194,3 +194,29 @@ def test_one_person_voting_twice_at_once_counts_once(shkoder, make_budget, make_
     ballot = Ballot.objects.get(budget=budget)
     assert len(ids(ballot)) == 1
     assert ballot.changes == 3
+
+
+def test_a_clerk_records_a_ballot_for_a_resident_without_an_account(
+    client, shkoder, make_budget, make_staff, verified_client
+):
+    from sportel.core.identifiers import with_check_letter
+    from sportel.core.models import Person
+
+    budget = make_budget(projects=[1_000_000, 2_000_000])
+    person = Person.objects.create(
+        municipality=shkoder,
+        nid=with_check_letter("L00000077"),
+        first_name="Pa",
+        last_name="Llogari",
+    )
+    clerk = verified_client(make_staff(shkoder, Role.CLERK))
+    url = f"/en/shkoder/staff/participation/budgets/{budget.slug}/counter/"
+    refused = clerk.post(url, {"nid": "X1", "document_seen": "on", "projects": P(budget, 1)})
+    assert "must be 10 characters" in refused.content.decode()
+    answer = clerk.post(url, {"nid": person.nid, "document_seen": "on", "projects": P(budget, 1)})
+    assert answer.status_code == 302
+    again = clerk.post(url, {"nid": person.nid, "document_seen": "on", "projects": P(budget, 2)})
+    assert again.status_code == 302
+    ballot = Ballot.objects.get(budget=budget)
+    assert ballot.person == person and ballot.voter is None and ballot.channel == "counter"
+    assert ids(ballot) == [2]

@@ -1078,3 +1078,30 @@ def participation_report(municipality, ctx):
         owner=_participation_resident(municipality),
         state=lambda: AbuseReport.objects.filter(comment=comment).count(),
     )
+
+
+@tenant_route(
+    "participation: a clerk records a ballot at the counter",
+    url_names=("participation-staff:counter-vote",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def participation_counter_vote(municipality, ctx):
+    from sportel.participation.models import Ballot
+
+    budget = _participation_budget(municipality)
+    person = ctx.person(municipality)
+    return Probe(
+        url=reverse(
+            "participation-staff:counter-vote",
+            kwargs={"municipality_slug": municipality.slug, "slug": budget.slug},
+        ),
+        method="POST",
+        data={
+            "nid": person.nid,
+            "document_seen": "on",
+            "projects": budget.projects.order_by("number").first().pk,
+        },
+        marker=budget.title,
+        state=lambda: Ballot.objects.filter(budget=budget).count(),
+    )

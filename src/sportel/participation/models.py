@@ -159,16 +159,24 @@ class Channel(models.TextChoices):
 
 
 class Ballot(models.Model):
-    """One verified resident's approval ballot in one budget (changeable until the vote closes)."""
+    """One verified resident's approval ballot in one budget (changeable until the vote closes).
+
+    It belongs to the resident's register entry (``core.Person``), so one person has one ballot
+    whether they vote online with their account or at the counter without one."""
 
     budget = models.ForeignKey(
         Budget, on_delete=models.PROTECT, related_name="ballots", verbose_name=_("budget")
     )
+    person = models.ForeignKey(
+        "core.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("resident")
+    )
     voter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-        verbose_name=_("voter"),
+        verbose_name=_("account that voted"),
     )
     projects = models.ManyToManyField(Project, related_name="+", verbose_name=_("projects"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -180,7 +188,7 @@ class Ballot(models.Model):
         verbose_name_plural = _("ballots")
         constraints = [
             models.UniqueConstraint(
-                fields=("budget", "voter"), name="participation_one_ballot_per_voter"
+                fields=("budget", "person"), name="participation_one_ballot_per_person"
             )
         ]
 

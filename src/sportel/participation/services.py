@@ -125,49 +125,71 @@ def check_ballot(budget: Budget, project_ids) -> list[Project]:
 
 
 def cast_ballot(
-    budget: Budget, *, voter, projects, channel: str = Channel.ONLINE, clerk=None, now=None
+    budget: Budget,
+    *,
+    voter=None,
+    projects,
+    channel: str = Channel.ONLINE,
+    clerk=None,
+    person: Person | None = None,
+    now=None,
 ) -> Ballot:
-    """Record (or replace) ``voter``'s ballot. One ballot per verified resident, even when the
-    same person votes twice at once: the unique constraint and the row lock make the second
-    request change the first ballot instead of adding one."""
+    """Record (or replace) a resident's ballot. One ballot per resident, even when the same
+    person votes twice at once: the unique constraint and the row lock make the second request
+    change the first ballot instead of adding one.
+
+    Online (and at a kiosk) the resident is ``voter``, an account whose identity was verified;
+    at the counter a clerk who saw the identity document passes the register entry ``person``."""
     now = now or timezone.now()
     if channel not in Channel.values:
         raise ValidationError(_("Unknown voting channel."), code="invalid")
-    if channel != Channel.ONLINE and (
+    if channel == Channel.COUNTER and (
         clerk is None or not has_permission(clerk, budget.municipality, "participation.counter")
     ):
         raise PermissionDenied(_("Only a clerk can record a ballot at the counter or kiosk."))
     _refuse_phase(budget, now)
-    if voter is None or not getattr(voter, "is_authenticated", True):
-        raise PermissionDenied(_("Sign in to vote."))
-    if not (voter.nid_verified and voter.nid):
-        raise ValidationError(
-            _(
-                "Only residents whose identity was verified (national eID, or a clerk at the "
-                "counter) can vote. A personal number typed into the account is not enough."
-            ),
-            code="unverified",
-        )
-    if resident_person(budget, voter) is None:
-        raise ValidationError(
-            _("Only residents of %(area)s can vote in this budget.")
-            % {"area": budget.unit.name if budget.unit else budget.municipality.name},
-            code="not_resident",
-        )
+    area = budget.unit.name if budget.unit else budget.municipality.name
+    if person is not None:
+        if channel != Channel.COUNTER:
+            raise PermissionDenied(_("Only a clerk can record a ballot at the counter or kiosk."))
+        if person.municipality_id != budget.municipality_id or (
+            budget.unit_id is not None and person.unit_id != budget.unit_id
+        ):
+            raise ValidationError(
+                _("Only residents of %(area)s can vote in this budget.") % {"area": area},
+                code="not_resident",
+            )
+    else:
+        if voter is None or not getattr(voter, "is_authenticated", True):
+            raise PermissionDenied(_("Sign in to vote."))
+        if not (voter.nid_verified and voter.nid):
+            raise ValidationError(
+                _(
+                    "Only residents whose identity was verified (national eID, or a clerk at the "
+                    "counter) can vote. A personal number typed into the account is not enough."
+                ),
+                code="unverified",
+            )
+        person = resident_person(budget, voter)
+        if person is None:
+            raise ValidationError(
+                _("Only residents of %(area)s can vote in this budget.") % {"area": area},
+                code="not_resident",
+            )
     chosen = check_ballot(budget, projects)
     with transaction.atomic():
-        ballot = Ballot.objects.select_for_update().filter(budget=budget, voter=voter).first()
+        ballot = Ballot.objects.select_for_update().filter(budget=budget, person=person).first()
         created = False
         if ballot is None:
             try:
                 with transaction.atomic():
                     ballot = Ballot.objects.create(
-                        budget=budget, voter=voter, channel=channel, cast_at=now
+                        budget=budget, person=person, voter=voter, channel=channel, cast_at=now
                     )
                     created = True
             except IntegrityError:
-                # Someone (the same person, in another tab) cast it a moment ago: change theirs.
-                ballot = Ballot.objects.select_for_update().get(budget=budget, voter=voter)
+                # Cast a moment ago (the same person, another tab or channel): change that one.
+                ballot = Ballot.objects.select_for_update().get(budget=budget, person=person)
         if not created:
             Ballot.objects.filter(pk=ballot.pk).update(
                 changes=ballot.changes + 1, channel=channel, cast_at=now

@@ -71,7 +71,8 @@ def vote(request, municipality_slug: str, slug: str):
     context = _context(request, budget, projects=selectors.ballot_projects(budget))
     current = []
     if request.user.is_authenticated:
-        ballot = Ballot.objects.filter(budget=budget, voter=request.user).first()
+        person = services.resident_person(budget, request.user)
+        ballot = Ballot.objects.filter(budget=budget, person=person).first() if person else None
         if ballot is not None:
             current = [str(p.pk) for p in ballot.projects.all()]
     chosen = request.POST.getlist("projects") if request.method == "POST" else current
