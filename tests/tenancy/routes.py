@@ -1105,3 +1105,33 @@ def participation_counter_vote(municipality, ctx):
         marker=budget.title,
         state=lambda: Ballot.objects.filter(budget=budget).count(),
     )
+
+
+@tenant_route(
+    "participation: a consultation (public reading; residents comment)",
+    url_names=("participation:consultation",),
+    owner_role=Role.MANAGER,
+    public=True,
+)
+def participation_consultation(municipality, ctx):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sportel.participation.models import Consultation, Paragraph
+
+    now = timezone.now()
+    consultation = Consultation.objects.create(
+        municipality=municipality,
+        slug=f"tenancy-{Consultation.objects.count() + 1}",
+        title="Tenancy consultation",
+        opens=now - timedelta(days=1),
+        closes=now + timedelta(days=1),
+    )
+    Paragraph.objects.create(consultation=consultation, number=1, text="Paragraph one.")
+    return Probe(
+        url=reverse(
+            "participation:consultation",
+            kwargs={"municipality_slug": municipality.slug, "slug": consultation.slug},
+        )
+    )

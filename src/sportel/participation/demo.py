@@ -149,6 +149,32 @@ def seed_participation() -> None:
     if not BudgetResult.objects.filter(budget=finished).exists():
         services.publish_result(finished, actor="demo")
     _proposals(shkoder)
+    _consultation(shkoder, now)
+
+
+def _consultation(shkoder, now) -> None:
+    from .models import Consultation, Paragraph
+
+    consultation, created = Consultation.objects.get_or_create(
+        municipality=shkoder,
+        slug="programi-buxhetor-afatmesem-2027-2029",
+        defaults={
+            "title": "Programi buxhetor afatmesëm 2027–2029",
+            "question": "Cilat investime duhet të kenë përparësi në tre vitet e ardhshme?",
+            "opens": now - timedelta(days=3),
+            "closes": now + timedelta(days=20),
+        },
+    )
+    if created:
+        for number, text in enumerate(
+            (
+                "Rikonstruksioni i rrugëve rurale në njësitë Postribë dhe Pult.",
+                "Zgjerimi i ujësjellësit në Velipojë për sezonin turistik.",
+                "Ndriçimi publik me energji diellore në lagjet periferike.",
+            ),
+            start=1,
+        ):
+            Paragraph.objects.create(consultation=consultation, number=number, text=text)
 
 
 DEMO_PROPOSALS = [

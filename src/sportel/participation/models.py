@@ -391,3 +391,64 @@ class ModerationDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.comment_id}: {self.decision}"
+
+
+class Consultation(TenantScoped):
+    """A question or a draft document put to residents, commented paragraph by paragraph within
+    dates, closed by a published summary of what was said and what the municipality decided."""
+
+    slug = models.SlugField(_("slug"))
+    title = models.CharField(_("title"), max_length=200)
+    question = models.TextField(_("question"), blank=True)
+    opens = models.DateTimeField(_("open from"))
+    closes = models.DateTimeField(_("open until"))
+    summary = models.TextField(_("summary of the comments"), blank=True)
+    decision = models.TextField(_("what the municipality decided"), blank=True)
+    summary_published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-opens", "pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("municipality", "slug"), name="participation_consultation_slug_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.opens <= now < self.closes
+
+
+class Paragraph(models.Model):
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="paragraphs"
+    )
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ("consultation", "number")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("consultation", "number"), name="participation_paragraph_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id}.{self.number}"
+
+
+class ParagraphComment(models.Model):
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.paragraph_id}/{self.pk}"

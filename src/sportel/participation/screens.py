@@ -35,5 +35,31 @@ def votes_open_now(municipality) -> list[Panel]:
     ]
 
 
+def consultations_open_now(municipality) -> list[Panel]:
+    from .models import Consultation
+
+    now = timezone.now()
+    found = Consultation.objects.filter(
+        municipality=municipality, opens__lte=now, closes__gt=now
+    ).order_by("closes")[:8]
+    if not found:
+        return []
+    return [
+        Panel(
+            key="participation-consultations",
+            title=gettext_lazy("Have your say: consultations open now"),
+            rows=[
+                (c.title, _("until %(date)s") % {"date": date_format(timezone.localtime(c.closes))})
+                for c in found
+            ],
+            url=reverse("participation:proposals", kwargs={"municipality_slug": municipality.slug}),
+        )
+    ]
+
+
+def both(municipality) -> list[Panel]:
+    return votes_open_now(municipality) + consultations_open_now(municipality)
+
+
 def register() -> None:
-    register_panel("participation", votes_open_now)
+    register_panel("participation", both)

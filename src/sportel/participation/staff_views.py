@@ -34,9 +34,7 @@ def counter_vote(request, municipality_slug: str, slug: str):
     error = None
     if request.method == "POST" and form.is_valid():
         checked = check_identifier(form.cleaned_data["nid"])
-        person = Person.objects.filter(
-            municipality=request.municipality, nid=checked.value
-        ).first()
+        person = Person.objects.filter(municipality=request.municipality, nid=checked.value).first()
         if checked.error:
             form.add_error("nid", checked.error)
         elif person is None:

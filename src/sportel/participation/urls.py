@@ -13,6 +13,7 @@ urlpatterns = [
     path("budgets/<slug:slug>/results/", views.results, name="results"),
     path("budgets/<slug:slug>/ballots.pb", views.ballots_file, name="ballots"),
     path("budgets/<slug:slug>/follow/", views.budget_follow, name="budget-follow"),
+    path("consultations/<slug:slug>/", views.consultation_detail, name="consultation"),
     path("proposals/", views.proposal_list, name="proposals"),
     path("proposals/<int:pk>/follow/", views.proposal_follow, name="proposal-follow"),
     path("proposals/<int:pk>/comments/", views.proposal_comment, name="proposal-comment"),

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods
 
 from sportel.accounts.permissions import has_permission
 
-from . import comments, follows, proposals, rules, selectors, services
+from . import comments, consultations, follows, proposals, rules, selectors, services
 from .forms import ProposalForm
-from .models import AbuseReport, Ballot, Comment, Follow, Phase, Proposal
+from .models import AbuseReport, Ballot, Comment, Consultation, Follow, Phase, Proposal
 
 
 def _context(request, budget, **extra):
@@ -347,3 +347,39 @@ def comment_report(request, municipality_slug: str, pk: int, comment: int):
     else:
         messages.success(request, _("Thank you: a moderator will look at this comment."))
     return redirect("participation:proposal", municipality_slug=request.municipality.slug, pk=pk)
+
+
+# --- consultations -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def consultation_detail(request, municipality_slug: str, slug: str):
+    consultation = Consultation.objects.filter(municipality=request.municipality, slug=slug).first()
+    if consultation is None:
+        raise Http404
+    if request.method == "POST":
+        paragraph = consultation.paragraphs.filter(pk=request.POST.get("paragraph") or 0).first()
+        if paragraph is None:
+            raise Http404
+        try:
+            consultations.comment(paragraph, author=request.user, body=request.POST.get("body", ""))
+        except ValidationError as refused:
+            messages.error(request, refused.messages[0])
+        else:
+            messages.success(request, _("Your comment is published."))
+        return redirect(
+            "participation:consultation",
+            municipality_slug=request.municipality.slug,
+            slug=consultation.slug,
+        )
+    return render(
+        request,
+        "participation/consultation.html",
+        {
+            "municipality": request.municipality,
+            "consultation": consultation,
+            "paragraphs": consultation.paragraphs.prefetch_related("comments"),
+            "is_open": consultation.is_open(),
+            "may_comment": proposals.resident_of(request.municipality, request.user) is not None,
+        },
+    )
