@@ -116,3 +116,18 @@ def test_a_script_in_the_form_is_refused_in_both_languages(client, shkoder, make
     assert "are not allowed" in en
     assert "<script>alert(1)</script>" not in en  # shown escaped, never run
     assert not Proposal.objects.exists()
+
+
+def test_accepted_proposals_are_tracked_with_milestones(client, shkoder, make_resident, make_staff):
+    proposal = new(shkoder, make_resident(shkoder))
+    manager = make_staff(shkoder, Role.MANAGER)
+    with pytest.raises(ValidationError):
+        proposals.add_milestone(proposal, by=manager, title="Projekti", progress=10)
+    proposals.answer(proposal, by=manager, status="accepted", reasons="Po.")
+    proposals.add_milestone(proposal, by=manager, title="Projekti i zbatimit gati", progress=30)
+    with pytest.raises(PermissionDenied):
+        proposals.add_milestone(
+            proposal, by=make_staff(shkoder, Role.CLERK), title="x", progress=40
+        )
+    page = client.get(reverse("participation:proposal", args=["shkoder", proposal.pk])).content
+    assert "30%" in page.decode() and "Projekti i zbatimit gati" in page.decode()

@@ -452,3 +452,19 @@ class ParagraphComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paragraph_id}/{self.pk}"
+
+
+class Milestone(models.Model):
+    """Progress of an accepted proposal being built, reported by staff (appended, public)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("milestone"), max_length=200)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}: {self.progress}%"

@@ -23,7 +23,7 @@ from sportel.core.uploads import check_upload
 from sportel.services.search import words
 
 from . import follows
-from .models import Answer, Proposal, ProposalImage, Support
+from .models import Answer, Milestone, Proposal, ProposalImage, Support
 
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)
 SUPPORT_DAYS = 90
@@ -216,3 +216,31 @@ def merge(proposal: Proposal, *, into: Proposal, by) -> int:
         )
     proposal.status, proposal.merged_into = Proposal.Status.MERGED, into
     return moved
+
+
+def add_milestone(proposal: Proposal, *, by, title: str, progress: int) -> Milestone:
+    """Staff report progress on an accepted proposal, which the public follows on its page."""
+    if not has_permission(by, proposal.municipality, "participation.manage"):
+        raise PermissionDenied(_("You do not have permission to do this in this municipality."))
+    if proposal.status != Proposal.Status.ACCEPTED:
+        raise ValidationError(_("Only accepted proposals are tracked."), code="not_accepted")
+    if not 0 <= int(progress) <= 100:
+        raise ValidationError({"progress": _("Progress is a percentage from 0 to 100.")})
+    title = _plain("title", title, 200)
+    with transaction.atomic():
+        row = Milestone.objects.create(proposal=proposal, title=title, progress=progress, by=by)
+        audit.record(
+            "participation.milestone",
+            actor=by,
+            municipality=proposal.municipality,
+            obj=proposal,
+            data={"progress": int(progress)},
+        )
+        follows.notify(
+            municipality=proposal.municipality,
+            title=proposal.title,
+            what=(f"ecuria {int(progress)}%: {title}", f"progress {int(progress)}%: {title}"),
+            path=follows.proposal_path(proposal),
+            proposal=proposal,
+        )
+    return row

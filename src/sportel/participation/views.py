@@ -184,6 +184,7 @@ def proposal_detail(request, municipality_slug: str, pk: int):
             "supported": supported,
             "percent": min(100, supporters * 100 // max(1, proposal.threshold)),
             "answers": proposal.answers.all(),
+            "milestones": proposal.milestones.all(),
             "images": proposal.images.only("pk"),
             "may_support": proposals.resident_of(request.municipality, request.user) is not None,
             "thread": _thread(proposal),
