@@ -44,7 +44,8 @@ def test_the_screens_show_votes_open_now(shkoder, make_budget):
     assert [label for label, _ in panel.rows] == [open_vote.title]
 
 
-def test_followers_hear_when_a_proposal_is_answered(shkoder, make_resident, make_staff):
+def test_followers_hear_when_a_proposal_is_answered(shkoder, make_resident, make_staff, settings):
+    settings.SPORTEL_PUBLIC_URL = "https://sportel.example.al/"
     author, fan = make_resident(shkoder), make_resident(shkoder)
     for user, email in ((author, "author@test.sportel.al"), (fan, "fan@test.sportel.al")):
         user.email = email
@@ -58,3 +59,5 @@ def test_followers_hear_when_a_proposal_is_answered(shkoder, make_resident, make
     sent = Notification.objects.filter(template="participation_update")
     assert {n.recipient for n in sent} == {author.email, fan.email}
     assert all("u pranua" in n.subject or "accepted" in n.subject for n in sent)
+    link = f"https://sportel.example.al/shkoder/participation/proposals/{proposal.pk}/"
+    assert all(link in n.body for n in sent), [n.body for n in sent]

@@ -4,6 +4,7 @@ Messages are queued in the same transaction as the change (the outbox delivers t
 commit); they name the proposal or budget, never another resident.
 """
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -48,13 +49,23 @@ def notify(
             continue
         send_notification(
             template="participation_update",
-            context={"title": title, "what_sq": what[0], "what_en": what[1], "url": path},
+            context={
+                "title": title,
+                "what_sq": what[0],
+                "what_en": what[1],
+                "url": public_url(path),
+            },
             language="sq",
             municipality=municipality,
             user=user,
         )
         sent += 1
     return sent
+
+
+def public_url(path: str) -> str:
+    """A full link a follower can open from an e-mail or SMS (``SPORTEL_PUBLIC_URL`` + path)."""
+    return settings.SPORTEL_PUBLIC_URL.rstrip("/") + path
 
 
 def proposal_path(proposal) -> str:
