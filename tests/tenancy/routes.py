@@ -1135,3 +1135,123 @@ def participation_consultation(municipality, ctx):
             kwargs={"municipality_slug": municipality.slug, "slug": consultation.slug},
         )
     )
+
+
+# --- participation: organisers' and moderators' pages ------------------------------------------
+
+
+def _participation_staff_url(name, municipality, **kwargs):
+    return reverse(
+        f"participation-staff:{name}", kwargs={"municipality_slug": municipality.slug, **kwargs}
+    )
+
+
+def _participation_hidden_comment(municipality):
+    from sportel.participation.models import Comment
+
+    proposal = _participation_proposal(municipality)
+    return Comment.objects.create(
+        proposal=proposal,
+        author=_participation_resident(municipality),
+        body="Tenancy hidden comment",
+        hidden=True,
+    )
+
+
+@tenant_route(
+    "participation: the organiser's desk",
+    url_names=("participation-staff:index",),
+    owner_role=Role.MANAGER,
+)
+def participation_staff_index(municipality, ctx):
+    budget = _participation_budget(municipality)
+    return Probe(url=_participation_staff_url("index", municipality), marker=budget.title)
+
+
+@tenant_route(
+    "participation: an organiser publishes a closed vote's result",
+    url_names=("participation-staff:publish",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_staff_publish(municipality, ctx):
+    from datetime import timedelta
+
+    from sportel.participation import services
+    from sportel.participation.models import BudgetResult
+
+    budget = _participation_budget(municipality, closed=True)
+    project = budget.projects.order_by("number").first()
+    services.cast_ballot(
+        budget,
+        voter=_participation_resident(municipality),
+        projects=[project.pk],
+        now=budget.voting_starts + timedelta(days=1),
+    )
+    return Probe(
+        url=_participation_staff_url("publish", municipality, slug=budget.slug),
+        method="POST",
+        state=lambda: BudgetResult.objects.filter(budget=budget).count(),
+    )
+
+
+@tenant_route(
+    "participation: an organiser answers a proposal",
+    url_names=("participation-staff:answer",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_staff_answer(municipality, ctx):
+    from sportel.participation.models import Answer
+
+    proposal = _participation_proposal(municipality)
+    return Probe(
+        url=_participation_staff_url("answer", municipality, pk=proposal.pk),
+        method="POST",
+        data={"status": "accepted", "reasons": "Tenancy reasons"},
+        state=lambda: Answer.objects.filter(proposal=proposal).count(),
+    )
+
+
+@tenant_route(
+    "participation: the moderation queue",
+    url_names=("participation-staff:moderation",),
+    owner_role=Role.SPECIALIST,
+)
+def participation_staff_moderation(municipality, ctx):
+    comment = _participation_hidden_comment(municipality)
+    return Probe(url=_participation_staff_url("moderation", municipality), marker=comment.body)
+
+
+@tenant_route(
+    "participation: a moderator restores or removes a hidden comment",
+    url_names=("participation-staff:decide",),
+    owner_role=Role.SPECIALIST,
+    ok_status=(302,),
+)
+def participation_staff_decide(municipality, ctx):
+    comment = _participation_hidden_comment(municipality)
+    return Probe(
+        url=_participation_staff_url("decide", municipality, comment=comment.pk),
+        method="POST",
+        data={"decision": "remove", "reason": "Tenancy"},
+        state=lambda: comment.decisions.count(),
+    )
+
+
+@tenant_route(
+    "participation: a moderator merges two proposals",
+    url_names=("participation-staff:merge",),
+    owner_role=Role.SPECIALIST,
+    ok_status=(302,),
+)
+def participation_staff_merge(municipality, ctx):
+    from sportel.participation.models import Proposal
+
+    one, two = _participation_proposal(municipality), _participation_proposal(municipality)
+    return Probe(
+        url=_participation_staff_url("merge", municipality),
+        method="POST",
+        data={"proposal": two.pk, "into": one.pk},
+        state=lambda: Proposal.objects.get(pk=two.pk).status,
+    )

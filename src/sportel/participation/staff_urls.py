@@ -7,5 +7,11 @@ from . import staff_views
 app_name = "participation-staff"
 
 urlpatterns = [
+    path("", staff_views.index, name="index"),
+    path("budgets/<slug:slug>/publish/", staff_views.publish, name="publish"),
+    path("proposals/<int:pk>/answer/", staff_views.answer, name="answer"),
+    path("moderation/", staff_views.moderation, name="moderation"),
+    path("moderation/<int:comment>/", staff_views.decide, name="decide"),
+    path("moderation/merge/", staff_views.merge, name="merge"),
     path("budgets/<slug:slug>/counter/", staff_views.counter_vote, name="counter-vote"),
 ]
