@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from sportel.accounts.roles import Role
 from sportel.core.models import AuditEntry
@@ -12,9 +13,11 @@ from sportel.participation.models import BudgetResult, Comment, Phase, Proposal,
 
 
 def staff_url(name, municipality, **kwargs):
-    return reverse(
-        f"participation-staff:{name}", kwargs={"municipality_slug": municipality.slug, **kwargs}
-    )
+    with translation.override("sq"):
+        return reverse(
+            f"participation-staff:{name}",
+            kwargs={"municipality_slug": municipality.slug, **kwargs},
+        )
 
 
 @pytest.fixture
@@ -44,7 +47,7 @@ def test_an_organiser_publishes_a_closed_vote_from_the_desk(
     desk = manager.get("/en" + staff_url("index", shkoder)).content.decode()
     assert f"Count and publish the result of {budget.title}" in desk
     done = manager.post(staff_url("publish", shkoder, slug=budget.slug), follow=True)
-    assert "The result is published with its ballots file." in done.content.decode()
+    assert "Rezultati u publikua bashkë me skedarin" in done.content.decode()
     result = BudgetResult.objects.get(budget=budget)
     assert result.winners == [first.pb_id]
     assert AuditEntry.objects.filter(action="participation.result_published").exists()

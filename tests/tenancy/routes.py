@@ -1255,3 +1255,67 @@ def participation_staff_merge(municipality, ctx):
         data={"proposal": two.pk, "into": one.pk},
         state=lambda: Proposal.objects.get(pk=two.pk).status,
     )
+
+
+@tenant_route(
+    "participation: an organiser creates a budget (in the path's municipality only)",
+    url_names=("participation-staff:budget-new",),
+    owner_role=Role.MANAGER,
+)
+def participation_staff_budget_new(municipality, ctx):
+    return Probe(url=_participation_staff_url("budget-new", municipality))
+
+
+@tenant_route(
+    "participation: an organiser changes a budget",
+    url_names=("participation-staff:budget-edit",),
+    owner_role=Role.MANAGER,
+)
+def participation_staff_budget_edit(municipality, ctx):
+    budget = _participation_budget(municipality)
+    return Probe(
+        url=_participation_staff_url("budget-edit", municipality, slug=budget.slug),
+        marker=budget.title,
+    )
+
+
+@tenant_route(
+    "participation: an organiser adds projects to a budget",
+    url_names=("participation-staff:projects",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_staff_projects(municipality, ctx):
+    from datetime import timedelta
+
+    budget = _participation_budget(municipality)
+    budget.review_starts = budget.voting_starts + timedelta(days=1)
+    budget.voting_starts = budget.review_starts + timedelta(days=1)
+    budget.save()
+    return Probe(
+        url=_participation_staff_url("projects", municipality, slug=budget.slug),
+        method="POST",
+        data={"new-title": "Tenancy project", "new-cost": "1000"},
+        state=lambda: budget.projects.count(),
+    )
+
+
+@tenant_route(
+    "participation: an organiser reviews and costs a project",
+    url_names=("participation-staff:project-review",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_staff_project_review(municipality, ctx):
+    from sportel.participation.models import Project
+
+    budget = _participation_budget(municipality)
+    project = budget.projects.order_by("number").first()
+    return Probe(
+        url=_participation_staff_url(
+            "project-review", municipality, slug=budget.slug, pk=project.pk
+        ),
+        method="POST",
+        data={f"p{project.pk}-review": "unfeasible", f"p{project.pk}-cost": "5"},
+        state=lambda: Project.objects.get(pk=project.pk).cost,
+    )

@@ -8,6 +8,12 @@ app_name = "participation-staff"
 
 urlpatterns = [
     path("", staff_views.index, name="index"),
+    path("budgets/new/", staff_views.budget_edit, name="budget-new"),
+    path("budgets/<slug:slug>/edit/", staff_views.budget_edit, name="budget-edit"),
+    path("budgets/<slug:slug>/projects/", staff_views.projects, name="projects"),
+    path(
+        "budgets/<slug:slug>/projects/<int:pk>/review/", staff_views.review, name="project-review"
+    ),
     path("budgets/<slug:slug>/publish/", staff_views.publish, name="publish"),
     path("proposals/<int:pk>/answer/", staff_views.answer, name="answer"),
     path("moderation/", staff_views.moderation, name="moderation"),

@@ -13,9 +13,20 @@ from django.views.decorators.http import require_POST
 from sportel.accounts.decorators import staff_required
 from sportel.core.identifiers import check_identifier
 from sportel.core.models import Person
+from sportel.core.selectors import units_of
 
-from . import comments, proposals, selectors, services
-from .models import BudgetResult, Channel, Comment, ModerationDecision, Phase, Proposal
+from . import comments, organising, proposals, selectors, services
+from .models import (
+    PHASE_STARTS,
+    Budget,
+    BudgetResult,
+    Channel,
+    Comment,
+    ModerationDecision,
+    Phase,
+    Project,
+    Proposal,
+)
 
 
 class CounterBallotForm(forms.Form):
@@ -86,6 +97,11 @@ def _proposal_of(request, pk: int) -> Proposal:
     return get_object_or_404(Proposal, municipality=request.municipality, pk=pk)
 
 
+def _budget_of(request, slug: str) -> Budget:
+    """Staff see budgets still being prepared, which the public pages hide."""
+    return get_object_or_404(Budget, municipality=request.municipality, slug=slug)
+
+
 def _back(request, name: str, **kwargs):
     return redirect(name, municipality_slug=request.municipality.slug, **kwargs)
 
@@ -124,7 +140,7 @@ def index(request, municipality_slug: str):
 @staff_required("participation.manage")
 @require_POST
 def publish(request, municipality_slug: str, slug: str):
-    budget = selectors.budget(request.municipality, slug)
+    budget = _budget_of(request, slug)
     try:
         services.publish_result(budget, actor=request.user)
     except ValidationError as refused:
@@ -268,3 +284,141 @@ def merge(request, municipality_slug: str):
     else:
         messages.error(request, _("Type the numbers of two proposals."))
     return _back(request, "participation-staff:moderation")
+
+
+# --- setting a budget up ----------------------------------------------------------------------
+
+_DATE_FIELDS = [field for _phase, field in PHASE_STARTS]
+
+
+class BudgetForm(forms.ModelForm):
+    class Meta:
+        model = Budget
+        fields = list(organising.FIELDS)
+        widgets = {
+            **{f: forms.DateTimeInput(attrs={"type": "datetime-local"}) for f in _DATE_FIELDS},
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, municipality, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_of(municipality)
+        if editing:
+            del self.fields["slug"]
+        for name in _DATE_FIELDS:
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M"]
+
+    def validate_unique(self):
+        """The service checks the address within the municipality."""
+
+
+@staff_required("participation.manage")
+def budget_edit(request, municipality_slug: str, slug: str | None = None):
+    budget = _budget_of(request, slug) if slug else None
+    form = BudgetForm(
+        request.POST or None,
+        instance=budget,
+        municipality=request.municipality,
+        editing=budget is not None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = organising.save_budget(
+                request.municipality, by=request.user, data=form.cleaned_data, budget=budget
+            )
+        except ValidationError as refused:
+            _add_errors(form, refused)
+        else:
+            messages.success(request, _("The budget is saved."))
+            return _back(request, "participation-staff:projects", slug=saved.slug)
+    return render(
+        request,
+        "participation/staff/budget_form.html",
+        {"municipality": request.municipality, "budget": budget, "form": form},
+    )
+
+
+class ProjectForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    description = forms.CharField(
+        label=gettext_lazy("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    cost = forms.DecimalField(
+        label=gettext_lazy("Estimated cost (ALL)"), max_digits=14, decimal_places=2
+    )
+
+
+class ReviewForm(forms.Form):
+    review = forms.ChoiceField(
+        label=gettext_lazy("Review"),
+        choices=[
+            (Project.Review.FEASIBLE, gettext_lazy("Feasible, on the ballot")),
+            (Project.Review.UNFEASIBLE, gettext_lazy("Not feasible")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    cost = forms.DecimalField(
+        label=gettext_lazy("Cost after costing (ALL)"), max_digits=14, decimal_places=2
+    )
+    review_reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        required=False,
+        help_text=gettext_lazy("Required when the project is not feasible; residents read it."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+@staff_required("participation.manage")
+def projects(request, municipality_slug: str, slug: str):
+    """A budget's projects: add one, review and cost each (before voting begins)."""
+    budget = _budget_of(request, slug)
+    form = ProjectForm(request.POST or None, prefix="new")
+    if request.method == "POST" and form.is_valid():
+        try:
+            organising.add_project(budget, by=request.user, **form.cleaned_data)
+        except ValidationError as refused:
+            _add_errors(form, refused)
+        else:
+            messages.success(request, _("The project is added; review and cost it below."))
+            return _back(request, "participation-staff:projects", slug=budget.slug)
+    rows = [
+        (project, ReviewForm(initial={"cost": project.cost}, prefix=f"p{project.pk}"))
+        for project in budget.projects.order_by("number")
+    ]
+    return render(
+        request,
+        "participation/staff/projects.html",
+        {
+            "municipality": request.municipality,
+            "budget": budget,
+            "phase": Phase(budget.phase).label,
+            "form": form,
+            "rows": rows,
+        },
+    )
+
+
+@staff_required("participation.manage")
+@require_POST
+def review(request, municipality_slug: str, slug: str, pk: int):
+    budget = _budget_of(request, slug)
+    project = get_object_or_404(Project, budget=budget, pk=pk)
+    form = ReviewForm(request.POST, prefix=f"p{project.pk}")
+    if form.is_valid():
+        try:
+            organising.review_project(
+                project,
+                by=request.user,
+                review=form.cleaned_data["review"],
+                cost=form.cleaned_data["cost"],
+                reason=form.cleaned_data["review_reason"],
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        else:
+            messages.success(request, _("The review is saved."))
+    else:
+        messages.error(request, _("Choose a review and type the cost."))
+    return _back(request, "participation-staff:projects", slug=budget.slug)
