@@ -3,7 +3,8 @@ Albanian and English:
 
 - a resident writes a proposal and is shown a similar one first;
 - a resident votes in a participatory budget (and sees the ballot recorded);
-- the results page explains the outcome and offers the recountable ballots.
+- the results page explains the outcome and offers the recountable ballots;
+- an organiser creates a budget, adds and costs a project, and publishes a closed vote.
 """
 
 from datetime import timedelta
@@ -172,3 +173,75 @@ def test_the_results_page_explains_the_outcome(page, accessible, shkoder, prefix
     assert ("Funded as number 1" if prefix else "Financuar si i 1-ti") in row
     page.locator("summary").first.click()
     assert page.locator(".govuk-details__text").first.is_visible()
+
+
+@pytest.mark.parametrize(("prefix", "width"), SIZES)
+def test_an_organiser_creates_a_budget_and_publishes_results(
+    page, accessible, shkoder, make_staff, prefix, width
+):
+    from sportel.accounts.models import User
+    from sportel.core.models import Person
+    from sportel.participation import services
+    from sportel.participation.models import Budget, BudgetResult, Project
+    from tests.accounts.helpers import browser_staff_login
+
+    closed = budget(shkoder, closed=True)
+    first = closed.projects.order_by("number").first()
+    for i in range(3):
+        nid = with_check_letter(f"K{i:06d}55")
+        voter = User.objects.create_user(
+            f"k{i}@test.sportel.al", nid=nid, nid_verified=True, nid_verified_via="eid"
+        )
+        Person.objects.create(municipality=shkoder, nid=nid, first_name="K", last_name=str(i))
+        services.cast_ballot(
+            closed, voter=voter, projects=[first.pk], now=closed.voting_starts + timedelta(days=1)
+        )
+    manager = make_staff(shkoder, "manager")
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_staff_login(page, manager)
+    page.goto(f"{prefix}/shkoder/staff/participation/")
+    accessible(page)
+    no_horizontal_scroll(page)
+    page.locator("main a.govuk-button").first.click()
+    page.wait_for_url("**/budgets/new/")
+    accessible(page)
+    start = timezone.localtime() + timedelta(days=1)
+    page.locator("#id_slug").fill("lagjja-2027")
+    page.locator("#id_title").fill("Buxheti i lagjes 2027")
+    page.locator("#id_amount").fill("5000000")
+    page.locator("#id_max_projects").fill("2")
+    fields = [
+        "information_starts",
+        "proposals_start",
+        "review_starts",
+        "voting_starts",
+        "voting_ends",
+        "implementation_starts",
+    ]
+    for i, name in enumerate(fields):
+        page.locator(f"#id_{name}").fill(
+            (start + timedelta(days=10 * i)).strftime("%Y-%m-%dT%H:%M")
+        )
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/lagjja-2027/projects/")
+    accessible(page)
+    no_horizontal_scroll(page)
+    page.locator("#id_new-title").fill("Ndriçim në rrugë")
+    page.locator("#id_new-cost").fill("1200000")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_selector(".govuk-summary-card")
+    project = Project.objects.get(budget__slug="lagjja-2027")
+    page.locator(f"#id_p{project.pk}-review_0").check()
+    page.locator(f"main form[action$='/{project.pk}/review/'] button").click()
+    page.wait_for_selector(".govuk-notification-banner--success")
+    accessible(page)
+    project.refresh_from_db()
+    assert project.review == Project.Review.FEASIBLE
+    assert Budget.objects.get(slug="lagjja-2027").max_projects == 2
+
+    page.goto(f"{prefix}/shkoder/staff/participation/")
+    page.locator(f"form[action$='/{closed.slug}/publish/'] button").click()
+    page.wait_for_selector(".govuk-notification-banner--success")
+    accessible(page)
+    no_horizontal_scroll(page)
+    assert BudgetResult.objects.get(budget=closed).winners == [first.pb_id]

@@ -131,3 +131,21 @@ def test_accepted_proposals_are_tracked_with_milestones(client, shkoder, make_re
         )
     page = client.get(reverse("participation:proposal", args=["shkoder", proposal.pk])).content
     assert "30%" in page.decode() and "Projekti i zbatimit gati" in page.decode()
+
+
+def test_the_support_threshold_is_fixed_or_a_share_of_residents(shkoder, make_resident, settings):
+    from sportel.core.models import Person
+
+    author = make_resident(shkoder)
+    settings.SPORTEL_PARTICIPATION_SUPPORT_THRESHOLD = 40
+    fixed = proposals.create_proposal(shkoder, author=author, title="Stol", body="Stola.")
+    assert fixed.threshold == 40
+    residents = Person.objects.filter(municipality=shkoder).count()
+    settings.SPORTEL_PARTICIPATION_SUPPORT_SHARE = "0.5"
+    share = proposals.create_proposal(shkoder, author=author, title="Pemë", body="Pemë.")
+    assert share.threshold == max(1, -(-residents // 2))
+    for _ in range(residents + 1):
+        make_resident(shkoder)
+    assert proposals.support_threshold(shkoder) == -(-(2 * residents + 1) // 2)
+    share.refresh_from_db()
+    assert share.threshold == max(1, -(-residents // 2))

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from sportel.accounts.roles import Role
 from sportel.core.models import AuditEntry
@@ -129,3 +129,45 @@ def test_a_moderator_merges_two_proposals_and_their_supports(moderator, shkoder,
         "/en" + staff_url("merge", shkoder), {"proposal": two.pk, "into": one.pk}, follow=True
     )
     assert "This proposal was already merged." in again.content.decode()
+
+
+def test_an_organiser_puts_a_text_to_consultation_and_publishes_the_summary(manager, shkoder):
+    from sportel.participation.models import Consultation
+
+    now = timezone.localtime()
+    data = {
+        "slug": "plani-2027",
+        "title": "Plani buxhetor afatmesëm",
+        "question": "Çfarë mendoni?",
+        "text": "Neni 1. Rrugët.\r\n\r\nNeni 2. Parqet.\r\n\r\n\r\nNeni 3. Shkollat.",
+        "opens": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "closes": (now - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    wrong = manager.post("/en" + staff_url("consultation-new", shkoder), data)
+    assert "The consultation must close after it opens." in wrong.content.decode()
+    assert not Consultation.objects.exists()
+    data["closes"] = (now + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    manager.post(staff_url("consultation-new", shkoder), data)
+    made = Consultation.objects.get(municipality=shkoder, slug="plani-2027")
+    assert [p.text for p in made.paragraphs.order_by("number")] == [
+        "Neni 1. Rrugët.",
+        "Neni 2. Parqet.",
+        "Neni 3. Shkollat.",
+    ]
+    summary = staff_url("consultation-summary", shkoder, slug=made.slug)
+    still_open = manager.post(
+        "/en" + summary, {"summary": "Banorët duan parqe.", "decision": "Shtojmë parqe."}
+    )
+    assert "The consultation is still open." in still_open.content.decode()
+    made.closes = timezone.now() - timedelta(minutes=1)
+    made.save()
+    manager.post(summary, {"summary": "Banorët duan parqe.", "decision": "Shtojmë parqe."})
+    made.refresh_from_db()
+    assert (made.summary, made.decision) == ("Banorët duan parqe.", "Shtojmë parqe.")
+    public = manager.get(
+        reverse(
+            "participation:consultation",
+            kwargs={"municipality_slug": shkoder.slug, "slug": made.slug},
+        )
+    )
+    assert "Shtojmë parqe." in public.content.decode()

@@ -1319,3 +1319,41 @@ def participation_staff_project_review(municipality, ctx):
         data={f"p{project.pk}-review": "unfeasible", f"p{project.pk}-cost": "5"},
         state=lambda: Project.objects.get(pk=project.pk).cost,
     )
+
+
+@tenant_route(
+    "participation: an organiser opens a consultation (in the path's municipality only)",
+    url_names=("participation-staff:consultation-new",),
+    owner_role=Role.MANAGER,
+)
+def participation_staff_consultation_new(municipality, ctx):
+    return Probe(url=_participation_staff_url("consultation-new", municipality))
+
+
+@tenant_route(
+    "participation: an organiser publishes a consultation's summary",
+    url_names=("participation-staff:consultation-summary",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_staff_consultation_summary(municipality, ctx):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sportel.participation.models import Consultation
+
+    now = timezone.now()
+    consultation = Consultation.objects.create(
+        municipality=municipality,
+        slug=f"tenancy-closed-{Consultation.objects.count() + 1}",
+        title="Tenancy closed consultation",
+        opens=now - timedelta(days=3),
+        closes=now - timedelta(days=1),
+    )
+    return Probe(
+        url=_participation_staff_url("consultation-summary", municipality, slug=consultation.slug),
+        method="POST",
+        data={"summary": "Tenancy summary", "decision": "Tenancy decision"},
+        state=lambda: Consultation.objects.get(pk=consultation.pk).summary,
+    )

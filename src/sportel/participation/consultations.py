@@ -62,3 +62,42 @@ def publish_summary(consultation: Consultation, *, by, summary: str, decision: s
     consultation.summary, consultation.decision = summary, decision
     consultation.summary_published_at = now
     return consultation
+
+
+def create(
+    municipality, *, by, slug: str, title: str, question: str, text: str, opens, closes
+) -> Consultation:
+    """Put a question or a draft document to residents: ``text`` is split into paragraphs at
+    blank lines, each commented on separately."""
+    if not has_permission(by, municipality, "participation.manage"):
+        raise PermissionDenied(_("You do not have permission to do this in this municipality."))
+    title = _plain("title", title, 200)
+    question = _plain("question", question, 5000) if (question or "").strip() else ""
+    text = _plain("text", text, 100_000)
+    paragraphs = [part.strip() for part in text.replace("\r\n", "\n").split("\n\n")]
+    paragraphs = [part for part in paragraphs if part]
+    if closes <= opens:
+        raise ValidationError({"closes": _("The consultation must close after it opens.")})
+    with transaction.atomic():
+        if Consultation.objects.filter(municipality=municipality, slug=slug).exists():
+            raise ValidationError({"slug": _("Another consultation already has this address.")})
+        consultation = Consultation.objects.create(
+            municipality=municipality,
+            slug=slug,
+            title=title,
+            question=question,
+            opens=opens,
+            closes=closes,
+        )
+        Paragraph.objects.bulk_create(
+            Paragraph(consultation=consultation, number=number, text=part)
+            for number, part in enumerate(paragraphs, start=1)
+        )
+        audit.record(
+            "participation.consultation_created",
+            actor=by,
+            municipality=municipality,
+            obj=consultation,
+            data={"paragraphs": len(paragraphs)},
+        )
+    return consultation

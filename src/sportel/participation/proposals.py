@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import ROUND_CEILING, Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +31,25 @@ MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]|javascript\s*:|\bon[a-z]+\s*=", re.IGN
 SUPPORT_DAYS = 90
 DEFAULT_THRESHOLD = 100
 SIMILAR_MIN = 0.25
+
+
+def support_threshold(municipality, unit=None) -> int:
+    """Supports a new proposal needs: a share of the residents in the register when
+    ``SPORTEL_PARTICIPATION_SUPPORT_SHARE`` is set (e.g. ``"0.005"``: 0.5% of the unit's
+    residents, or of the municipality's for a city-wide proposal), otherwise the fixed
+    ``SPORTEL_PARTICIPATION_SUPPORT_THRESHOLD`` (default 100). Fixed when the proposal is made,
+    so the goal does not move while residents support it."""
+    share = getattr(settings, "SPORTEL_PARTICIPATION_SUPPORT_SHARE", None)
+    if share in (None, ""):
+        return int(getattr(settings, "SPORTEL_PARTICIPATION_SUPPORT_THRESHOLD", DEFAULT_THRESHOLD))
+    share = Decimal(str(share))
+    if not Decimal(0) < share <= Decimal(1):
+        raise ImproperlyConfigured("SPORTEL_PARTICIPATION_SUPPORT_SHARE is a share in (0, 1].")
+    residents = Person.objects.filter(municipality=municipality)
+    if unit is not None:
+        residents = residents.filter(unit=unit)
+    needed = (share * residents.count()).to_integral_value(rounding=ROUND_CEILING)
+    return max(1, int(needed))
 
 
 def resident_of(municipality, user) -> Person | None:
@@ -116,7 +137,7 @@ def create_proposal(
             unit=unit,
             author=author,
             supports_until=timezone.now() + timedelta(days=SUPPORT_DAYS),
-            threshold=DEFAULT_THRESHOLD,
+            threshold=support_threshold(municipality, unit),
         )
         if checked is not None:
             ProposalImage.objects.create(

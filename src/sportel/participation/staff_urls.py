@@ -16,6 +16,12 @@ urlpatterns = [
     ),
     path("budgets/<slug:slug>/publish/", staff_views.publish, name="publish"),
     path("proposals/<int:pk>/answer/", staff_views.answer, name="answer"),
+    path("consultations/new/", staff_views.consultation_new, name="consultation-new"),
+    path(
+        "consultations/<slug:slug>/summary/",
+        staff_views.consultation_summary,
+        name="consultation-summary",
+    ),
     path("moderation/", staff_views.moderation, name="moderation"),
     path("moderation/<int:comment>/", staff_views.decide, name="decide"),
     path("moderation/merge/", staff_views.merge, name="merge"),

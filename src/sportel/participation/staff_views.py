@@ -1,4 +1,5 @@
-"""Staff pages: a clerk records a resident's ballot at the counter (identity document seen)."""
+"""Staff pages: the counter (a clerk records a ballot, identity document seen), and the pages of
+organisers (budgets, projects, results, answers, consultations) and moderators."""
 
 from django import forms
 from django.contrib import messages
@@ -15,13 +16,14 @@ from sportel.core.identifiers import check_identifier
 from sportel.core.models import Person
 from sportel.core.selectors import units_of
 
-from . import comments, organising, proposals, selectors, services
+from . import comments, consultations, organising, proposals, selectors, services
 from .models import (
     PHASE_STARTS,
     Budget,
     BudgetResult,
     Channel,
     Comment,
+    Consultation,
     ModerationDecision,
     Phase,
     Project,
@@ -133,7 +135,14 @@ def index(request, municipality_slug: str):
     return render(
         request,
         "participation/staff/index.html",
-        {"municipality": request.municipality, "budgets": budgets, "waiting": waiting},
+        {
+            "municipality": request.municipality,
+            "budgets": budgets,
+            "waiting": waiting,
+            "consultations": Consultation.objects.filter(
+                municipality=request.municipality
+            ).order_by("-opens"),
+        },
     )
 
 
@@ -422,3 +431,88 @@ def review(request, municipality_slug: str, slug: str, pk: int):
     else:
         messages.error(request, _("Choose a review and type the cost."))
     return _back(request, "participation-staff:projects", slug=budget.slug)
+
+
+# --- consultations ----------------------------------------------------------------------------
+
+
+class ConsultationForm(forms.Form):
+    slug = forms.SlugField(label=gettext_lazy("Address (letters, digits and dashes)"))
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    question = forms.CharField(
+        label=gettext_lazy("Question to residents"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Text put to consultation"),
+        help_text=gettext_lazy("Separate paragraphs with a blank line; each is commented on."),
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    opens = forms.DateTimeField(
+        label=gettext_lazy("Open from"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    closes = forms.DateTimeField(
+        label=gettext_lazy("Open until"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class SummaryForm(forms.Form):
+    summary = forms.CharField(
+        label=gettext_lazy("What residents said"), widget=forms.Textarea(attrs={"rows": 6})
+    )
+    decision = forms.CharField(
+        label=gettext_lazy("What the municipality decided"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+@staff_required("participation.manage")
+def consultation_new(request, municipality_slug: str):
+    form = ConsultationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = consultations.create(request.municipality, by=request.user, **form.cleaned_data)
+        except ValidationError as refused:
+            _add_errors(form, refused)
+        else:
+            messages.success(request, _("The consultation is saved."))
+            return _back(request, "participation-staff:consultation-summary", slug=made.slug)
+    return render(
+        request,
+        "participation/staff/consultation_form.html",
+        {"municipality": request.municipality, "form": form},
+    )
+
+
+@staff_required("participation.manage")
+def consultation_summary(request, municipality_slug: str, slug: str):
+    consultation = get_object_or_404(Consultation, municipality=request.municipality, slug=slug)
+    form = SummaryForm(
+        request.POST or None,
+        initial={"summary": consultation.summary, "decision": consultation.decision},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            consultations.publish_summary(consultation, by=request.user, **form.cleaned_data)
+        except ValidationError as refused:
+            _add_errors(form, refused)
+        else:
+            messages.success(request, _("The summary is published."))
+            return _back(request, "participation-staff:consultation-summary", slug=slug)
+    return render(
+        request,
+        "participation/staff/consultation_summary.html",
+        {
+            "municipality": request.municipality,
+            "consultation": consultation,
+            "paragraphs": consultation.paragraphs.order_by("number").annotate(
+                comment_count=Count("comments")
+            ),
+            "form": form,
+        },
+    )
