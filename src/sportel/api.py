@@ -11,6 +11,7 @@ from sportel.core import api_errors
 from sportel.core.api import router as core_router
 from sportel.documents.api import router as documents_router
 from sportel.floor.api import router as floor_router
+from sportel.participation.api import router as participation_router
 from sportel.services.api import router as services_router
 
 api = NinjaAPI(
@@ -25,3 +26,4 @@ api.add_router("/", core_router)
 api.add_router("/documents", documents_router)
 api.add_router("/", services_router)
 api.add_router("/", floor_router)
+api.add_router("/", participation_router)

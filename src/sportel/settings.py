@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "sportel.floor",
     "sportel.revenue",
     "sportel.opendata",
+    "sportel.participation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

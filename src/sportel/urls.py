@@ -51,6 +51,11 @@ municipal = [
     path("<slug:municipality_slug>/floor/", include(floor_urls)),
     path("<slug:municipality_slug>/staff/floor/", include(floor_urls.staff_urlpatterns)),
     path("<slug:municipality_slug>/", include("sportel.revenue.urls")),
+    path("<slug:municipality_slug>/participation/", include("sportel.participation.urls")),
+    path(
+        "<slug:municipality_slug>/staff/participation/",
+        include("sportel.participation.staff_urls"),
+    ),
 ]
 
 urlpatterns += i18n_patterns(

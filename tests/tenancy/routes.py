@@ -1892,3 +1892,546 @@ def opendata_staff_refresh(municipality, ctx):
         },
         state=lambda: Refresh.objects.filter(municipality=municipality).count(),
     )
+
+
+# --- participation (issue 13) ------------------------------------------------------------------
+
+
+def _participation_budget(municipality, *, closed=False):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from sportel.participation.models import Budget, Project
+
+    now = timezone.now()
+    start = now - timedelta(days=20 if closed else 1)
+    n = Budget.objects.count() + 1
+    budget = Budget.objects.create(
+        municipality=municipality,
+        slug=f"tenancy-budget-{n}",
+        title=f"Tenancy budget {n}",
+        amount=Decimal(5_000_000),
+        information_starts=start - timedelta(days=30),
+        proposals_start=start - timedelta(days=20),
+        review_starts=start - timedelta(days=10),
+        voting_starts=start,
+        voting_ends=start + timedelta(days=14),
+        implementation_starts=start + timedelta(days=60),
+    )
+    for number, cost in enumerate((2_000_000, 3_000_000), start=1):
+        Project.objects.create(
+            budget=budget,
+            number=number,
+            title=f"Tenancy project {n}.{number}",
+            cost=Decimal(cost),
+            review=Project.Review.FEASIBLE,
+        )
+    return budget
+
+
+def _participation_resident(municipality):
+    from sportel.accounts.models import User
+    from sportel.core.identifiers import with_check_letter
+    from sportel.core.models import Person
+
+    n = User.objects.count() + 1
+    nid = with_check_letter(f"H{n:06d}77")
+    user = User.objects.create_user(
+        f"voter{n}.{municipality.slug}@test.sportel.al",
+        "x",
+        confirmed_at="2026-01-01T00:00Z",
+        nid=nid,
+        nid_verified=True,
+        nid_verified_via="counter",
+    )
+    Person.objects.create(
+        municipality=municipality, nid=nid, first_name="V", last_name=str(n), user=user
+    )
+    return user
+
+
+def _participation_closed(municipality):
+    from datetime import timedelta
+
+    from sportel.participation import services
+
+    budget = _participation_budget(municipality, closed=True)
+    voter = _participation_resident(municipality)
+    project = budget.projects.order_by("number").first()
+    services.cast_ballot(
+        budget, voter=voter, projects=[project.pk], now=budget.voting_starts + timedelta(days=1)
+    )
+    services.publish_result(budget, actor="test")
+    return budget
+
+
+def _participation_url(name, budget):
+    return reverse(
+        f"participation:{name}",
+        kwargs={"municipality_slug": budget.municipality.slug, "slug": budget.slug},
+    )
+
+
+@tenant_route(
+    "participation: budgets, a budget, its results and ballots (public reading)",
+    url_names=(
+        "participation:budgets",
+        "participation:budget",
+        "participation:results",
+        "participation:ballots",
+    ),
+    operations=("GET /api/v1/municipalities/{slug}/budgets",),
+    owner_role=Role.MANAGER,
+    public=True,
+)
+def participation_public(municipality, ctx):
+    # Reading is public (the issue): anyone sees budgets, results and the anonymised ballots.
+    return Probe(url=_participation_url("results", _participation_closed(municipality)))
+
+
+@tenant_route(
+    "participation: a resident votes",
+    url_names=("participation:vote",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def participation_vote(municipality, ctx):
+    from sportel.participation.models import Ballot
+
+    budget = _participation_budget(municipality)
+    project = budget.projects.order_by("number").first()
+    return Probe(
+        url=_participation_url("vote", budget),
+        method="POST",
+        data={"projects": project.pk},
+        owner=_participation_resident(municipality),
+        state=lambda: Ballot.objects.filter(budget=budget).count(),
+    )
+
+
+def _participation_proposal(municipality):
+    from sportel.participation import proposals
+
+    return proposals.create_proposal(
+        municipality,
+        author=_participation_resident(municipality),
+        title="Tenancy proposal",
+        body="A bench in the park.",
+    )
+
+
+@tenant_route(
+    "participation: proposals, a proposal and its photo (public reading)",
+    url_names=(
+        "participation:proposals",
+        "participation:proposal",
+        "participation:proposal-image",
+    ),
+    owner_role=Role.MANAGER,
+    public=True,
+)
+def participation_proposal(municipality, ctx):
+    proposal = _participation_proposal(municipality)
+    return Probe(
+        url=reverse(
+            "participation:proposal",
+            kwargs={"municipality_slug": municipality.slug, "pk": proposal.pk},
+        )
+    )
+
+
+@tenant_route(
+    "participation: a resident supports a proposal",
+    url_names=("participation:proposal-support",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def participation_support(municipality, ctx):
+    proposal = _participation_proposal(municipality)
+    return Probe(
+        url=reverse(
+            "participation:proposal-support",
+            kwargs={"municipality_slug": municipality.slug, "pk": proposal.pk},
+        ),
+        method="POST",
+        owner=_participation_resident(municipality),
+        state=lambda: proposal.supports.count(),
+    )
+
+
+# Writing a proposal creates the account's own row; the form is refused (403) to anyone who is
+# not a verified resident of the municipality in the path.
+OWN_ACCOUNT["participation:proposal-new"] = "writes a proposal of the account's own"
+
+
+@tenant_route(
+    "participation: follow a proposal",
+    url_names=("participation:proposal-follow",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_follow_proposal(municipality, ctx):
+    from sportel.participation.models import Follow
+
+    proposal = _participation_proposal(municipality)
+    return Probe(
+        url=reverse(
+            "participation:proposal-follow",
+            kwargs={"municipality_slug": municipality.slug, "pk": proposal.pk},
+        ),
+        method="POST",
+        state=lambda: Follow.objects.filter(proposal=proposal).count(),
+    )
+
+
+@tenant_route(
+    "participation: follow a budget",
+    url_names=("participation:budget-follow",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_follow_budget(municipality, ctx):
+    from sportel.participation.models import Follow
+
+    budget = _participation_budget(municipality)
+    return Probe(
+        url=reverse(
+            "participation:budget-follow",
+            kwargs={"municipality_slug": municipality.slug, "slug": budget.slug},
+        ),
+        method="POST",
+        state=lambda: Follow.objects.filter(budget=budget).count(),
+    )
+
+
+@tenant_route(
+    "participation: comment on a proposal",
+    url_names=("participation:proposal-comment",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def participation_comment(municipality, ctx):
+    from sportel.participation.models import Comment
+
+    proposal = _participation_proposal(municipality)
+    return Probe(
+        url=reverse(
+            "participation:proposal-comment",
+            kwargs={"municipality_slug": municipality.slug, "pk": proposal.pk},
+        ),
+        method="POST",
+        data={"body": "Dakord"},
+        owner=_participation_resident(municipality),
+        state=lambda: Comment.objects.filter(proposal=proposal).count(),
+    )
+
+
+@tenant_route(
+    "participation: report a comment",
+    url_names=("participation:comment-report",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def participation_report(municipality, ctx):
+    from sportel.participation import comments
+    from sportel.participation.models import AbuseReport
+
+    proposal = _participation_proposal(municipality)
+    comment = comments.add_comment(
+        proposal, author=_participation_resident(municipality), body="Reklamë"
+    )
+    return Probe(
+        url=reverse(
+            "participation:comment-report",
+            kwargs={
+                "municipality_slug": municipality.slug,
+                "pk": proposal.pk,
+                "comment": comment.pk,
+            },
+        ),
+        method="POST",
+        data={"reason": "spam"},
+        owner=_participation_resident(municipality),
+        state=lambda: AbuseReport.objects.filter(comment=comment).count(),
+    )
+
+
+@tenant_route(
+    "participation: a clerk records a ballot at the counter",
+    url_names=("participation-staff:counter-vote",),
+    owner_role=Role.CLERK,
+    ok_status=(302,),
+)
+def participation_counter_vote(municipality, ctx):
+    from sportel.participation.models import Ballot
+
+    budget = _participation_budget(municipality)
+    person = ctx.person(municipality)
+    return Probe(
+        url=reverse(
+            "participation-staff:counter-vote",
+            kwargs={"municipality_slug": municipality.slug, "slug": budget.slug},
+        ),
+        method="POST",
+        data={
+            "nid": person.nid,
+            "document_seen": "on",
+            "projects": budget.projects.order_by("number").first().pk,
+        },
+        marker=budget.title,
+        state=lambda: Ballot.objects.filter(budget=budget).count(),
+    )
+
+
+@tenant_route(
+    "participation: a consultation (public reading; residents comment)",
+    url_names=("participation:consultation",),
+    owner_role=Role.MANAGER,
+    public=True,
+)
+def participation_consultation(municipality, ctx):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sportel.participation.models import Consultation, Paragraph
+
+    now = timezone.now()
+    consultation = Consultation.objects.create(
+        municipality=municipality,
+        slug=f"tenancy-{Consultation.objects.count() + 1}",
+        title="Tenancy consultation",
+        opens=now - timedelta(days=1),
+        closes=now + timedelta(days=1),
+    )
+    Paragraph.objects.create(consultation=consultation, number=1, text="Paragraph one.")
+    return Probe(
+        url=reverse(
+            "participation:consultation",
+            kwargs={"municipality_slug": municipality.slug, "slug": consultation.slug},
+        )
+    )
+
+
+# --- participation: organisers' and moderators' pages ------------------------------------------
+
+
+def _participation_staff_url(name, municipality, **kwargs):
+    return reverse(
+        f"participation-staff:{name}", kwargs={"municipality_slug": municipality.slug, **kwargs}
+    )
+
+
+def _participation_hidden_comment(municipality):
+    from sportel.participation.models import Comment
+
+    proposal = _participation_proposal(municipality)
+    return Comment.objects.create(
+        proposal=proposal,
+        author=_participation_resident(municipality),
+        body="Tenancy hidden comment",
+        hidden=True,
+    )
+
+
+@tenant_route(
+    "participation: the organiser's desk",
+    url_names=("participation-staff:index",),
+    owner_role=Role.MANAGER,
+)
+def participation_staff_index(municipality, ctx):
+    budget = _participation_budget(municipality)
+    return Probe(url=_participation_staff_url("index", municipality), marker=budget.title)
+
+
+@tenant_route(
+    "participation: an organiser publishes a closed vote's result",
+    url_names=("participation-staff:publish",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_staff_publish(municipality, ctx):
+    from datetime import timedelta
+
+    from sportel.participation import services
+    from sportel.participation.models import BudgetResult
+
+    budget = _participation_budget(municipality, closed=True)
+    project = budget.projects.order_by("number").first()
+    services.cast_ballot(
+        budget,
+        voter=_participation_resident(municipality),
+        projects=[project.pk],
+        now=budget.voting_starts + timedelta(days=1),
+    )
+    return Probe(
+        url=_participation_staff_url("publish", municipality, slug=budget.slug),
+        method="POST",
+        state=lambda: BudgetResult.objects.filter(budget=budget).count(),
+    )
+
+
+@tenant_route(
+    "participation: an organiser answers a proposal",
+    url_names=("participation-staff:answer",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_staff_answer(municipality, ctx):
+    from sportel.participation.models import Answer
+
+    proposal = _participation_proposal(municipality)
+    return Probe(
+        url=_participation_staff_url("answer", municipality, pk=proposal.pk),
+        method="POST",
+        data={"status": "accepted", "reasons": "Tenancy reasons"},
+        state=lambda: Answer.objects.filter(proposal=proposal).count(),
+    )
+
+
+@tenant_route(
+    "participation: the moderation queue",
+    url_names=("participation-staff:moderation",),
+    owner_role=Role.SPECIALIST,
+)
+def participation_staff_moderation(municipality, ctx):
+    comment = _participation_hidden_comment(municipality)
+    return Probe(url=_participation_staff_url("moderation", municipality), marker=comment.body)
+
+
+@tenant_route(
+    "participation: a moderator restores or removes a hidden comment",
+    url_names=("participation-staff:decide",),
+    owner_role=Role.SPECIALIST,
+    ok_status=(302,),
+)
+def participation_staff_decide(municipality, ctx):
+    comment = _participation_hidden_comment(municipality)
+    return Probe(
+        url=_participation_staff_url("decide", municipality, comment=comment.pk),
+        method="POST",
+        data={"decision": "remove", "reason": "Tenancy"},
+        state=lambda: comment.decisions.count(),
+    )
+
+
+@tenant_route(
+    "participation: a moderator merges two proposals",
+    url_names=("participation-staff:merge",),
+    owner_role=Role.SPECIALIST,
+    ok_status=(302,),
+)
+def participation_staff_merge(municipality, ctx):
+    from sportel.participation.models import Proposal
+
+    one, two = _participation_proposal(municipality), _participation_proposal(municipality)
+    return Probe(
+        url=_participation_staff_url("merge", municipality),
+        method="POST",
+        data={"proposal": two.pk, "into": one.pk},
+        state=lambda: Proposal.objects.get(pk=two.pk).status,
+    )
+
+
+@tenant_route(
+    "participation: an organiser creates a budget (in the path's municipality only)",
+    url_names=("participation-staff:budget-new",),
+    owner_role=Role.MANAGER,
+)
+def participation_staff_budget_new(municipality, ctx):
+    return Probe(url=_participation_staff_url("budget-new", municipality))
+
+
+@tenant_route(
+    "participation: an organiser changes a budget",
+    url_names=("participation-staff:budget-edit",),
+    owner_role=Role.MANAGER,
+)
+def participation_staff_budget_edit(municipality, ctx):
+    budget = _participation_budget(municipality)
+    return Probe(
+        url=_participation_staff_url("budget-edit", municipality, slug=budget.slug),
+        marker=budget.title,
+    )
+
+
+@tenant_route(
+    "participation: an organiser adds projects to a budget",
+    url_names=("participation-staff:projects",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_staff_projects(municipality, ctx):
+    from datetime import timedelta
+
+    budget = _participation_budget(municipality)
+    budget.review_starts = budget.voting_starts + timedelta(days=1)
+    budget.voting_starts = budget.review_starts + timedelta(days=1)
+    budget.save()
+    return Probe(
+        url=_participation_staff_url("projects", municipality, slug=budget.slug),
+        method="POST",
+        data={"new-title": "Tenancy project", "new-cost": "1000"},
+        state=lambda: budget.projects.count(),
+    )
+
+
+@tenant_route(
+    "participation: an organiser reviews and costs a project",
+    url_names=("participation-staff:project-review",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_staff_project_review(municipality, ctx):
+    from sportel.participation.models import Project
+
+    budget = _participation_budget(municipality)
+    project = budget.projects.order_by("number").first()
+    return Probe(
+        url=_participation_staff_url(
+            "project-review", municipality, slug=budget.slug, pk=project.pk
+        ),
+        method="POST",
+        data={f"p{project.pk}-review": "unfeasible", f"p{project.pk}-cost": "5"},
+        state=lambda: Project.objects.get(pk=project.pk).cost,
+    )
+
+
+@tenant_route(
+    "participation: an organiser opens a consultation (in the path's municipality only)",
+    url_names=("participation-staff:consultation-new",),
+    owner_role=Role.MANAGER,
+)
+def participation_staff_consultation_new(municipality, ctx):
+    return Probe(url=_participation_staff_url("consultation-new", municipality))
+
+
+@tenant_route(
+    "participation: an organiser publishes a consultation's summary",
+    url_names=("participation-staff:consultation-summary",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_staff_consultation_summary(municipality, ctx):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sportel.participation.models import Consultation
+
+    now = timezone.now()
+    consultation = Consultation.objects.create(
+        municipality=municipality,
+        slug=f"tenancy-closed-{Consultation.objects.count() + 1}",
+        title="Tenancy closed consultation",
+        opens=now - timedelta(days=3),
+        closes=now - timedelta(days=1),
+    )
+    return Probe(
+        url=_participation_staff_url("consultation-summary", municipality, slug=consultation.slug),
+        method="POST",
+        data={"summary": "Tenancy summary", "decision": "Tenancy decision"},
+        state=lambda: Consultation.objects.get(pk=consultation.pk).summary,
+    )

@@ -82,6 +82,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # run the portal; both upload, validate and publish datasets. Open data holds no personal
     # data, so nobody else on staff needs it.
     "opendata.publish": frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
+    # Participation (issue 13). Managers run participatory budgets: dates, rules, costing,
+    # publishing the count; administrators configure them like the rest of the municipality.
+    "participation.manage": frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
+    # Specialists moderate reported proposals and comments (every decision audited).
+    "participation.moderate": frozenset({Role.SPECIALIST}),
+    # The counter records a verified resident's ballot on their behalf (counter or kiosk).
+    "participation.counter": frozenset({Role.CLERK}),
 }
 
 

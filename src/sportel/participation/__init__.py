@@ -1,0 +1,1 @@
+"""Participation: proposals, consultations and participatory budgets with fair, recountable results."""
