@@ -93,7 +93,7 @@ def test_the_database_refuses_changes_to_posted_lines(shkoder):
     line = txn.lines.first()
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerLine.objects.filter(pk=line.pk).update(cents=5)
-    if connection.vendor == "postgresql":  # SQLite: test teardown deletes (decision 0019)
+    if connection.vendor == "postgresql":  # SQLite: test teardown deletes (decision 0020)
         with pytest.raises(IntegrityError), transaction.atomic():
             LedgerLine.objects.filter(pk=line.pk).delete()
     with pytest.raises(IntegrityError), transaction.atomic():
