@@ -146,7 +146,7 @@ def test_clerk_serves_a_walk_in_at_the_counter(page, accessible, catalogue, make
     clerk = make_staff(catalogue, "clerk")
     browser_staff_login(page, clerk)
     page.wait_for_url("**/shkoder/staff/")
-    page.get_by_role("link", name="Sporteli").click()
+    page.get_by_role("link", name="Sporteli", exact=True).click()
     accessible(page)
     # A malformed number is refused with the reason.
     page.locator("#id_nid").fill("12345")
