@@ -16,3 +16,19 @@ class ParticipationConfig(AppConfig):
 
         feeds.register()
         screens.register()
+
+        from sportel.accounts.staff import register_staff_link
+        from sportel.web.links import register_municipal_link
+
+        register_municipal_link(
+            "participation:budgets",
+            _("Take part"),
+            _("Proposals, consultations and participatory budgets: propose, discuss and vote."),
+            order=30,
+        )
+        register_staff_link(
+            _("Participation"),
+            "participation-staff:index",
+            "participation.manage",
+            _("Budgets, projects, proposals to answer, moderation and consultations."),
+        )

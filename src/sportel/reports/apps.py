@@ -9,4 +9,32 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the demo categories, the statistics feed and the screen panel.
+        from sportel.accounts.staff import register_staff_link
+        from sportel.web.links import register_municipal_link
+
         from . import demo, publishing  # noqa: F401
+
+        register_municipal_link(
+            "reports:new",
+            _("Report a problem"),
+            _(
+                "A blocked channel, a pothole, a dark street light: tell the municipality where, "
+                "with a photo."
+            ),
+            order=20,
+        )
+        register_municipal_link(
+            "reports:priorities",
+            _("Priority list"),
+            _(
+                "What residents report most, ranked with every factor shown, and what the "
+                "council funded."
+            ),
+            order=25,
+        )
+        register_staff_link(
+            _("Problem reports"),
+            "staff-reports:queue",
+            "reports.read",
+            _("The triage queue, reports filed for walk-ins and callers, clusters and funding."),
+        )
