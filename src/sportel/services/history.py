@@ -6,6 +6,8 @@ same transaction, the applicant's notification where the service says so, and
 :data:`case_changed` once the transaction commits.
 """
 
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -81,7 +83,7 @@ def append_event(
         last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
     if locked:
         case._last_event_seq = last + 1
-    return CaseEvent.objects.create(
+    event = CaseEvent(
         municipality_id=case.municipality_id,
         case=case,
         seq=last + 1,
@@ -96,6 +98,42 @@ def append_event(
         text=text,
         data=data or {},
     )
+    batch = case.__dict__.get("_event_batch")
+    if batch is not None:
+        batch.events.append(event)  # written by batched_events() when its block ends
+    else:
+        event.save(force_insert=True)
+    return event
+
+
+class _EventBatch:
+    def __init__(self):
+        self.events: list[CaseEvent] = []
+        self.fields: list[str] = []
+        self.current: CaseEvent | None = None
+
+
+@contextmanager
+def batched_events(locked: Case):
+    """Inside it, the events appended to ``locked`` (an instance from :func:`lock`) and the
+    case's own changes by :func:`move` are kept, then written when the block ends: the events
+    in one insert, the case in one update, in the same transaction. Several steps of one
+    decision (approve, issue, close) then cost two statements instead of two per step. Nothing
+    is written if the block raises (its transaction rolls back anyway). Inside the block an
+    event has no primary key yet; everything else about it is as it will be stored."""
+    if "_last_event_seq" not in locked.__dict__ or "_event_batch" in locked.__dict__:
+        raise RuntimeError("batched_events() needs a case from lock(), not already batched")
+    batch = locked._event_batch = _EventBatch()
+    try:
+        yield
+    finally:
+        del locked._event_batch
+    if batch.events:
+        CaseEvent.objects.bulk_create(batch.events)
+        if batch.current is not None:
+            locked.current_event = batch.current  # its id, known only now
+    if batch.fields:
+        locked.save(update_fields=list(dict.fromkeys(batch.fields)))
 
 
 def audit_case(case: Case, action: str, *, actor, role: str = "", data: dict | None = None) -> None:
@@ -198,7 +236,12 @@ def move(
     for key, value in (update or {}).items():
         setattr(case, key, value)
         fields.append(key)
-    case.save(update_fields=fields)
+    batch = case.__dict__.get("_event_batch")
+    if batch is not None:
+        batch.fields.extend(fields)  # saved once when batched_events() ends
+        batch.current = event
+    else:
+        case.save(update_fields=fields)
     audit_case(
         case, action, actor=actor, role=role, data={"from": source, "to": target, **(data or {})}
     )

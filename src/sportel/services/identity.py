@@ -46,7 +46,12 @@ def person_for_user(municipality: Municipality, user, *, actor=None) -> Person:
     account with a typed (claimed) number gets an entry of its own without one.
     """
     if user.nid_verified and user.nid:
-        registered = Person.objects.filter(municipality=municipality, nid=user.nid).first()
+        # With its administrative unit: a certificate prints it (one statement fewer).
+        registered = (
+            Person.objects.filter(municipality=municipality, nid=user.nid)
+            .select_related("unit")
+            .first()
+        )
         if registered is not None:
             if registered.user_id != user.pk:
                 Person.objects.filter(pk=registered.pk).update(user=user)

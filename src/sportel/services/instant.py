@@ -11,6 +11,7 @@ from sportel.core import audit
 from . import workflow
 from .history import (
     append_event,
+    batched_events,
     lock,
     move,
     refresh_caller,
@@ -79,23 +80,34 @@ def run_instant(case: Case, *, actor=None, role: str = "") -> Case:
                 if locked.status != workflow.SUBMITTED:
                     discard_output(prepared)  # decided meanwhile: its document is the one
                     return refresh_caller(case, locked)
-                move(
-                    locked,
-                    "auto_approve",
-                    actor=None,
-                    kind=CaseEvent.Kind.DECISION,
-                    data={"decision": "approved", "check": version.instant_check},
-                    update={"decision": "approved", "decided_at": timezone.now()},
-                )
-                if locked.fee_due and not locked.fee_paid:
+                # Approve, issue, close: three events and the case's changes written together
+                # (one insert, one update) before the document's registration.
+                with batched_events(locked):
+                    move(
+                        locked,
+                        "auto_approve",
+                        actor=None,
+                        kind=CaseEvent.Kind.DECISION,
+                        data={"decision": "approved", "check": version.instant_check},
+                        update={"decision": "approved", "decided_at": timezone.now()},
+                    )
+                    payment_first = bool(locked.fee_due and not locked.fee_paid)
+                    if not payment_first:
+                        if version.output_document_type:
+                            if prepared is None:
+                                raise RuntimeError("the document was not prepared")
+                            record_output_event(locked, prepared, actor=actor, role=role)
+                        move(
+                            locked,
+                            "close",
+                            actor=actor,
+                            role=role,
+                            update={"closed_at": timezone.now()},
+                        )
+                if payment_first:
                     # Payment first: mark_fee_paid issues the document.
                     discard_output(prepared)
                     return refresh_caller(case, locked)
-                if version.output_document_type:
-                    if prepared is None:
-                        raise RuntimeError("the document was not prepared")
-                    record_output_event(locked, prepared, actor=actor, role=role)
-                move(locked, "close", actor=actor, role=role, update={"closed_at": timezone.now()})
                 if prepared is not None:
                     register_document(prepared, actor=actor)
                 return refresh_caller(case, locked)
