@@ -239,6 +239,8 @@ def test_the_resident_files_an_appeal_online_and_staff_decide_it(
     assert done.status_code == 302
     page = staff.get("/en" + detail_url).content.decode()
     assert "Assessment amended" in page and "1,560.00" in page
+    again = staff.post(detail_url, {"outcome": "upheld", "reasons": "Once more."})
+    assert again.status_code == 302 and AppealDecision.objects.count() == 1
     # A manager reads appeals but cannot decide them.
     manager = verified_client(make_staff(shkoder, "manager"))
     assert manager.get(detail_url).status_code == 200
@@ -267,3 +269,24 @@ def test_the_enforcement_page_exports_csv_and_records_a_step(
     assert ok.status_code == 302
     assert "U-7" in staff.get(case_url).content.decode()
     assert "Urdhër bllokimi" in staff.get(url("revenue-staff:enforcement")).content.decode()
+
+
+def test_appeals_waiting_for_a_decision_are_listed_first(
+    assessed, register, shkoder, arta_user, officer, verified_client
+):
+    from sportel.accounts.models import User
+
+    decided, _ = appeals.file_appeal(
+        building(Invoice.objects.get(person=register["arta"])),
+        actor=arta_user, reason="x", key="d", guarantee=True, upload=png(),
+    )  # fmt: skip
+    appeals.decide_appeal(decided, actor=officer, outcome="rejected", reasons="Pa bazë.")
+    besnik = register["besnik"]
+    besnik.user = User.objects.create_user("besnik@test.sportel.al", "x")
+    besnik.save(update_fields=["user"])
+    waiting, _ = appeals.file_appeal(
+        building(Invoice.objects.get(person=besnik)),
+        actor=besnik.user, reason="y", key="w", guarantee=True, upload=png(),
+    )  # fmt: skip
+    page = verified_client(officer).get(url("revenue-staff:appeals")).content.decode()
+    assert page.index(f"Ankimi {waiting.pk}<") < page.index(f"Ankimi {decided.pk}<")

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -206,7 +207,8 @@ def appeal_list(request, municipality_slug: str):
     rows = list(
         Appeal.objects.filter(municipality=municipality)
         .select_related("invoice__person", "demand__tax_head", "decision")
-        .order_by("decision", "decide_by", "pk")[:500]
+        # Waiting appeals first on both databases (PostgreSQL sorts NULLs last by default).
+        .order_by(F("decision").asc(nulls_first=True), "decide_by", "pk")[:500]
     )
     audit.record(
         "revenue.appeals.read",
@@ -252,6 +254,9 @@ def appeal_detail(request, municipality_slug: str, pk: int):
     if request.method == "POST":
         if not can_decide:
             raise PermissionDenied
+        if AppealDecision.objects.filter(appeal=found).exists():
+            messages.error(request, _("This appeal was decided already."))
+            return redirect(_url("revenue-staff:appeal", request, pk=found.pk))
         if form.is_valid():
             try:
                 appeals.decide_appeal(
