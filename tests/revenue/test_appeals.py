@@ -125,6 +125,8 @@ def test_an_amended_assessment_is_a_revision_in_the_ledger_never_an_edit(
         appeals.decide_appeal(appeal, actor=officer, outcome="amended", reasons="r", amount="1.005")
     with pytest.raises(PermissionDenied):
         appeals.decide_appeal(appeal, actor=clerk, outcome="upheld", reasons="r")
+    register["arta"].email = "arta@example.al"
+    register["arta"].save(update_fields=["email"])
     decision = appeals.decide_appeal(
         appeal, actor=officer, outcome="amended", reasons="Matje e re: 60 m².", amount="1560"
     )
@@ -145,6 +147,11 @@ def test_an_amended_assessment_is_a_revision_in_the_ledger_never_an_edit(
         appeals.decide_appeal(appeal, actor=officer, outcome="upheld", reasons="r")
     assert AppealDecision.objects.count() == 1
     assert AuditEntry.objects.filter(action="revenue.appeal.decide").count() == 1
+    from sportel.core.models import Notification
+
+    told = Notification.objects.get(template="revenue_appeal_decision")
+    assert told.recipient == "arta@example.al" and "1,560.00" in told.body
+    assert "ndryshohet" in told.body
 
 
 def test_an_unpaid_amended_demand_owes_only_the_new_amount(

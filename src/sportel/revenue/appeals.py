@@ -240,6 +240,7 @@ def decide_appeal(
             revised_demand=revised,
             decided_by=actor,
         )
+        _tell_taxpayer(locked, outcome=outcome, amount=new_amount)
         audit.record(
             "revenue.appeal.decide",
             actor=actor,
@@ -253,6 +254,37 @@ def decide_appeal(
             },
         )
     return decision
+
+
+def _tell_taxpayer(appeal: Appeal, *, outcome: str, amount: Decimal | None) -> None:
+    """The decision by email, through the outbox (in the caller's transaction), when the
+    taxpayer has an address; the decision itself is on My taxes either way."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from sportel.core.notifications import send_notification
+
+    person = appeal.invoice.person
+    if person is None or not (person.email or getattr(person.user, "email", "")):
+        return
+    link = settings.SPORTEL_PUBLIC_URL.rstrip("/") + reverse(
+        "revenue:mine", kwargs={"municipality_slug": appeal.municipality.slug}
+    )
+    send_notification(
+        template="revenue_appeal_decision",
+        context={
+            "name": person.full_name,
+            "municipality": appeal.municipality.name,
+            "number": appeal.pk,
+            "outcome": outcome,
+            "amount": f"{amount:,.2f}" if amount is not None else "",
+            "link": link,
+        },
+        language=person.preferred_language or "sq",
+        to_email=person.email or person.user.email,
+        municipality=appeal.municipality,
+        person=person,
+    )
 
 
 def _revise(current: Demand, amount: Decimal, *, appeal: Appeal) -> Demand:
