@@ -150,7 +150,7 @@ def test_an_amended_assessment_is_a_revision_in_the_ledger_never_an_edit(
     from sportel.core.models import Notification
 
     told = Notification.objects.get(template="revenue_appeal_decision")
-    assert told.recipient == "arta@example.al" and "1,560.00" in told.body
+    assert told.recipient == "arta@example.al" and "1 560,00 ALL" in told.body
     assert "ndryshohet" in told.body
 
 

@@ -22,10 +22,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from sportel.accounts.permissions import require
 from sportel.core import audit
+from sportel.core.money import format_all
 from sportel.core.uploads import check_upload
 
 from . import ledger
@@ -141,7 +143,7 @@ def file_appeal(
         errors["guarantee"] = _(
             "The law accepts an appeal only once the amount assessed is paid or guaranteed by a "
             "bank: pay the %(amount)s ALL still owed first, or attach the bank guarantee."
-        ) % {"amount": f"{outstanding:,.2f}"}
+        ) % {"amount": number_format(outstanding, 2, force_grouping=True)}
     checked = None
     if upload is not None:
         try:
@@ -228,7 +230,7 @@ def decide_appeal(
                             "An amended assessment must be lower than the %(amount)s ALL "
                             "assessed; to keep it, choose 'Assessment upheld'."
                         )
-                        % {"amount": f"{current.amount:,.2f}"}
+                        % {"amount": number_format(current.amount, 2, force_grouping=True)}
                     }
                 )
             revised = _revise(current, new_amount, appeal=locked)
@@ -277,7 +279,7 @@ def _tell_taxpayer(appeal: Appeal, *, outcome: str, amount: Decimal | None) -> N
             "municipality": appeal.municipality.name,
             "number": appeal.pk,
             "outcome": outcome,
-            "amount": f"{amount:,.2f}" if amount is not None else "",
+            "amount": format_all(amount) if amount is not None else "",
             "link": link,
         },
         language=person.preferred_language or "sq",

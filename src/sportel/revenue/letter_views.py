@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -109,7 +110,7 @@ class AppealForm(forms.Form):
             (
                 d.pk,
                 f"{d.tax_head.name_en if language == 'en' else d.tax_head.name_sq} · "
-                f"{d.amount:,.2f} ALL",
+                f"{number_format(d.amount, 2, force_grouping=True)} ALL",
             )
             for d in demands
         ]
