@@ -2435,3 +2435,31 @@ def participation_staff_consultation_summary(municipality, ctx):
         data={"summary": "Tenancy summary", "decision": "Tenancy decision"},
         state=lambda: Consultation.objects.get(pk=consultation.pk).summary,
     )
+
+
+@tenant_route(
+    "participation: an organiser puts an accepted proposal on a budget's ballot",
+    url_names=("participation-staff:proposal-ballot",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_staff_proposal_ballot(municipality, ctx):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sportel.participation.models import Project, Proposal
+
+    budget = _participation_budget(municipality)
+    later = timezone.now() + timedelta(days=5)
+    budget.voting_starts, budget.voting_ends = later, later + timedelta(days=14)
+    budget.implementation_starts = later + timedelta(days=60)
+    budget.save()
+    proposal = _participation_proposal(municipality)
+    Proposal.objects.filter(pk=proposal.pk).update(status=Proposal.Status.ACCEPTED)
+    return Probe(
+        url=_participation_staff_url("proposal-ballot", municipality, pk=proposal.pk),
+        method="POST",
+        data={"budget": budget.pk, "cost": "1000000", "note": "Tenancy feasibility note"},
+        state=lambda: Project.objects.filter(proposal=proposal).count(),
+    )

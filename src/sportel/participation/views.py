@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -17,7 +18,16 @@ from sportel.accounts.permissions import has_permission
 
 from . import comments, consultations, follows, proposals, rules, selectors, services
 from .forms import ProposalForm
-from .models import AbuseReport, Ballot, Comment, Consultation, Follow, Phase, Proposal
+from .models import (
+    AbuseReport,
+    Ballot,
+    Comment,
+    Consultation,
+    Follow,
+    Phase,
+    Project,
+    Proposal,
+)
 
 
 def _context(request, budget, **extra):
@@ -185,6 +195,12 @@ def proposal_detail(request, municipality_slug: str, pk: int):
             "percent": min(100, supporters * 100 // max(1, proposal.threshold)),
             "answers": proposal.answers.all(),
             "milestones": proposal.milestones.all(),
+            # Budgets still being prepared stay hidden from the public, like their pages.
+            "on_ballots": Project.objects.filter(
+                proposal=proposal, budget__information_starts__lte=timezone.now()
+            )
+            .select_related("budget")
+            .order_by("budget__voting_starts"),
             "images": proposal.images.only("pk"),
             "may_support": proposals.resident_of(request.municipality, request.user) is not None,
             "thread": _thread(proposal),
