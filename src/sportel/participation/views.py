@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -228,7 +228,10 @@ def proposal_image(request, municipality_slug: str, pk: int, image: int):
     row = proposal.images.filter(pk=image).first()
     if row is None:
         raise Http404
-    response = HttpResponse(bytes(row.content), content_type=row.content_type)
+    try:
+        response = FileResponse(row.file.open("rb"), content_type=row.content_type)
+    except FileNotFoundError:
+        raise Http404 from None
     response["Cache-Control"] = "public, max-age=86400"
     return response
 
