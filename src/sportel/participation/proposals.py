@@ -14,8 +14,8 @@ from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
