@@ -2463,3 +2463,17 @@ def participation_staff_proposal_ballot(municipality, ctx):
         data={"budget": budget.pk, "cost": "1000000", "note": "Tenancy feasibility note"},
         state=lambda: Project.objects.filter(proposal=proposal).count(),
     )
+
+
+PUBLIC.update(
+    {
+        "participation:kiosk-votes": "a kiosk's open votes: its device token opens it, only under "
+        "its own municipality's path (404 elsewhere), for a resident signed in on a kiosk of that "
+        "municipality (tests/participation/test_kiosk_vote.py)",
+        "participation:kiosk-vote": "a resident votes at a kiosk: as participation:kiosk-votes; "
+        "their own ballot only (services.cast_ballot checks residence)",
+        "participation:kiosk-voted": "the kiosk's confirmation: as participation:kiosk-votes, "
+        "no ballot content shown",
+        "participation:kiosk-finish": "logs the kiosk's resident out: as participation:kiosk-votes",
+    }
+)
