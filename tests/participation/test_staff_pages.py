@@ -171,3 +171,38 @@ def test_an_organiser_puts_a_text_to_consultation_and_publishes_the_summary(mana
         )
     )
     assert "Shtojmë parqe." in public.content.decode()
+
+
+def test_moderation_is_the_specialists_as_roles_py_says_not_the_managers(
+    shkoder, make_staff, make_resident, verified_client, settings
+):
+    """roles.py gives ``participation.moderate`` to specialists only: a manager (the organiser)
+    neither opens the queue, decides, nor merges, and is not offered the link; a specialist
+    finds the queue from the staff home."""
+    settings.SPORTEL_PARTICIPATION_HIDE_AFTER = 1
+    author = make_resident(shkoder)
+    one = proposals.create_proposal(shkoder, author=author, title="Park", body="Pemë.")
+    two = proposals.create_proposal(shkoder, author=author, title="Park 2", body="Pemë.")
+    comment = comments.add_comment(one, author=author, body="Bli tani!")
+    comments.report(comment, reporter=make_resident(shkoder), reason="spam")
+
+    manager = verified_client(make_staff(shkoder, Role.MANAGER))
+    desk = manager.get("/en" + staff_url("index", shkoder)).content.decode()
+    assert "Moderation queue" not in desk
+    home = manager.get(f"/en/{shkoder.slug}/staff/").content.decode()
+    assert "Participation: moderation" not in home
+    assert manager.get(staff_url("moderation", shkoder)).status_code == 403
+    decided = manager.post(
+        staff_url("decide", shkoder, comment=comment.pk), {"decision": "restore", "reason": "x"}
+    )
+    merged = manager.post(staff_url("merge", shkoder), {"proposal": two.pk, "into": one.pk})
+    assert (decided.status_code, merged.status_code) == (403, 403)
+    comment.refresh_from_db()
+    two.refresh_from_db()
+    assert comment.hidden and two.status == Proposal.Status.PUBLISHED
+
+    specialist = verified_client(make_staff(shkoder, Role.SPECIALIST))
+    home = specialist.get(f"/en/{shkoder.slug}/staff/").content.decode()
+    assert "Participation: moderation" in home
+    assert staff_url("moderation", shkoder).removeprefix("/") in home
+    assert specialist.get(staff_url("moderation", shkoder)).status_code == 200

@@ -2707,3 +2707,45 @@ def revenue_appeal_form(municipality, ctx):
         marker="Taksa mbi ndërtesën",
         owner=user,
     )
+
+
+@tenant_route(
+    "participation: an organiser puts an accepted proposal on a budget's ballot",
+    url_names=("participation-staff:proposal-ballot",),
+    owner_role=Role.MANAGER,
+    ok_status=(302,),
+)
+def participation_staff_proposal_ballot(municipality, ctx):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sportel.participation.models import Project, Proposal
+
+    budget = _participation_budget(municipality)
+    later = timezone.now() + timedelta(days=5)
+    budget.voting_starts, budget.voting_ends = later, later + timedelta(days=14)
+    budget.implementation_starts = later + timedelta(days=60)
+    budget.save()
+    proposal = _participation_proposal(municipality)
+    Proposal.objects.filter(pk=proposal.pk).update(status=Proposal.Status.ACCEPTED)
+    return Probe(
+        url=_participation_staff_url("proposal-ballot", municipality, pk=proposal.pk),
+        method="POST",
+        data={"budget": budget.pk, "cost": "1000000", "note": "Tenancy feasibility note"},
+        state=lambda: Project.objects.filter(proposal=proposal).count(),
+    )
+
+
+PUBLIC.update(
+    {
+        "participation:kiosk-votes": "a kiosk's open votes: its device token opens it, only under "
+        "its own municipality's path (404 elsewhere), for a resident signed in on a kiosk of that "
+        "municipality (tests/participation/test_kiosk_vote.py)",
+        "participation:kiosk-vote": "a resident votes at a kiosk: as participation:kiosk-votes; "
+        "their own ballot only (services.cast_ballot checks residence)",
+        "participation:kiosk-voted": "the kiosk's confirmation: as participation:kiosk-votes, "
+        "no ballot content shown",
+        "participation:kiosk-finish": "logs the kiosk's resident out: as participation:kiosk-votes",
+    }
+)

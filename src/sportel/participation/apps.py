@@ -30,5 +30,12 @@ class ParticipationConfig(AppConfig):
             _("Participation"),
             "participation-staff:index",
             "participation.manage",
-            _("Budgets, projects, proposals to answer, moderation and consultations."),
+            _("Budgets, projects, proposals to answer and consultations."),
+        )
+        # Moderation is the specialists' (accounts/roles.py), not the organisers': its own link.
+        register_staff_link(
+            _("Participation: moderation"),
+            "participation-staff:moderation",
+            "participation.moderate",
+            _("Comments hidden after reports, waiting for a decision; merging proposals."),
         )

@@ -38,13 +38,23 @@ def unfollow(user, *, proposal=None, budget=None) -> None:
 
 
 def notify(
-    *, municipality, title: str, what: tuple[str, str], path: str, proposal=None, budget=None
+    *,
+    municipality,
+    title: str,
+    what: tuple[str, str],
+    path: str,
+    proposal=None,
+    budget=None,
+    also=None,
 ):
-    """Queue one message per follower who has an address."""
+    """Queue one message per follower who has an address (and to ``also``, e.g. the proposer,
+    even when they stopped following; once)."""
     followers = Follow.objects.filter(proposal=proposal, budget=budget).select_related("user")
+    users = [row.user for row in followers]
+    if also is not None and all(user.pk != also.pk for user in users):
+        users.append(also)
     sent = 0
-    for row in followers:
-        user = row.user
+    for user in users:
         if not (user.email or getattr(user, "phone", "")):
             continue
         send_notification(

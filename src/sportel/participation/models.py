@@ -317,12 +317,23 @@ class Follow(models.Model):
         return f"{self.user_id} → {self.proposal_id or self.budget_id}"
 
 
+def image_name(municipality_id: int, filename: str) -> str:
+    """``participation/<municipality>/<year>/<random>.<ext>``: the name says nothing of the
+    person who sent it (the extension is the sniffed type's, given by the service)."""
+    return f"participation/{municipality_id}/{timezone.now():%Y}/{filename}"
+
+
+def proposal_image_path(instance, filename: str) -> str:
+    return image_name(instance.proposal.municipality_id, filename)
+
+
 class ProposalImage(models.Model):
-    """A photo of a proposal, re-encoded on upload (core.uploads: metadata dropped, bombs refused)."""
+    """A photo of a proposal, re-encoded on upload (core.uploads: metadata dropped, bombs
+    refused), kept in the project's file storage (local disk, or S3 when configured)."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="images")
     content_type = models.CharField(max_length=20)
-    content = models.BinaryField()
+    file = models.FileField(upload_to=proposal_image_path, max_length=200)
     at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

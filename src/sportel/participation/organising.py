@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from sportel.accounts.permissions import has_permission
 from sportel.core import audit
 
+from . import follows
 from .models import PHASE_STARTS, Budget, Phase, Project
 from .proposals import _plain
 
@@ -187,4 +188,85 @@ def review_project(project: Project, *, by, review: str, cost, reason: str, now=
             data={"review": review, "cost": str(_lek(cost))},
         )
     project.refresh_from_db()
+    return project
+
+
+def budgets_open_for_projects(municipality, *, now=None) -> list[Budget]:
+    """The budgets whose ballot can still take a project (voting has not begun)."""
+    now = now or timezone.now()
+    return [
+        budget
+        for budget in Budget.objects.filter(municipality=municipality, voting_starts__gt=now)
+        .select_related("unit")
+        .order_by("voting_starts", "pk")
+        if budget.phase_at(now) in (Phase.DRAFT, Phase.INFORMATION, Phase.PROPOSALS, Phase.REVIEW)
+    ]
+
+
+def put_on_ballot(proposal, *, budget: Budget, by, cost, note: str, now=None) -> Project:
+    """Put an accepted proposal on a budget's ballot as a costed, feasible project, and tell
+    the proposer (and the proposal's followers).
+
+    Only an accepted proposal, of the budget's municipality (and unit, for a unit's budget),
+    once per budget, before voting begins; the feasibility note is what residents read."""
+    from .models import Proposal
+
+    _allowed(by, budget.municipality)
+    now = now or timezone.now()
+    if proposal.municipality_id != budget.municipality_id:
+        raise ValidationError(
+            {"budget": _("Choose a budget of the proposal's municipality.")}, code="invalid"
+        )
+    if proposal.status != Proposal.Status.ACCEPTED:
+        raise ValidationError(
+            _("Only an accepted proposal can be put on a budget's ballot."), code="not_accepted"
+        )
+    if budget.unit_id is not None and proposal.unit_id != budget.unit_id:
+        raise ValidationError(
+            {
+                "budget": _("This budget is for %(unit)s only; the proposal is for another place.")
+                % {"unit": budget.unit.name}
+            },
+            code="other_unit",
+        )
+    if cost is None or Decimal(cost) <= 0:
+        raise ValidationError({"cost": _("The cost must be more than 0 ALL.")})
+    note = _plain("note", note, 5000)
+    with transaction.atomic():
+        locked = Budget.objects.select_for_update().get(pk=budget.pk)
+        _before_voting(locked, now)
+        if Project.objects.filter(budget=locked, proposal=proposal).exists():
+            raise ValidationError(
+                _("This proposal is already on this budget's ballot."), code="duplicate"
+            )
+        number = (locked.projects.aggregate(n=Max("number"))["n"] or 0) + 1
+        project = Project.objects.create(
+            budget=locked,
+            number=number,
+            title=proposal.title[:200],
+            description=proposal.body[:5000],
+            cost=_lek(cost),
+            unit=proposal.unit or locked.unit,
+            review=Project.Review.FEASIBLE,
+            review_reason=note,
+            proposal=proposal,
+        )
+        audit.record(
+            "participation.proposal_on_ballot",
+            actor=by,
+            municipality=budget.municipality,
+            obj=project,
+            data={"budget": locked.pk, "proposal": proposal.pk, "cost": str(project.cost)},
+        )
+        follows.notify(
+            municipality=budget.municipality,
+            title=proposal.title,
+            what=(
+                f"u vu në fletën e votimit të «{locked.title}»",
+                f"it is on the ballot of “{locked.title}”",
+            ),
+            path=follows.proposal_path(proposal),
+            proposal=proposal,
+            also=proposal.author,
+        )
     return project

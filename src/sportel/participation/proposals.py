@@ -9,11 +9,13 @@ clear message and nothing is written.
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +27,7 @@ from sportel.core.uploads import check_upload
 from sportel.services.search import words
 
 from . import follows
-from .models import Answer, Milestone, Proposal, ProposalImage, Support
+from .models import Answer, Milestone, Proposal, ProposalImage, Support, image_name
 
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)
 SUPPORT_DAYS = 90
@@ -128,6 +130,34 @@ def create_proposal(
                 errors["image"] = [_("Only PNG or JPEG photos can be added to a proposal.")]
     if errors:
         raise ValidationError(errors)
+    # The photo is written to the file storage (maybe S3) before the transaction, not inside
+    # it, and removed again if the proposal is not saved.
+    stored = _store_image(municipality, checked) if checked is not None else None
+    try:
+        return _save_proposal(
+            municipality,
+            author=author,
+            values=values,
+            category=category,
+            unit=unit,
+            image=(checked.content_type, stored) if stored else None,
+        )
+    except BaseException:
+        if stored:
+            ProposalImage.file.field.storage.delete(stored)
+        raise
+
+
+def _store_image(municipality, checked) -> str:
+    extension = "png" if checked.content_type == "image/png" else "jpg"
+    storage = ProposalImage.file.field.storage
+    return storage.save(
+        image_name(municipality.pk, f"{secrets.token_hex(12)}.{extension}"),
+        ContentFile(checked.content),
+    )
+
+
+def _save_proposal(municipality, *, author, values, category, unit, image) -> Proposal:
     with transaction.atomic():
         proposal = Proposal.objects.create(
             municipality=municipality,
@@ -139,10 +169,8 @@ def create_proposal(
             supports_until=timezone.now() + timedelta(days=SUPPORT_DAYS),
             threshold=support_threshold(municipality, unit),
         )
-        if checked is not None:
-            ProposalImage.objects.create(
-                proposal=proposal, content_type=checked.content_type, content=checked.content
-            )
+        if image is not None:
+            ProposalImage.objects.create(proposal=proposal, content_type=image[0], file=image[1])
         audit.record(
             "participation.proposal_created", actor=author, municipality=municipality, obj=proposal
         )

@@ -31,10 +31,14 @@ def resident_person(budget: Budget, user) -> Person | None:
         return None
     if not (user.nid_verified and user.nid):
         return None
-    person = (
-        Person.objects.filter(municipality_id=budget.municipality_id, nid=user.nid)
-        .select_related("unit")
-        .first()
+    # (municipality, nid) is unique: no ORDER BY, and only the columns the checks read.
+    person = next(
+        iter(
+            Person.objects.filter(municipality_id=budget.municipality_id, nid=user.nid).only(
+                "pk", "municipality_id", "unit_id"
+            )[:1]
+        ),
+        None,
     )
     if person is None:
         return None
@@ -97,7 +101,10 @@ def check_ballot(budget: Budget, project_ids) -> list[Project]:
     if not numbers:
         raise ValidationError(_("Choose at least one project."), code="empty")
     projects = list(
+        # No ORDER BY: Project's default ordering ("budget", ...) would join the budget table.
         Project.objects.filter(budget=budget, pk__in=numbers, review=Project.Review.FEASIBLE)
+        .order_by()
+        .only("pk", "cost")
     )
     if len(projects) != len(numbers):
         raise ValidationError(
@@ -177,8 +184,15 @@ def cast_ballot(
                 code="not_resident",
             )
     chosen = check_ballot(budget, projects)
+    # The hot path (bench/bench_participation_cast.py): one unordered lookup by the unique
+    # (budget, person) under a row lock, and the ballot's projects written directly (a new
+    # ballot has none to compare with, a changed one has all its rows replaced) rather than
+    # through ``projects.set()``, which reads them first.
+    through = Ballot.projects.through
     with transaction.atomic():
-        ballot = Ballot.objects.select_for_update().filter(budget=budget, person=person).first()
+        ballot = next(
+            iter(Ballot.objects.select_for_update().filter(budget=budget, person=person)[:1]), None
+        )
         created = False
         if ballot is None:
             try:
@@ -195,7 +209,10 @@ def cast_ballot(
                 changes=ballot.changes + 1, channel=channel, cast_at=now
             )
             ballot.changes += 1
-        ballot.projects.set(chosen)
+            through.objects.filter(ballot_id=ballot.pk).delete()
+        through.objects.bulk_create(
+            [through(ballot_id=ballot.pk, project_id=project.pk) for project in chosen]
+        )
         audit.record(
             "participation.ballot_cast" if created else "participation.ballot_changed",
             actor=clerk or voter,

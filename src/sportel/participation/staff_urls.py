@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("budgets/<slug:slug>/publish/", staff_views.publish, name="publish"),
     path("proposals/<int:pk>/answer/", staff_views.answer, name="answer"),
+    path("proposals/<int:pk>/ballot/", staff_views.proposal_ballot, name="proposal-ballot"),
     path("consultations/new/", staff_views.consultation_new, name="consultation-new"),
     path(
         "consultations/<slug:slug>/summary/",

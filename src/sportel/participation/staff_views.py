@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sportel.accounts.decorators import staff_required
+from sportel.accounts.permissions import has_permission
 from sportel.core.identifiers import check_identifier
 from sportel.core.models import Person
 from sportel.core.selectors import units_of
@@ -132,6 +133,11 @@ def index(request, municipality_slug: str):
         .annotate(supporters=Count("supports"))
         .order_by("created_at")
     )
+    accepted = (
+        Proposal.objects.filter(municipality=request.municipality, status=Proposal.Status.ACCEPTED)
+        .annotate(on_ballot=Exists(Project.objects.filter(proposal=OuterRef("pk"))))
+        .order_by("created_at")
+    )
     return render(
         request,
         "participation/staff/index.html",
@@ -139,6 +145,11 @@ def index(request, municipality_slug: str):
             "municipality": request.municipality,
             "budgets": budgets,
             "waiting": waiting,
+            "accepted": accepted,
+            # Moderation is the specialists' (roles.py): the link only for one who holds both.
+            "may_moderate": has_permission(
+                request.user, request.municipality, "participation.moderate"
+            ),
             "consultations": Consultation.objects.filter(
                 municipality=request.municipality
             ).order_by("-opens"),
@@ -203,6 +214,76 @@ def answer(request, municipality_slug: str, pk: int):
             "answers": proposal.answers.order_by("at"),
             "form": form,
         },
+    )
+
+
+class BallotForm(forms.Form):
+    budget = forms.ModelChoiceField(
+        label=gettext_lazy("Participatory budget"),
+        queryset=Budget.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy("Budgets whose vote has not begun."),
+    )
+    cost = forms.DecimalField(
+        label=gettext_lazy("Cost estimate (ALL)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=1,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Feasibility note"),
+        help_text=gettext_lazy(
+            "What the technical review found: residents read it next to the project on the ballot."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+    )
+
+    def __init__(self, *args, budgets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["budget"].queryset = Budget.objects.filter(pk__in=[b.pk for b in budgets])
+
+
+@staff_required("participation.manage")
+def proposal_ballot(request, municipality_slug: str, pk: int):
+    """Put an accepted proposal on a budget's ballot: cost estimate and feasibility note."""
+    proposal = _proposal_of(request, pk)
+    budgets = organising.budgets_open_for_projects(request.municipality)
+    form = BallotForm(request.POST or None, budgets=budgets)
+    if request.method == "POST" and proposal.status == Proposal.Status.ACCEPTED and form.is_valid():
+        try:
+            project = organising.put_on_ballot(
+                proposal,
+                budget=form.cleaned_data["budget"],
+                by=request.user,
+                cost=form.cleaned_data["cost"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as refused:
+            _add_errors(form, refused)
+        else:
+            messages.success(
+                request,
+                _("The proposal is on the ballot of %(budget)s as project %(number)s.")
+                % {"budget": project.budget.title, "number": project.number},
+            )
+            return _back(request, "participation-staff:projects", slug=project.budget.slug)
+    return render(
+        request,
+        "participation/staff/proposal_ballot.html",
+        {
+            "municipality": request.municipality,
+            "proposal": proposal,
+            "accepted": proposal.status == Proposal.Status.ACCEPTED,
+            "on_ballots": Project.objects.filter(proposal=proposal)
+            .select_related("budget")
+            .order_by("budget__voting_starts"),
+            "budgets": budgets,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
     )
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import kiosk_views, views
 
 app_name = "participation"
 
@@ -26,4 +26,8 @@ urlpatterns = [
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
     path("proposals/<int:pk>/support/", views.proposal_support, name="proposal-support"),
     path("proposals/<int:pk>/images/<int:image>", views.proposal_image, name="proposal-image"),
+    path("kiosk/<str:token>/", kiosk_views.votes, name="kiosk-votes"),
+    path("kiosk/<str:token>/budgets/<slug:slug>/", kiosk_views.vote, name="kiosk-vote"),
+    path("kiosk/<str:token>/budgets/<slug:slug>/done/", kiosk_views.voted, name="kiosk-voted"),
+    path("kiosk/<str:token>/finish/", kiosk_views.finish, name="kiosk-finish"),
 ]

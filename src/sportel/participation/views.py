@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -17,7 +18,16 @@ from sportel.accounts.permissions import has_permission
 
 from . import comments, consultations, follows, proposals, rules, selectors, services
 from .forms import ProposalForm
-from .models import AbuseReport, Ballot, Comment, Consultation, Follow, Phase, Proposal
+from .models import (
+    AbuseReport,
+    Ballot,
+    Comment,
+    Consultation,
+    Follow,
+    Phase,
+    Project,
+    Proposal,
+)
 
 
 def _context(request, budget, **extra):
@@ -185,6 +195,12 @@ def proposal_detail(request, municipality_slug: str, pk: int):
             "percent": min(100, supporters * 100 // max(1, proposal.threshold)),
             "answers": proposal.answers.all(),
             "milestones": proposal.milestones.all(),
+            # Budgets still being prepared stay hidden from the public, like their pages.
+            "on_ballots": Project.objects.filter(
+                proposal=proposal, budget__information_starts__lte=timezone.now()
+            )
+            .select_related("budget")
+            .order_by("budget__voting_starts"),
             "images": proposal.images.only("pk"),
             "may_support": proposals.resident_of(request.municipality, request.user) is not None,
             "thread": _thread(proposal),
@@ -212,7 +228,10 @@ def proposal_image(request, municipality_slug: str, pk: int, image: int):
     row = proposal.images.filter(pk=image).first()
     if row is None:
         raise Http404
-    response = HttpResponse(bytes(row.content), content_type=row.content_type)
+    try:
+        response = FileResponse(row.file.open("rb"), content_type=row.content_type)
+    except FileNotFoundError:
+        raise Http404 from None
     response["Cache-Control"] = "public, max-age=86400"
     return response
 
