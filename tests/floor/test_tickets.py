@@ -361,3 +361,48 @@ def test_two_counters_calling_the_same_ticket_at_once_one_wins(shkoder, make_sta
         t.join()
     assert sorted(outcomes) == ["already_called", "called"]
     assert TicketEvent.objects.filter(ticket=ticket, action="call").count() == 1
+
+
+def test_people_ahead_follow_the_real_calling_order_priority_tickets_taken_later_included(
+    at_counter, clerk, client
+):
+    """The ticket page's "people ahead of you" and its estimate count exactly the tickets the
+    counters will call first: a priority ticket taken after a walk-in is ahead of it, a lower
+    priority taken earlier is behind a higher one taken later."""
+    office = at_counter
+    walk_in = issue(office)
+    elderly = issue(office, priority="elderly")
+    second_walk_in = issue(office)
+    disability = issue(office, priority="disability")
+    assert selectors.ahead_of(walk_in) == 2  # elderly and disability, both taken later
+    assert selectors.ahead_of(elderly) == 1  # disability comes first in this office's order
+    assert selectors.ahead_of(disability) == 0
+    assert selectors.ahead_of(second_walk_in) == 3
+
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/en/{office.municipality.slug}/floor/tickets/{walk_in.code}/")
+    text = page.content.decode()
+    assert '<dd class="govuk-summary-list__value" id="ticket-ahead">2</dd>' in text
+    # 2 ahead × 6 configured minutes ÷ 2 counters open for A.
+    assert 'id="ticket-wait">about 6 minutes</dd>' in text
+
+    # The counts are the positions call_next really produces, for every waiting ticket.
+    waiting = {t.pk: selectors.ahead_of(t) for t in (walk_in, elderly, second_walk_in, disability)}
+    called = [services.call_next(counter(office, 1), actor=clerk).pk for _ in range(4)]
+    assert [called.index(pk) for pk in waiting] == list(waiting.values())
+    walk_in.refresh_from_db()
+    assert selectors.ahead_of(walk_in) == 0  # called: nobody is ahead any more
+
+
+def test_the_wait_promised_at_issue_counts_only_those_called_first(at_counter):
+    office = at_counter
+    issue(office)
+    issue(office)
+    issue(office, priority="infant")
+    # A disability ticket now: nobody is ahead of it (the infant ticket ranks after it).
+    first = issue(office, priority="disability")
+    assert first.expected_wait_minutes == 0
+    # An elderly ticket: only the disability ticket is ahead: 1 × 6 min ÷ 2 counters → 3.
+    assert issue(office, priority="elderly").expected_wait_minutes == 3
+    # A walk-in: all five are ahead: 5 × 6 ÷ 2 → 15.
+    assert issue(office).expected_wait_minutes == 15

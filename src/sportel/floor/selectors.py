@@ -222,6 +222,24 @@ def service_minutes(category: QueueCategory) -> float:
     return value
 
 
+def ahead_count(category: QueueCategory, *, rank: int, order_at, pk: int | None = None) -> int:
+    """People waiting in ``category`` who are called before a ticket of ``rank`` and
+    ``order_at``: the counters call by rank, then ``order_at``, then id (``waiting_for``), so a
+    priority ticket taken later is ahead of a walk-in taken earlier."""
+    before = Q(rank__lt=rank) | Q(rank=rank, order_at__lt=order_at)
+    if pk is not None:
+        before |= Q(rank=rank, order_at=order_at, pk__lt=pk)
+    return Ticket.objects.filter(category=category, state=workflow.WAITING).filter(before).count()
+
+
+def ahead_of(ticket: Ticket) -> int:
+    """People ahead of a waiting ticket in its queue now, in the real calling order (0 once it
+    is no longer waiting)."""
+    if ticket.state != workflow.WAITING:
+        return 0
+    return ahead_count(ticket.category, rank=ticket.rank, order_at=ticket.order_at, pk=ticket.pk)
+
+
 def waiting_count(category: QueueCategory, *, max_rank: int | None = None) -> int:
     tickets = Ticket.objects.filter(category=category, state=workflow.WAITING)
     if max_rank is not None:

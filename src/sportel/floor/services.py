@@ -143,14 +143,18 @@ def issue_ticket(
             "no_counter_open",
             "category",
         )
-    wait = selectors.expected_wait_minutes(category, priority=priority, counters=counters)
+    if appointment is not None:
+        rank, order_at = RANK_APPOINTMENT, max(appointment.slot_start, now)
+    else:
+        rank, order_at = _rank(office, priority), now
+    wait = selectors.expected_wait_minutes(
+        category,
+        counters=counters,
+        ahead=selectors.ahead_count(category, rank=rank, order_at=order_at),
+    )
     day = timezone.localdate(now)
     with transaction.atomic(), audit.deferred():
         seq, number = next_ticket_number(category, day)
-        if appointment is not None:
-            rank, order_at = RANK_APPOINTMENT, max(appointment.slot_start, now)
-        else:
-            rank, order_at = _rank(office, priority), now
         ticket = Ticket.objects.create(
             municipality_id=office.municipality_id,
             office=office,

@@ -35,7 +35,7 @@ from sportel.services.forms import add_service_errors
 from . import kiosk_sign_in as kiosk_sign_in_service
 from . import selectors, services, workflow
 from .forms import BookingForm, CheckInForm, KioskCodeForm, KioskNidForm, TicketForm
-from .models import Appointment, Channel, Device, QueueCategory, Ticket
+from .models import Appointment, Channel, Device, QueueCategory
 
 PANELS_TTL = 30  # seconds: the other modules' panels change slowly; the calls never wait on them
 WAITS_TTL = 3  # seconds: the waits per queue on a screen
@@ -258,15 +258,7 @@ def kiosk_check_in(request, device: Device):
 
 
 def _ahead(ticket) -> int:
-    if ticket.state != workflow.WAITING:
-        return 0
-    return (
-        Ticket.objects.filter(
-            category=ticket.category, state=workflow.WAITING, rank__lte=ticket.rank
-        )
-        .filter(order_at__lt=ticket.order_at)
-        .count()
-    )
+    return selectors.ahead_of(ticket)
 
 
 @never_cache
