@@ -406,3 +406,37 @@ def test_the_wait_promised_at_issue_counts_only_those_called_first(at_counter):
     assert issue(office, priority="elderly").expected_wait_minutes == 3
     # A walk-in: all five are ahead: 5 × 6 ÷ 2 → 15.
     assert issue(office).expected_wait_minutes == 15
+
+
+def test_a_counter_opened_by_another_app_server_is_seen_at_once(office, clerk):
+    """Another process signed the clerk in: its cache invalidation never reaches this process's
+    cache, which still says "no counter open". The ticket is issued all the same: an empty
+    answer is always asked of the database."""
+    from django.core.cache import cache
+
+    from sportel.floor.models import ClerkSession
+
+    cat = category(office, "A")
+    with pytest.raises(ValidationError):
+        issue(office)
+    assert cache.get(selectors._open_counters_key(cat.pk)) == []  # this process's stale view
+    desk = counter(office, 1)
+    ClerkSession.objects.create(  # as the other server wrote it; nothing cleared here
+        municipality=office.municipality, counter=desk, clerk=clerk, started_at=timezone.now()
+    )
+    assert issue(office).number == "A-001"
+
+
+def test_a_counter_closed_on_another_app_server_counts_for_two_seconds_at_most(at_counter):
+    import time_machine
+
+    from sportel.floor.models import ClerkSession
+
+    office = at_counter
+    issue(office)  # this process now caches both counters of A as open
+    ClerkSession.objects.filter(counter__office=office).update(ended_at=timezone.now())
+    issue(office)  # within the cache's two seconds: taken, and waits for the next clerk
+    later = timezone.now() + dt.timedelta(seconds=selectors.OPEN_COUNTERS_TTL + 1)
+    with time_machine.travel(later, tick=False), pytest.raises(ValidationError) as refused:
+        issue(office)
+    assert refused.value.messages and Ticket.objects.count() == 2

@@ -107,7 +107,13 @@ def open_sessions_in(municipality):
     return ClerkSession.objects.filter(municipality=municipality, ended_at__isnull=True)
 
 
-OPEN_COUNTERS_TTL = 2  # seconds: a burst of tickets asks once; signing in or out clears it
+# Seconds: a burst of tickets asks the database once. Signing in or out clears the entry on
+# commit; with Redis (SPORTEL_REDIS_URL) that reaches every app server at once. With the
+# per-process default cache another server's entry may be up to this old, so only a non-empty
+# answer is trusted from the cache: "no counter open" (which refuses a ticket) is always asked
+# of the database, and a counter that closed elsewhere is at worst counted for 2 more seconds
+# (a ticket taken then waits for the next clerk, like one taken just before the clerk left).
+OPEN_COUNTERS_TTL = 2
 
 
 def _open_counters_key(category_id: int) -> str:
@@ -115,11 +121,11 @@ def _open_counters_key(category_id: int) -> str:
 
 
 def open_counter_ids(category: QueueCategory) -> list[int]:
-    """Counters serving ``category`` with a clerk signed in now (cached for two seconds: a
-    ticket issued in the second a clerk leaves still finds the queue open, which is harmless)."""
+    """Counters serving ``category`` with a clerk signed in now (see :data:`OPEN_COUNTERS_TTL`:
+    an empty answer is never taken from the cache)."""
     key = _open_counters_key(category.pk)
     found = cache.get(key)
-    if found is None:
+    if not found:
         found = list(
             ClerkSession.objects.filter(
                 ended_at__isnull=True, counter__categories=category, counter__is_active=True
