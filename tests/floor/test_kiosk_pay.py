@@ -330,3 +330,15 @@ def test_a_forged_checkout_and_a_kiosk_without_payments_are_refused(
     assert client.get(en("floor:kiosk-pay", shkoder, token=other_token)).status_code == 404
     start = client.get(en("floor:kiosk", shkoder, token=other_token)).content.decode()
     assert "floor:kiosk-pay" not in start and "/pay/" not in start
+
+
+def test_a_kiosk_that_only_takes_payments_signs_in_straight_to_the_bills(
+    bill, client, shkoder, office, make_staff
+):
+    admin = make_staff(shkoder, Role.ADMINISTRATOR)
+    _device, token = services.register_device(
+        office, kind="kiosk", name="Arka", actor=admin, functions=[Device.Function.PAY]
+    )
+    landed = sign_in(client, shkoder, token, then=None)
+    assert landed["Location"] == en("floor:kiosk-pay", shkoder, token=token)
+    assert client.get(en("floor:kiosk-documents", shkoder, token=token)).status_code == 404

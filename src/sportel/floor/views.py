@@ -496,7 +496,9 @@ def kiosk_sign_in_code(request, device: Device):
             then = request.session.pop(KIOSK_NEXT, None)
             login(request, user, backend="sportel.accounts.backends.LoginBackend")
             start_kiosk_session(request, slug)
-            if then == "pay" and Device.Function.PAY in device.functions:
+            if Device.Function.PAY in device.functions and (
+                then == "pay" or Device.Function.APPLY not in device.functions
+            ):
                 return redirect("floor:kiosk-pay", municipality_slug=slug, token=token)
             return redirect("floor:kiosk-documents", municipality_slug=slug, token=token)
     return render(
