@@ -364,3 +364,10 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# --- Floor: paying at a kiosk (issue 10) ------------------------------------------------------
+# Empty URL: the sandbox provider approves in-process (the demo; no money moves). Set: the
+# provider's charge endpoint; its 200 answer is the provider's signed event.
+SPORTEL_KIOSK_PAYMENT_URL = env("SPORTEL_KIOSK_PAYMENT_URL", "")
+SPORTEL_KIOSK_PAYMENT_PROVIDER = env("SPORTEL_KIOSK_PAYMENT_PROVIDER", "sandbox")
+SPORTEL_KIOSK_PAYMENT_TIMEOUT = float(env("SPORTEL_KIOSK_PAYMENT_TIMEOUT", "20"))

@@ -201,3 +201,66 @@ def test_appointment_first_screen_recovers_and_the_idle_kiosk_forgets(
     tv = device_page(browser, live_server, PORTRAIT)
     tv.goto(f"/shkoder/floor/screen/{office.tokens['screen']}/")
     accessible(tv)
+
+
+def test_a_resident_pays_a_bill_at_the_portrait_kiosk_and_a_hung_provider_is_explained(
+    browser, live_server, accessible, floor_office, shkoder, settings, tmp_path
+):
+    """Albanian at the 1080×1920 kiosk: sign in with the NID and the SMS code, pay, print the
+    receipt; English: the provider hangs, the kiosk says not to pay again; axe on every page."""
+    from sportel.floor.models import KioskPayment
+    from sportel.revenue.models import Payment
+    from tests.floor.test_kiosk_pay import Acquirer, owner_with_bill
+    from tests.floor.test_kiosk_sign_in import NID, resident, sent_code
+
+    user = resident()
+    bill = owner_with_bill(shkoder, user)
+    token = floor_office.tokens["kiosk"]
+
+    kiosk = device_page(browser, live_server, PORTRAIT)
+    kiosk.goto(f"/shkoder/floor/kiosk/{token}/")
+    kiosk.locator("#pay-taxes").click()
+    kiosk.locator("#id_nid").fill(NID)
+    kiosk.locator("#send-code").click()
+    kiosk.locator("#id_code").fill(sent_code())
+    accessible(kiosk)
+    kiosk.locator("#sign-in").click()
+    kiosk.wait_for_url(f"**/shkoder/floor/kiosk/{token}/pay/")
+    assert "Paguani taksat dhe tarifat tuaja" in kiosk.locator("h1").inner_text()
+    assert bill.reference[:4] in kiosk.locator("#kiosk-bills").inner_text().replace(" ", "")
+    accessible(kiosk)
+    kiosk.screenshot(path=str(tmp_path / "kiosk-pay-sq.png"))
+    kiosk.locator("#kiosk-bills button").first.click()
+    kiosk.wait_for_url("**/receipt/")
+    assert "Mandat pagese" in kiosk.locator(".floor-slip").inner_text()
+    accessible(kiosk)
+    kiosk.screenshot(path=str(tmp_path / "kiosk-receipt-sq.png"), full_page=True)
+    assert Payment.objects.count() == 1
+    kiosk.locator("#finish").click()
+    kiosk.wait_for_url(f"**/shkoder/floor/kiosk/{token}/")
+
+    # English, a second bill, and a provider that hangs past the timeout.
+    other = owner_with_bill(shkoder, user)
+    acquirer = Acquirer()
+    acquirer.mode = "hang"
+    settings.SPORTEL_KIOSK_PAYMENT_URL = acquirer.url
+    settings.SPORTEL_KIOSK_PAYMENT_TIMEOUT = 0.5
+    try:
+        english = device_page(browser, live_server, PORTRAIT, locale="en-GB")
+        english.goto(f"/en/shkoder/floor/kiosk/{token}/pay/")
+        english.locator("#id_nid").fill(NID)
+        english.locator("#send-code").click()
+        english.locator("#id_code").fill(sent_code())
+        english.locator("#sign-in").click()
+        english.wait_for_url(f"**/en/shkoder/floor/kiosk/{token}/pay/")
+        english.locator("#kiosk-bills button").first.click()
+        english.locator("#pay-outcome").wait_for()
+        assert "Do not pay this bill again now" in english.locator("#pay-outcome").inner_text()
+        accessible(english)
+        english.screenshot(path=str(tmp_path / "kiosk-hung-en.png"), full_page=True)
+    finally:
+        acquirer.server.shutdown()
+        acquirer.server.server_close()
+    assert KioskPayment.objects.get(reference=other.reference).state == "unknown"
+    assert Payment.objects.count() == 1
+    print("screenshots in", tmp_path)

@@ -361,3 +361,103 @@ def test_two_counters_calling_the_same_ticket_at_once_one_wins(shkoder, make_sta
         t.join()
     assert sorted(outcomes) == ["already_called", "called"]
     assert TicketEvent.objects.filter(ticket=ticket, action="call").count() == 1
+
+
+def test_people_ahead_follow_the_real_calling_order_priority_tickets_taken_later_included(
+    at_counter, clerk, client
+):
+    """The ticket page's "people ahead of you" and its estimate count exactly the tickets the
+    counters will call first: a priority ticket taken after a walk-in is ahead of it, a lower
+    priority taken earlier is behind a higher one taken later."""
+    office = at_counter
+    walk_in = issue(office)
+    elderly = issue(office, priority="elderly")
+    second_walk_in = issue(office)
+    disability = issue(office, priority="disability")
+    assert selectors.ahead_of(walk_in) == 2  # elderly and disability, both taken later
+    assert selectors.ahead_of(elderly) == 1  # disability comes first in this office's order
+    assert selectors.ahead_of(disability) == 0
+    assert selectors.ahead_of(second_walk_in) == 3
+
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/en/{office.municipality.slug}/floor/tickets/{walk_in.code}/")
+    text = page.content.decode()
+    assert '<dd class="govuk-summary-list__value" id="ticket-ahead">2</dd>' in text
+    # 2 ahead × 6 configured minutes ÷ 2 counters open for A.
+    assert 'id="ticket-wait">about 6 minutes</dd>' in text
+
+    # The counts are the positions call_next really produces, for every waiting ticket.
+    waiting = {t.pk: selectors.ahead_of(t) for t in (walk_in, elderly, second_walk_in, disability)}
+    called = [services.call_next(counter(office, 1), actor=clerk).pk for _ in range(4)]
+    assert [called.index(pk) for pk in waiting] == list(waiting.values())
+    walk_in.refresh_from_db()
+    assert selectors.ahead_of(walk_in) == 0  # called: nobody is ahead any more
+
+
+def test_the_wait_promised_at_issue_counts_only_those_called_first(at_counter):
+    office = at_counter
+    issue(office)
+    issue(office)
+    issue(office, priority="infant")
+    # A disability ticket now: nobody is ahead of it (the infant ticket ranks after it).
+    first = issue(office, priority="disability")
+    assert first.expected_wait_minutes == 0
+    # An elderly ticket: only the disability ticket is ahead: 1 × 6 min ÷ 2 counters → 3.
+    assert issue(office, priority="elderly").expected_wait_minutes == 3
+    # A walk-in: all five are ahead: 5 × 6 ÷ 2 → 15.
+    assert issue(office).expected_wait_minutes == 15
+
+
+def test_a_counter_opened_by_another_app_server_is_seen_at_once(office, clerk):
+    """Another process signed the clerk in: its cache invalidation never reaches this process's
+    cache, which still says "no counter open". The ticket is issued all the same: an empty
+    answer is always asked of the database."""
+    from django.core.cache import cache
+
+    from sportel.floor.models import ClerkSession
+
+    cat = category(office, "A")
+    with pytest.raises(ValidationError):
+        issue(office)
+    assert cache.get(selectors._open_counters_key(cat.pk)) == []  # this process's stale view
+    desk = counter(office, 1)
+    ClerkSession.objects.create(  # as the other server wrote it; nothing cleared here
+        municipality=office.municipality, counter=desk, clerk=clerk, started_at=timezone.now()
+    )
+    assert issue(office).number == "A-001"
+
+
+def test_a_counter_closed_on_another_app_server_counts_for_two_seconds_at_most(at_counter):
+    import time_machine
+
+    from sportel.floor.models import ClerkSession
+
+    office = at_counter
+    issue(office)  # this process now caches both counters of A as open
+    ClerkSession.objects.filter(counter__office=office).update(ended_at=timezone.now())
+    issue(office)  # within the cache's two seconds: taken, and waits for the next clerk
+    later = timezone.now() + dt.timedelta(seconds=selectors.OPEN_COUNTERS_TTL + 1)
+    with time_machine.travel(later, tick=False), pytest.raises(ValidationError) as refused:
+        issue(office)
+    assert refused.value.messages and Ticket.objects.count() == 2
+
+
+def test_issuing_a_ticket_takes_five_statements_on_postgresql_six_on_sqlite(at_counter):
+    """The number (with the people ahead read in the same UPDATE … RETURNING), the ticket and
+    its history row (one statement on PostgreSQL), and the audit entry (the chain head locked,
+    the entry, the head moved: three). Opening hours, open counters and service minutes are
+    cached or in memory. Fails when a change adds a round trip to the kiosk's hottest path."""
+    from django.test.utils import CaptureQueriesContext
+
+    office = at_counter
+    issue(office)  # warm the caches a burst of tickets shares
+    civil = category(office, "A")
+    with CaptureQueriesContext(connection) as queries:
+        ticket = services.issue_ticket(office, category=civil, channel="kiosk", priority="elderly")
+    control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(control)]
+    assert len(statements) == (5 if connection.vendor == "postgresql" else 6), statements
+    event = TicketEvent.objects.get(ticket=ticket)
+    assert (event.action, event.to_state, event.data) == ("issue", "waiting", {"channel": "kiosk"})
+    assert Ticket.objects.get(pk=ticket.pk).number == ticket.number == "A-002"
+    assert ticket.expected_wait_minutes == 0  # the first walk-in ranks after an elderly person

@@ -1507,6 +1507,18 @@ PUBLIC.update(
 )
 
 
+PUBLIC.update(
+    {
+        "floor:kiosk-pay": "the kiosk-signed-in resident's own bills (their linked persons' "
+        "invoices), on a kiosk of the session's municipality: as floor:kiosk "
+        "(tests/floor/test_kiosk_pay.py)",
+        "floor:kiosk-pay-receipt": "a receipt only for the resident who paid, in their kiosk "
+        "session: as floor:kiosk-pay",
+        "floor:kiosk-finish": "logs the kiosk's resident out: as floor:kiosk",
+    }
+)
+
+
 # --- revenue: collection, assessment, statements, manual queue, cash, My taxes ------------------
 def _revenue_assessed(municipality):
     """A fiscal package, one owner with a property, the year assessed, in ``municipality``."""

@@ -326,6 +326,7 @@ class Device(TenantScoped):
         TICKET = "ticket", _("Take a ticket")
         CHECK_IN = "check_in", _("Check in to an appointment")
         APPLY = "apply", _("Apply for a service")
+        PAY = "pay", _("Pay taxes and fees")
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="devices")
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
@@ -411,3 +412,40 @@ class InboundSms(TenantScoped):
                 fields=["municipality", "message_id"], name="inbound_sms_once_per_id"
             )
         ]
+
+
+class KioskPayment(TenantScoped):
+    """A resident's payment of a tax bill at a kiosk, one row per checkout (the form's one-time
+    token): a double tap finds the same row and charges nothing twice. The money itself lands in
+    revenue's ledger through the provider's signed event (``kiosk_payments``)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for the payment provider")
+        PAID = "paid", _("Paid")
+        DECLINED = "declined", _("Declined by the payment provider")
+        FAILED = "failed", _("The payment provider could not be reached")
+        UNKNOWN = "unknown", _("Not yet confirmed by the payment provider")
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checkout = models.CharField(max_length=32)
+    reference = models.CharField(_("RF reference"), max_length=25)
+    amount = models.DecimalField(_("amount (ALL)"), max_digits=14, decimal_places=2)
+    provider = models.CharField(max_length=40)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    detail = models.CharField(max_length=40, blank=True)
+    payment_pk = models.BigIntegerField(null=True, blank=True, help_text="revenue.Payment")
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "checkout"], name="kiosk_payment_once_per_checkout"
+            )
+        ]
+        indexes = [models.Index(fields=["municipality", "reference", "created_at"])]
+
+    @property
+    def event_id(self) -> str:
+        return f"kiosk-{self.checkout}"

@@ -107,7 +107,13 @@ def open_sessions_in(municipality):
     return ClerkSession.objects.filter(municipality=municipality, ended_at__isnull=True)
 
 
-OPEN_COUNTERS_TTL = 2  # seconds: a burst of tickets asks once; signing in or out clears it
+# Seconds: a burst of tickets asks the database once. Signing in or out clears the entry on
+# commit; with Redis (SPORTEL_REDIS_URL) that reaches every app server at once. With the
+# per-process default cache another server's entry may be up to this old, so only a non-empty
+# answer is trusted from the cache: "no counter open" (which refuses a ticket) is always asked
+# of the database, and a counter that closed elsewhere is at worst counted for 2 more seconds
+# (a ticket taken then waits for the next clerk, like one taken just before the clerk left).
+OPEN_COUNTERS_TTL = 2
 
 
 def _open_counters_key(category_id: int) -> str:
@@ -115,11 +121,11 @@ def _open_counters_key(category_id: int) -> str:
 
 
 def open_counter_ids(category: QueueCategory) -> list[int]:
-    """Counters serving ``category`` with a clerk signed in now (cached for two seconds: a
-    ticket issued in the second a clerk leaves still finds the queue open, which is harmless)."""
+    """Counters serving ``category`` with a clerk signed in now (see :data:`OPEN_COUNTERS_TTL`:
+    an empty answer is never taken from the cache)."""
     key = _open_counters_key(category.pk)
     found = cache.get(key)
-    if found is None:
+    if not found:
         found = list(
             ClerkSession.objects.filter(
                 ended_at__isnull=True, counter__categories=category, counter__is_active=True
@@ -220,6 +226,24 @@ def service_minutes(category: QueueCategory) -> float:
     )
     cache.set(key, value, SERVICE_MINUTES_TTL)
     return value
+
+
+def ahead_count(category: QueueCategory, *, rank: int, order_at, pk: int | None = None) -> int:
+    """People waiting in ``category`` who are called before a ticket of ``rank`` and
+    ``order_at``: the counters call by rank, then ``order_at``, then id (``waiting_for``), so a
+    priority ticket taken later is ahead of a walk-in taken earlier."""
+    before = Q(rank__lt=rank) | Q(rank=rank, order_at__lt=order_at)
+    if pk is not None:
+        before |= Q(rank=rank, order_at=order_at, pk__lt=pk)
+    return Ticket.objects.filter(category=category, state=workflow.WAITING).filter(before).count()
+
+
+def ahead_of(ticket: Ticket) -> int:
+    """People ahead of a waiting ticket in its queue now, in the real calling order (0 once it
+    is no longer waiting)."""
+    if ticket.state != workflow.WAITING:
+        return 0
+    return ahead_count(ticket.category, rank=ticket.rank, order_at=ticket.order_at, pk=ticket.pk)
 
 
 def waiting_count(category: QueueCategory, *, max_rank: int | None = None) -> int:

@@ -61,19 +61,35 @@ def _refuse(message: str, code: str, field: str | None = None) -> ValidationErro
 # --- numbering --------------------------------------------------------------------------------
 
 
-def next_ticket_number(category: QueueCategory, day: dt.date) -> tuple[int, str]:
+def next_ticket_number(
+    category: QueueCategory, day: dt.date, *, ahead_of: tuple[int, dt.datetime] | None = None
+) -> tuple[int, str, int | None]:
     """Take the next number of ``category`` on ``day`` (``A-001``); inside the caller's
     transaction. One ``UPDATE … RETURNING`` locks the day's counter row until the transaction
-    ends, so a rollback gives the number back and two requests never share one (gap-free)."""
+    ends, so a rollback gives the number back and two requests never share one (gap-free).
+
+    With ``ahead_of=(rank, order_at)`` the same statement also counts the tickets waiting in
+    the queue that will be called before such a ticket (``selectors.ahead_count``), read under
+    the counter's lock: no second round trip, and no ticket of the queue slips in between."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_ticket_number must run inside the transaction that uses it")
     table = TicketCounter._meta.db_table
+    returning, extra = '"last"', []
+    if ahead_of is not None:
+        rank, order_at = ahead_of
+        returning += (
+            f', (SELECT COUNT(*) FROM "{Ticket._meta.db_table}" WHERE "category_id" = %s'  # noqa: S608
+            ' AND "state" = %s AND ("rank" < %s OR ("rank" = %s AND "order_at" < %s)))'
+        )
+        at = connection.ops.adapt_datetimefield_value(order_at)
+        extra = [category.pk, workflow.WAITING, rank, rank, at]
     sql = (
-        f'UPDATE "{table}" SET "last" = "last" + 1 '  # noqa: S608 -- our own table name
-        'WHERE "category_id" = %s AND "day" = %s RETURNING "last"'
+        f'UPDATE "{table}" SET "last" = "last" + 1 '  # noqa: S608 -- our own table names
+        f'WHERE "category_id" = %s AND "day" = %s RETURNING {returning}'
     )
+    params = [category.pk, day, *extra]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [category.pk, day])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
         if row is None:
             try:
@@ -83,10 +99,10 @@ def next_ticket_number(category: QueueCategory, day: dt.date) -> tuple[int, str]
                     )
             except IntegrityError:
                 pass  # another request created today's row first: update theirs
-            cursor.execute(sql, [category.pk, day])
+            cursor.execute(sql, params)
             row = cursor.fetchone()
     seq = row[0]
-    return seq, f"{category.letter}-{seq:03d}"
+    return seq, f"{category.letter}-{seq:03d}", (row[1] if ahead_of is not None else None)
 
 
 # --- issuing ----------------------------------------------------------------------------------
@@ -143,15 +159,16 @@ def issue_ticket(
             "no_counter_open",
             "category",
         )
-    wait = selectors.expected_wait_minutes(category, priority=priority, counters=counters)
+    if appointment is not None:
+        rank, order_at = RANK_APPOINTMENT, max(appointment.slot_start, now)
+    else:
+        rank, order_at = _rank(office, priority), now
     day = timezone.localdate(now)
+    selectors.service_minutes(category)  # read (or cached) before the counter row is locked
     with transaction.atomic(), audit.deferred():
-        seq, number = next_ticket_number(category, day)
-        if appointment is not None:
-            rank, order_at = RANK_APPOINTMENT, max(appointment.slot_start, now)
-        else:
-            rank, order_at = _rank(office, priority), now
-        ticket = Ticket.objects.create(
+        seq, number, ahead = next_ticket_number(category, day, ahead_of=(rank, order_at))
+        wait = selectors.expected_wait_minutes(category, counters=counters, ahead=ahead)
+        ticket = Ticket(
             municipality_id=office.municipality_id,
             office=office,
             category=category,
@@ -170,8 +187,17 @@ def issue_ticket(
             state_changed_at=now,
             issued_at=now,
         )
-        _event(
-            ticket, "issue", "", workflow.WAITING, actor=actor, now=now, data={"channel": channel}
+        _insert_with_event(
+            ticket,
+            _event_row(
+                ticket,
+                "issue",
+                "",
+                workflow.WAITING,
+                actor=actor,
+                now=now,
+                data={"channel": channel},
+            ),
         )
         audit.record(
             "ticket.issue",
@@ -182,6 +208,60 @@ def issue_ticket(
         )
     _signal(ticket, "issue")
     return ticket
+
+
+def _insert_with_event(ticket: Ticket, event: TicketEvent) -> None:
+    """Insert a new ticket and its first history row. On PostgreSQL one statement does both
+    (a data-modifying ``WITH``: one round trip fewer per ticket issued); elsewhere two inserts.
+    The columns are the models' own, prepared by their fields, so the two paths write the same."""
+    if connection.vendor != "postgresql":
+        ticket.save(force_insert=True)
+        event.ticket = ticket
+        event.save(force_insert=True)
+        return
+
+    def columns(model, obj, skip=()):
+        fields = [
+            f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in skip
+        ]
+        names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        values = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+        return names, values
+
+    ticket_columns, ticket_values = columns(Ticket, ticket)
+    event_columns, event_values = columns(TicketEvent, event, skip=("ticket_id",))
+    sql = (
+        f"WITH t AS (INSERT INTO {connection.ops.quote_name(Ticket._meta.db_table)} "  # noqa: S608
+        f"({ticket_columns}) VALUES ({', '.join(['%s'] * len(ticket_values))}) RETURNING id) "
+        f"INSERT INTO {connection.ops.quote_name(TicketEvent._meta.db_table)} "
+        f'({event_columns}, "ticket_id") '
+        f"SELECT {', '.join(['%s'] * len(event_values))}, t.id FROM t RETURNING ticket_id, id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ticket_values, *event_values])
+        ticket.pk, event.pk = cursor.fetchone()
+    event.ticket = ticket
+    for obj in (ticket, event):
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _event_row(
+    ticket, action, from_state, to_state, *, actor=None, counter=None, now, data=None
+) -> TicketEvent:
+    """A history row of ``ticket``, not yet saved."""
+    label = actor if isinstance(actor, str) else (actor.get_username() if actor else "")
+    return TicketEvent(
+        municipality_id=ticket.municipality_id,
+        ticket_id=ticket.pk,
+        at=now,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        counter=counter,
+        actor=None if isinstance(actor, str) else actor,
+        actor_label=label,
+        data=data or {},
+    )
 
 
 def _event(ticket, action, from_state, to_state, *, actor=None, counter=None, now, data=None):

@@ -71,18 +71,8 @@ def _answer(municipality, text: str):
 
 
 def ticket_ahead(ticket) -> int:
-    """People ahead of a ticket just issued: everyone waiting in its queue at its rank or
-    better (nobody issued later is ahead of it yet)."""
-    from . import workflow
-    from .models import Ticket
-
-    return (
-        Ticket.objects.filter(
-            category=ticket.category, state=workflow.WAITING, rank__lte=ticket.rank
-        )
-        .exclude(pk=ticket.pk)
-        .count()
-    )
+    """People ahead of a ticket just issued, in the calling order."""
+    return selectors.ahead_of(ticket)
 
 
 def handle(municipality, *, message_id: str, sender: str, text: str) -> InboundSms:

@@ -21,6 +21,13 @@ urlpatterns = [
     path("kiosk/<str:token>/sign-in/", views.kiosk_sign_in, name="kiosk-sign-in"),
     path("kiosk/<str:token>/sign-in/code/", views.kiosk_sign_in_code, name="kiosk-sign-in-code"),
     path("kiosk/<str:token>/documents/", views.kiosk_documents, name="kiosk-documents"),
+    path("kiosk/<str:token>/pay/", views.kiosk_pay, name="kiosk-pay"),
+    path("kiosk/<str:token>/finish/", views.kiosk_finish, name="kiosk-finish"),
+    path(
+        "kiosk/<str:token>/pay/<str:checkout>/receipt/",
+        views.kiosk_pay_receipt,
+        name="kiosk-pay-receipt",
+    ),
     path("tickets/<str:code>/", views.ticket_page, name="ticket"),
     path("join/", views.join, name="join"),
     path("sms/inbound/", views.sms_inbound, name="sms-inbound"),

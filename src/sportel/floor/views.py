@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -34,7 +35,7 @@ from sportel.services.forms import add_service_errors
 from . import kiosk_sign_in as kiosk_sign_in_service
 from . import selectors, services, workflow
 from .forms import BookingForm, CheckInForm, KioskCodeForm, KioskNidForm, TicketForm
-from .models import Appointment, Channel, Device, QueueCategory, Ticket
+from .models import Appointment, Channel, Device, QueueCategory
 
 PANELS_TTL = 30  # seconds: the other modules' panels change slowly; the calls never wait on them
 WAITS_TTL = 3  # seconds: the waits per queue on a screen
@@ -257,15 +258,7 @@ def kiosk_check_in(request, device: Device):
 
 
 def _ahead(ticket) -> int:
-    if ticket.state != workflow.WAITING:
-        return 0
-    return (
-        Ticket.objects.filter(
-            category=ticket.category, state=workflow.WAITING, rank__lte=ticket.rank
-        )
-        .filter(order_at__lt=ticket.order_at)
-        .count()
-    )
+    return selectors.ahead_of(ticket)
 
 
 @never_cache
@@ -439,13 +432,20 @@ def cancel_appointment(request, municipality_slug: str, code: str):
 # --- signing in at the kiosk with the NID and a code by SMS; the resident's certificates -------
 
 KIOSK_NID = "floor_kiosk_nid"
+KIOSK_NEXT = "floor_kiosk_next"
+
+
+def _needs_sign_in(device: Device) -> None:
+    """Signing in serves printing one's certificates (apply) and paying (pay)."""
+    if not {Device.Function.APPLY, Device.Function.PAY} & set(device.functions):
+        raise Http404(_("This kiosk does not offer that."))
 
 
 @device_page(Device.Kind.KIOSK)
 @never_cache
 def kiosk_sign_in(request, device: Device):
     """Step 1: the NID. The answer is the same whether or not the number has an account."""
-    _needs(device, Device.Function.APPLY)
+    _needs_sign_in(device)
     form = KioskNidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -455,6 +455,8 @@ def kiosk_sign_in(request, device: Device):
             add_service_errors(form, exc)
         else:
             request.session[KIOSK_NID] = nid
+            if request.GET.get("next") == "pay":
+                request.session[KIOSK_NEXT] = "pay"
             request.session.set_expiry(device.idle_seconds)
             return redirect(
                 "floor:kiosk-sign-in-code",
@@ -477,7 +479,7 @@ def kiosk_sign_in_code(request, device: Device):
 
     from sportel.accounts.middleware import start_kiosk_session
 
-    _needs(device, Device.Function.APPLY)
+    _needs_sign_in(device)
     token = request.resolver_match.kwargs["token"]
     slug = device.office.municipality.slug
     nid = request.session.get(KIOSK_NID)
@@ -491,8 +493,13 @@ def kiosk_sign_in_code(request, device: Device):
             add_service_errors(form, exc)
         else:
             request.session.pop(KIOSK_NID, None)
+            then = request.session.pop(KIOSK_NEXT, None)
             login(request, user, backend="sportel.accounts.backends.LoginBackend")
             start_kiosk_session(request, slug)
+            if Device.Function.PAY in device.functions and (
+                then == "pay" or Device.Function.APPLY not in device.functions
+            ):
+                return redirect("floor:kiosk-pay", municipality_slug=slug, token=token)
             return redirect("floor:kiosk-documents", municipality_slug=slug, token=token)
     return render(
         request,
@@ -520,6 +527,105 @@ def kiosk_documents(request, device: Device):
         )
     cases = list(cases_of(request.user, device.office.municipality).exclude(document_code=""))
     return render(request, "floor/kiosk/documents.html", _kiosk_context(device, cases=cases))
+
+
+def _kiosk_user(request, device: Device):
+    """The resident signed in on this kiosk's municipality (a kiosk session), or None."""
+    from sportel.accounts.middleware import kiosk_of
+
+    if request.user.is_authenticated and kiosk_of(request) == device.office.municipality.slug:
+        return request.user
+    return None
+
+
+@device_page(Device.Kind.KIOSK)
+@never_cache
+def kiosk_pay(request, device: Device):
+    """The signed-in resident's open tax bills, each paid through the configured provider; a
+    paid one goes to its printable receipt, anything else says what happened and what to do."""
+    import uuid
+
+    from . import kiosk_payments
+
+    _needs(device, Device.Function.PAY)
+    token = request.resolver_match.kwargs["token"]
+    slug = device.office.municipality.slug
+    user = _kiosk_user(request, device)
+    if user is None:
+        return redirect(
+            reverse("floor:kiosk-sign-in", kwargs={"municipality_slug": slug, "token": token})
+            + "?next=pay"
+        )
+    attempt, error, status = None, None, 200
+    if request.method == "POST":
+        try:
+            attempt = kiosk_payments.pay(
+                device,
+                user,
+                reference=request.POST.get("reference", ""),
+                checkout=request.POST.get("checkout", ""),
+            )
+        except ValidationError as exc:
+            error, status = exc.messages[0], 400
+        else:
+            if attempt.state == attempt.State.PAID:
+                return redirect(
+                    "floor:kiosk-pay-receipt",
+                    municipality_slug=slug,
+                    token=token,
+                    checkout=attempt.checkout,
+                )
+            status = 409 if attempt.state == attempt.State.PENDING else 502
+    bills = kiosk_payments.bills(user, device.office.municipality)
+    for bill in bills:
+        bill["checkout"] = uuid.uuid4().hex  # one per bill and page: a double tap repeats it
+    return render(
+        request,
+        "floor/kiosk/pay.html",
+        _kiosk_context(
+            device,
+            bills=bills,
+            attempt=attempt,
+            error=error,
+            sandbox=kiosk_payments.is_sandbox(),
+        ),
+        status=status,
+    )
+
+
+@device_page(Device.Kind.KIOSK)
+@never_cache
+def kiosk_pay_receipt(request, device: Device, checkout: str):
+    """The receipt of a payment made at a kiosk, print-ready on the 80 mm printer; only for the
+    resident who paid, while their kiosk session lasts."""
+    from . import kiosk_payments
+
+    _needs(device, Device.Function.PAY)
+    user = _kiosk_user(request, device)
+    if user is None:
+        return redirect(
+            "floor:kiosk",
+            municipality_slug=device.office.municipality.slug,
+            token=request.resolver_match.kwargs["token"],
+        )
+    found = kiosk_payments.receipt(device, user, checkout)
+    if found is None:
+        raise Http404(_("There is no such receipt."))
+    return render(request, "floor/kiosk/pay_receipt.html", _kiosk_context(device, **found))
+
+
+@device_page(Device.Kind.KIOSK)
+@require_POST
+def kiosk_finish(request, device: Device):
+    """Finish: the resident is logged out and the kiosk is back at its start screen."""
+    from django.contrib.auth import logout
+
+    logout(request)
+    return redirect(
+        "floor:kiosk",
+        municipality_slug=device.office.municipality.slug,
+        token=request.resolver_match.kwargs["token"],
+    )
 
 
 # --- tickets by SMS: the gateway's signed webhook ---------------------------------------------

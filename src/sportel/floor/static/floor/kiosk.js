@@ -25,3 +25,14 @@ if (document.querySelector(".floor-slip") && !sessionStorage.getItem(`printed:${
   sessionStorage.setItem(`printed:${here}`, "1");
   window.addEventListener("load", () => window.print());
 }
+// A payment is asked for once: the button is disabled after the first tap (the server also
+// answers a repeated checkout with the first attempt, so a double tap never charges twice).
+for (const form of document.querySelectorAll("form[data-floor-pay]")) {
+  form.addEventListener("submit", () => {
+    const button = form.querySelector("button[type=submit]");
+    setTimeout(() => {
+      button.disabled = true;
+      if (button.dataset.busy) button.textContent = button.dataset.busy;
+    }, 0);
+  });
+}
