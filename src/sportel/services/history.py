@@ -36,6 +36,33 @@ def lock(case: Case) -> Case:
     return locked
 
 
+_RELATED = ("service_version", "municipality", "applicant_person", "applicant_user", "service_type")
+
+
+def lock_own_row(case: Case) -> Case:
+    """Re-read only the case's own row under its lock, its related rows taken from ``case``.
+
+    For a case opened or read earlier in the same request (an instant decision): the related
+    rows :func:`lock` would join in again (service version and type, municipality, applicant)
+    are the ones this request already holds, kept wherever the locked row still points at the
+    same ones; anything else loads on use as usual. One plain row read instead of a five-table
+    join (about 2 ms of CPU per instant certificate)."""
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    version = case.service_version if Case.service_version.field.is_cached(case) else None
+    for name in _RELATED:
+        field = Case._meta.get_field(name)
+        if getattr(locked, field.attname) != getattr(case, field.attname):
+            continue
+        if field.is_cached(case):
+            field.set_cached_value(locked, field.get_cached_value(case))
+        elif name == "service_type" and version is not None:
+            cached = version._meta.get_field("service_type")
+            if cached.is_cached(version) and version.service_type_id == locked.service_type_id:
+                field.set_cached_value(locked, version.service_type)
+    locked._last_event_seq = None
+    return locked
+
+
 def refresh_caller(original: Case, locked: Case) -> Case:
     """Copy the saved state back into the caller's instance so it sees the change (not the
     locked instance's event count, which holds only while the lock does)."""
