@@ -9,8 +9,7 @@ same transaction, the applicant's notification where the service says so, and
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone, translation
 
@@ -89,6 +88,17 @@ def user_or_none(actor):
     return actor if actor is not None and not isinstance(actor, str) else None
 
 
+def _last_event_seq(case_id) -> int:
+    """The case's last event number (0 before its first). Written out: on every change of a
+    case, and the ORM spends ~0.4 ms of CPU building the aggregate."""
+    table = connection.ops.quote_name(CaseEvent._meta.db_table)
+    sql = f'SELECT MAX("seq") FROM {table} WHERE "case_id" = %s'  # noqa: S608 -- our own table
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [case_id])
+        row = cursor.fetchone()
+    return (row[0] if row else None) or 0
+
+
 def append_event(
     case: Case,
     *,
@@ -107,7 +117,7 @@ def append_event(
     locked = "_last_event_seq" in case.__dict__
     last = 0 if first else (case._last_event_seq if locked else None)
     if last is None:
-        last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
+        last = _last_event_seq(case.pk)
     if locked:
         case._last_event_seq = last + 1
     event = CaseEvent(
