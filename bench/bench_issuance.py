@@ -6,7 +6,9 @@ Each round gives 50 fresh residents (on the civil register, with an address) one
 ``/api/v1/municipalities/shkoder/applications`` at the same moment, and times the burst
 (documents/s = 50 / wall time of the burst) and each request (p50, p95). "cold" is the first
 burst after gunicorn started (what the first residents of the morning wait for), "warm" the
-median of the following bursts. The floor is the issuance alone (``issue_document`` in one
+median of the following bursts. Each burst's CPU is read from /proc: gunicorn's master and
+workers ("server CPU") and the PostgreSQL backends serving this database ("PostgreSQL CPU"),
+per document. The floor is the issuance alone (``issue_document`` in one
 process, from bench_documents.py's figure), so the ratio says what the HTTP path adds.
 
     .venv/bin/python bench/bench_issuance.py --postgres postgres://postgres@127.0.0.1:5432/sportel_bench \\
