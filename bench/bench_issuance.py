@@ -6,7 +6,9 @@ Each round gives 50 fresh residents (on the civil register, with an address) one
 ``/api/v1/municipalities/shkoder/applications`` at the same moment, and times the burst
 (documents/s = 50 / wall time of the burst) and each request (p50, p95). "cold" is the first
 burst after gunicorn started (what the first residents of the morning wait for), "warm" the
-median of the following bursts. The floor is the issuance alone (``issue_document`` in one
+median of the following bursts. Each burst's CPU is read from /proc: gunicorn's master and
+workers ("server CPU") and the PostgreSQL backends serving this database ("PostgreSQL CPU"),
+per document. The floor is the issuance alone (``issue_document`` in one
 process, from bench_documents.py's figure), so the ratio says what the HTTP path adds.
 
     .venv/bin/python bench/bench_issuance.py --postgres postgres://postgres@127.0.0.1:5432/sportel_bench \\
@@ -152,6 +154,31 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
+def pg_backend_cpu(url: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend connected to the bench's database
+    (Linux /proc; PostgreSQL on the same machine): the database's share of a document's cost.
+    The background processes (WAL writer, checkpointer, autovacuum) are not counted."""
+    import psycopg
+
+    tick = os.sysconf("SC_CLK_TCK")
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        ]
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def serve_and_measure(label, src, env, seeded, *, rounds, residents, workers, threads) -> dict:
     env = {**env, "PYTHONPATH": str(src)}
     port = free_port()
@@ -164,9 +191,13 @@ def serve_and_measure(label, src, env, seeded, *, rounds, residents, workers, th
         for r in range(rounds):
             sessions = seeded.pop(0)
             cpu_before = server.cpu_seconds()
+            pg_before = pg_backend_cpu(env["SPORTEL_DATABASE_URL"])
             wall, lat, errors = burst(port, sessions)
             time.sleep(0.2)  # the workers' last writes land in their CPU counters
             cpu = server.cpu_seconds() - cpu_before
+            pg_after = pg_backend_cpu(env["SPORTEL_DATABASE_URL"])
+            # A backend that ended during the burst is missed (connections live 60 s: rare).
+            pg_cpu = sum(max(0.0, t - pg_before.get(pid, 0.0)) for pid, t in pg_after.items())
             results.append(
                 {
                     "wall": wall,
@@ -174,6 +205,7 @@ def serve_and_measure(label, src, env, seeded, *, rounds, residents, workers, th
                     "p50": pct(lat, 50) if lat else float("nan"),
                     "p95": pct(lat, 95) if lat else float("nan"),
                     "cpu_ms": cpu * 1000 / max(len(lat), 1),
+                    "pg_cpu_ms": pg_cpu * 1000 / max(len(lat), 1),
                     "errors": errors,
                 }
             )
@@ -181,7 +213,8 @@ def serve_and_measure(label, src, env, seeded, *, rounds, residents, workers, th
                 f"  {label} round {r} ({'cold' if r == 0 else 'warm'}): {wall:.2f} s, "
                 f"{results[-1]['rate']:.0f}/s, p50 {results[-1]['p50'] * 1000:.0f} ms, "
                 f"p95 {results[-1]['p95'] * 1000:.0f} ms, server CPU "
-                f"{results[-1]['cpu_ms']:.0f} ms/doc, errors {errors}",
+                f"{results[-1]['cpu_ms']:.0f} ms/doc, PostgreSQL CPU "
+                f"{results[-1]['pg_cpu_ms']:.0f} ms/doc, errors {errors}",
                 flush=True,
             )
     return results
@@ -327,7 +360,7 @@ def main() -> None:
     for label, got in runs.items():
         cold = [r[0] for r in got["http"]]
         warm = [x for r in got["http"] for x in r[1:]]
-        keys = ("wall", "rate", "p50", "p95", "cpu_ms")
+        keys = ("wall", "rate", "p50", "p95", "cpu_ms", "pg_cpu_ms")
         results[label] = {
             "cold": {k: statistics.median(x[k] for x in cold) for k in keys},
             "warm": {k: statistics.median(x[k] for x in warm) for k in keys},

@@ -215,3 +215,139 @@ def test_the_sealed_pdf_is_tagged_for_screen_readers(issue, tmp_path):
     assert b'<rdf:li xml:lang="x-default">V\xc3\xabrtetim banimi</rdf:li>' in data
     # Alternative text of the QR code names where it leads (UTF-16 text string, hex).
     assert "Kod QR".encode("utf-16-be").hex().upper().encode() in data
+
+
+def _validated(data: bytes):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from sportel.documents.keys import trust_roots
+
+    reader = PdfFileReader(io.BytesIO(data), strict=True)
+    (signature,) = reader.embedded_signatures
+    status = validate_pdf_signature(
+        signature, ValidationContext(trust_roots=trust_roots(), allow_fetching=False)
+    )
+    return reader, signature, status
+
+
+def test_the_directly_written_seal_is_what_pyhankos_sign_pdf_gives(
+    issue, pyhanko_issue, nss_db, tmp_path
+):
+    """A warm worker writes the signature's update itself (pdf/signature.py); the first document
+    of a seal goes through pyHanko. pdfsig and pyHanko's validator judge both alike: valid,
+    trusted, the whole file signed, PAdES, the ESIC extension declared, still PDF 1.7."""
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    cold = pyhanko_issue().pdf.read()
+    warm = issue().pdf.read()
+    assert b'x:xmptk="pyHanko' in cold  # pyHanko rewrote the XMP: its path
+    assert b"pyHanko" not in warm  # written directly: the renderer's XMP untouched
+    for name, data in (("cold.pdf", cold), ("warm.pdf", warm)):
+        path = write(tmp_path, name, data)
+        out = run("pdfsig", "-nssdir", f"sql:{nss_db}", str(path))
+        assert "Signature is Valid." in out and "Certificate is Trusted." in out, out
+        assert "Total document signed" in out and "ETSI.CAdES.detached" in out, out
+        assert "PDF version:     1.7" in run("pdfinfo", str(path))
+        reader, signature, status = _validated(data)
+        assert status.intact and status.valid and status.trusted and status.bottom_line
+        assert signature.coverage == SignatureCoverageLevel.ENTIRE_FILE
+        assert reader.root["/AcroForm"]["/SigFlags"] == 3
+        assert "/ESIC" in reader.root["/Extensions"] and "/Version" not in reader.root
+        sig = signature.sig_object
+        assert sig["/SubFilter"] == "/ETSI.CAdES.detached"
+        assert sig["/Reason"] == "Vulë elektronike e Bashkisë Shkodër / Electronic seal"
+        assert sig["/Location"] == "Shkodër" and str(sig["/M"]).startswith("D:20")
+        xmp = reader.root["/Metadata"].get_object().data.decode()
+        assert re.search(r'pdfaid:part(="|>)2', xmp), xmp
+
+
+def test_a_file_not_laid_out_by_our_renderer_is_sealed_by_pyhanko(issue, shkoder):
+    """Anything but an unsigned certificate of ours (already signed, cut short, another
+    producer's file) is not written directly; the seal hands it to pyHanko."""
+    from django.utils import timezone
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    from sportel.documents.pdf import signature
+    from sportel.documents.pdf.certificate import render
+    from sportel.documents.sealing import load_seal
+    from sportel.documents.services import _certificate
+
+    sealed = issue().pdf.read()
+    kw = {"reserved": 8192, "signed_at": timezone.now(), "reason": "r", "location": "l"}
+    assert signature.prepare(sealed, **kw) is None  # its field already has a value
+    assert signature.prepare(sealed[: len(sealed) // 2], **kw) is None
+    assert signature.prepare(b"not a pdf", **kw) is None
+
+    # Our certificate, saved again by another program (one more revision, its own xref).
+    pdf = render(
+        _certificate(
+            shkoder,
+            code="ABCDEFGHJKLMNPQR",
+            issued_at=timezone.now(),
+            title="Vërtetim banimi",
+            language="sq",
+            holder_text="Banor",
+            content={"case_reference": "SHK-1", "fields": [["Adresa", "Rruga 1"]], "body": ""},
+            sample=False,
+        )
+    )
+    unsigned = io.BytesIO()
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer.update_root()
+    writer.write(unsigned)
+    seal = load_seal(shkoder)
+    assert signature.prepare(pdf, **kw) is not None  # as rendered: written directly
+    assert signature.prepare(unsigned.getvalue(), **kw) is None
+    resealed = seal.seal(unsigned.getvalue())
+    assert b'x:xmptk="pyHanko' in resealed  # pyHanko's way
+    _reader, _signature, status = _validated(resealed)
+    assert status.intact and status.bottom_line
+
+
+def test_threads_sealing_at_once_each_get_a_valid_seal(issue, shkoder):
+    """The direct path takes no lock (the CMS template is only read, the key only signs)."""
+    import threading
+
+    from django.utils import timezone
+
+    from sportel.documents.pdf.certificate import render
+    from sportel.documents.sealing import load_seal
+    from sportel.documents.services import _certificate
+
+    issue()  # the seal warm
+    seal = load_seal(shkoder)
+    pdfs = [
+        render(
+            _certificate(
+                shkoder,
+                code=f"ABCDEFGHJKLMNP{i:02d}",
+                issued_at=timezone.now(),
+                title="Vërtetim banimi",
+                language="sq",
+                holder_text=f"Banor {i}",
+                content={
+                    "case_reference": f"SHK-{i}",
+                    "fields": [["Adresa", "Rruga 1"]],
+                    "body": "",
+                },
+                sample=False,
+            )
+        )
+        for i in range(24)
+    ]
+    out: dict[int, bytes] = {}
+
+    def work(indices):
+        for i in indices:
+            out[i] = seal.seal(pdfs[i])
+
+    threads = [threading.Thread(target=work, args=(range(k, 24, 6),)) for k in range(6)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(out) == list(range(24))
+    for i, data in out.items():
+        assert data.startswith(pdfs[i]) and b"pyHanko" not in data
+        _reader, _signature, status = _validated(data)
+        assert status.intact and status.valid, i

@@ -49,7 +49,43 @@ class Seal:
     _mutex: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def seal(self, pdf: bytes) -> bytes:
+        sealed = self._seal_direct(pdf)
+        if sealed is not None:
+            return sealed
         return outside_event_loop(self._seal, pdf)
+
+    def _seal_direct(self, pdf: bytes) -> bytes | None:
+        """Seal one of our own certificates without pyHanko re-reading it (pdf/signature.py),
+        once the CMS template is learnt; None where that does not apply (another file, a
+        time-stamped seal, no template yet): the caller then goes through pyHanko.
+
+        Thread-safe without the mutex: the template is only read, the key only signs."""
+        from django.utils import timezone
+
+        from .cms import TemplateSigner
+        from .pdf import signature
+
+        signer = getattr(self.pdf_signer, "signer", None)
+        if (
+            self.timestamped
+            or not isinstance(signer, TemplateSigner)
+            or not isinstance(signer._template, dict)
+        ):
+            return None
+        meta = self.pdf_signer.signature_meta
+        prepared = signature.prepare(
+            pdf,
+            reserved=self._reserved,
+            signed_at=timezone.localtime(),
+            reason=meta.reason or "",
+            location=meta.location or "",
+        )
+        if prepared is None:
+            return None
+        digest = hashlib.sha256()
+        for part in prepared.signed_ranges():
+            digest.update(part)
+        return prepared.fill(signer._assemble(digest.digest()))
 
     def _seal(self, pdf: bytes) -> bytes:
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter

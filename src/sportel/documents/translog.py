@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -89,19 +89,36 @@ def append(entry: dict, *, code: str) -> int:
     """Append one leaf (inside the caller's transaction); returns its index."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("translog.append must run inside the transaction of the event")
-    head = LogHead.objects.select_for_update().filter(id=1).first()
-    if head is None:  # the very first entry: create the head, then lock it
-        LogHead.objects.get_or_create(id=1)
-        head = LogHead.objects.select_for_update().get(id=1)
-    index = head.size
+    index = _locked_size()
     data = canonical({**entry, "index": index})
     store = DatabaseStore()
     store.prefetch(_siblings_for_append(index))
     nodes = merkle.append(store, index, merkle.leaf_hash(data))
     LogLeaf.objects.create(index=index, data=data, code=code)
     LogNode.objects.bulk_create(LogNode(level=lv, index=ix, hash=h) for lv, ix, h in nodes)
-    LogHead.objects.filter(id=1).update(size=index + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(_head_sql('UPDATE {table} SET "size" = %s WHERE "id" = 1'), [index + 1])
     return index
+
+
+def _head_sql(template: str) -> str:
+    return template.format(table=connection.ops.quote_name(LogHead._meta.db_table))
+
+
+def _locked_size() -> int:
+    """The log's size, its head row locked until the transaction ends. The head's two
+    statements are written out: the ORM spends ~0.3 ms of CPU building each, on every issuance."""
+    sql = 'SELECT "size" FROM {table} WHERE "id" = 1'
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(_head_sql(sql))
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
+    # The very first entry: create the head, then lock it.
+    LogHead.objects.get_or_create(id=1)
+    return LogHead.objects.select_for_update().get(id=1).size
 
 
 def size() -> int:

@@ -9,8 +9,7 @@ same transaction, the applicant's notification where the service says so, and
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone, translation
 
@@ -33,6 +32,33 @@ def lock(case: Case) -> Case:
         .get(pk=case.pk)
     )
     locked._last_event_seq = None  # locked: append_event may count events on from its first read
+    return locked
+
+
+_RELATED = ("service_version", "municipality", "applicant_person", "applicant_user", "service_type")
+
+
+def lock_own_row(case: Case) -> Case:
+    """Re-read only the case's own row under its lock, its related rows taken from ``case``.
+
+    For a case opened or read earlier in the same request (an instant decision): the related
+    rows :func:`lock` would join in again (service version and type, municipality, applicant)
+    are the ones this request already holds, kept wherever the locked row still points at the
+    same ones; anything else loads on use as usual. One plain row read instead of a five-table
+    join (about 2 ms of CPU per instant certificate)."""
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    version = case.service_version if Case.service_version.field.is_cached(case) else None
+    for name in _RELATED:
+        field = Case._meta.get_field(name)
+        if getattr(locked, field.attname) != getattr(case, field.attname):
+            continue
+        if field.is_cached(case):
+            field.set_cached_value(locked, field.get_cached_value(case))
+        elif name == "service_type" and version is not None:
+            cached = version._meta.get_field("service_type")
+            if cached.is_cached(version) and version.service_type_id == locked.service_type_id:
+                field.set_cached_value(locked, version.service_type)
+    locked._last_event_seq = None
     return locked
 
 
@@ -62,6 +88,17 @@ def user_or_none(actor):
     return actor if actor is not None and not isinstance(actor, str) else None
 
 
+def _last_event_seq(case_id) -> int:
+    """The case's last event number (0 before its first). Written out: on every change of a
+    case, and the ORM spends ~0.4 ms of CPU building the aggregate."""
+    table = connection.ops.quote_name(CaseEvent._meta.db_table)
+    sql = f'SELECT MAX("seq") FROM {table} WHERE "case_id" = %s'  # noqa: S608 -- our own table
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [case_id])
+        row = cursor.fetchone()
+    return (row[0] if row else None) or 0
+
+
 def append_event(
     case: Case,
     *,
@@ -80,7 +117,7 @@ def append_event(
     locked = "_last_event_seq" in case.__dict__
     last = 0 if first else (case._last_event_seq if locked else None)
     if last is None:
-        last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
+        last = _last_event_seq(case.pk)
     if locked:
         case._last_event_seq = last + 1
     event = CaseEvent(

@@ -13,6 +13,7 @@ from .history import (
     append_event,
     batched_events,
     lock,
+    lock_own_row,
     move,
     refresh_caller,
 )
@@ -76,7 +77,7 @@ def run_instant(case: Case, *, actor=None, role: str = "") -> Case:
             # last statements (audit.deferred, the document registered last): concurrent
             # residents queue behind each other for those rows, not for the whole decision.
             with transaction.atomic(), audit.deferred():
-                locked = lock(case)
+                locked = lock_own_row(case)
                 if locked.status != workflow.SUBMITTED:
                     discard_output(prepared)  # decided meanwhile: its document is the one
                     return refresh_caller(case, locked)
