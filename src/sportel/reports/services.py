@@ -33,7 +33,6 @@ from sportel.core.uploads import check_upload
 from . import geo, workflow
 from .models import (
     AreaSubscription,
-    BannedReporter,
     Category,
     CategoryAttribute,
     Cluster,
@@ -73,6 +72,28 @@ def reporter_key(*, account=None, person=None, email: str = "", phone: str = "",
 
 def ban_hash(value: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def refuse_banned(municipality, *, key, email="", phone="", device="", client_ip="") -> None:
+    """PermissionDenied when the reporter, or any email, phone, device or address they send
+    from, is on the municipality's ban list (bans that expired or were lifted do not count)."""
+    from .configuration import active_bans
+
+    hashes = {key}
+    if email:
+        hashes.add(reporter_key(email=email))
+    if phone:
+        hashes.add(reporter_key(phone=phone))
+    if device:
+        hashes.add(reporter_key(device=device))
+    if client_ip:
+        hashes.add(ban_hash(f"ip:{client_ip}"))
+    if (
+        active_bans(getattr(municipality, "pk", municipality))
+        .filter(value_hash__in=hashes)
+        .exists()
+    ):
+        raise PermissionDenied(_("Reports from this sender are not accepted."))
 
 
 # --- moderation: personal data hidden before text is public ------------------------------------
@@ -315,9 +336,9 @@ def file_report(
     if not (description or "").strip() and not answers:
         raise ValidationError({"description": _("Describe the problem.")})
     key = reporter_key(account=account, person=person, email=email, phone=phone, device=device_id)
-    banned = {key, ban_hash(f"ip:{client_ip}")} if client_ip else {key}
-    if BannedReporter.objects.filter(municipality=municipality, value_hash__in=banned).exists():
-        raise PermissionDenied(_("Reports from this sender are not accepted."))
+    refuse_banned(
+        municipality, key=key, email=email, phone=phone, device=device_id, client_ip=client_ip
+    )
     if confirmed is None:
         confirmed = account is not None or filed_by is not None or api_key is not None
     if not confirmed and not (email or phone):
@@ -570,6 +591,7 @@ def add_voice(
     if account is None and not (email or phone):
         raise ValidationError({"email": _("Give an email address or a phone number.")})
     key = reporter_key(account=account, email=email, phone=phone)
+    refuse_banned(cluster.municipality_id, key=key, email=email, phone=phone)
     with transaction.atomic():
         added = _add_voice_row(
             cluster, key=key, email=email, phone=phone, account=account, language=language
