@@ -116,7 +116,9 @@ def test_administrator_adds_a_category_that_residents_and_open311_see(
     assert "Tombino e bllokuar" in client.get("/shkoder/reports/").content.decode()
 
 
-def test_the_code_stays_when_a_category_is_changed(shkoder, channel_category, verified_client, admin):
+def test_the_code_stays_when_a_category_is_changed(
+    shkoder, channel_category, verified_client, admin
+):
     staff = verified_client(admin)
     page = staff.get(f"/en{BASE}categories/{channel_category.pk}/").content.decode()
     assert 'name="code"' not in page and "irrigation-channel" in page
@@ -164,9 +166,7 @@ def test_errors_are_in_albanian_on_the_albanian_page(shkoder, group, admin, veri
     assert "Kodi ka vetëm shkronja të vogla" in response.content.decode()
 
 
-def test_a_category_of_another_municipality_cannot_be_the_group(
-    shkoder, lezhe, categories, admin
-):
+def test_a_category_of_another_municipality_cannot_be_the_group(shkoder, lezhe, categories, admin):
     lezhe_group = Category.objects.get(municipality=lezhe, code="irrigation")
     with pytest.raises(Exception) as refused:
         configuration.save_category(
@@ -201,7 +201,9 @@ def test_a_retired_category_is_hidden_and_refused_then_used_again(
         },
     )
     assert post.status_code == 404
-    assert post.json() == [{"code": 404, "description": "service_code not found: irrigation-channel"}]
+    assert post.json() == [
+        {"code": 404, "description": "service_code not found: irrigation-channel"}
+    ]
     # What was filed before stays, public.
     assert client.get(f"/shkoder/reports/r/{existing.pk}/").status_code == 200
     assert verified_client(admin).post(url, {"active": "1"}).status_code == 302
@@ -387,9 +389,11 @@ def test_a_banned_reporter_is_refused_on_the_web_in_open311_and_for_me_too(
         refused = _open311_post(client, key, fmt, email="spam@x.al")
         assert refused.status_code == 403
         if fmt == "json":
-            assert refused.json() == [
-                {"code": 403, "description": "Reports from this sender are not accepted."}
-            ] or refused.json()[0]["code"] == 403
+            assert (
+                refused.json()
+                == [{"code": 403, "description": "Reports from this sender are not accepted."}]
+                or refused.json()[0]["code"] == 403
+            )
         else:
             root = etree.fromstring(refused.content)
             assert root.tag == "errors" and root.findtext("error/code") == "403"
