@@ -245,8 +245,15 @@ class SubscribeForm(forms.Form):
 
 # --- configuration (administrators) -------------------------------------------------------------
 # The forms parse; configuration.py holds the rules (ranges, codes, tenancy) and its errors come
-# back next to the fields through add_errors. Fields are optional here so that every missing
-# value is explained by the same door the tests call.
+# back next to the fields through add_errors. A required field says what is missing in the same
+# words as configuration.py, which checks again (it is the door every caller goes through).
+
+
+def _require(form: forms.Form, messages: dict) -> None:
+    for name, message in messages.items():
+        if name in form.fields:
+            form.fields[name].required = True
+            form.fields[name].error_messages["required"] = message
 
 
 class CategoryForm(forms.Form):
@@ -310,6 +317,25 @@ class CategoryForm(forms.Form):
             self.fields[name].widget.attrs.setdefault("class", "govuk-input--width-5")
         if not creating:
             del self.fields["code"]
+        _require(
+            self,
+            {
+                "code": _(
+                    "The code is lower-case letters, digits and dashes, e.g. blocked-channel."
+                ),
+                "name_sq": _("Give the name in Albanian."),
+                "severity": _("Choose the severity."),
+                **{
+                    name: _("Give a whole number.")
+                    for name in (
+                        "deadline_working_days",
+                        "duplicate_radius_m",
+                        "cluster_window_days",
+                        "order",
+                    )
+                },
+            },
+        )
 
 
 class RouteForm(forms.Form):
@@ -325,6 +351,13 @@ class RouteForm(forms.Form):
         self.fields["unit"].choices = [("", _("Anywhere in the municipality"))] + [
             (str(u.pk), u.name) for u in units
         ]
+        _require(
+            self,
+            {
+                "category": _("Choose a category of this municipality."),
+                "team": _("Name the team or department."),
+            },
+        )
 
 
 class AreaWeightForm(forms.Form):
@@ -345,6 +378,15 @@ class AreaWeightForm(forms.Form):
         self.fields["unit"].choices = [("", _("Choose an administrative unit"))] + [
             (str(u.pk), u.name) for u in units
         ]
+        _require(
+            self,
+            {
+                "unit": _("Choose an administrative unit of this municipality."),
+                "weight": _("Give a weight from %(low)s to %(high)s (1 changes nothing).")
+                % {"low": "0.50", "high": "5.00"},
+                "reason": _("Say why this area weighs more or less: it is shown publicly."),
+            },
+        )
 
 
 class BanForm(forms.Form):
@@ -367,3 +409,13 @@ class BanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = BannedReporter.Kind.choices
         self.fields["until"].error_messages["invalid"] = _("Give a date, e.g. 2027-01-31.")
+        _require(
+            self,
+            {
+                "kind": _("Choose what to ban."),
+                "value": _(
+                    "Say who to ban: a report number, an email, a phone, a device_id or an IP address."
+                ),
+                "reason": _("Give the reason; other staff read it."),
+            },
+        )
