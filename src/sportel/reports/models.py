@@ -410,3 +410,19 @@ class AreaSubscription(TenantScoped):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
+
+
+class AreaNotice(TenantScoped):
+    """One area subscriber was told about one new report: the worker's proof of work, so a task
+    retried after its worker died tells nobody twice."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(AreaSubscription, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "subscription"], name="one_area_notice_per_subscriber"
+            )
+        ]

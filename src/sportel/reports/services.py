@@ -1355,22 +1355,11 @@ def change_subscription(municipality: Municipality, secret: str, action: str):
 
 
 def _notify_subscribers(report: Report) -> None:
-    rows = AreaSubscription.objects.filter(
-        municipality_id=report.municipality_id,
-        confirmed_at__isnull=False,
-        stopped_at__isnull=True,
-    ).select_related("municipality", "unit")
-    rows = rows.filter(models_q_unit(report.unit_id))
-    for row in rows[:500]:
-        _send_subscription(
-            row,
-            "reports_new_in_area",
-            {
-                "category": report.category.name(row.language),
-                "description": report.public_description,
-                "link": _link(report, "reports:detail"),
-            },
-        )
+    """The residents subscribed to the report's area are told by the worker, once this
+    transaction commits (see tasks.notify_area_subscribers)."""
+    from .tasks import notify_area_subscribers
+
+    transaction.on_commit(lambda pk=report.pk: notify_area_subscribers.enqueue(pk))
 
 
 def models_q_unit(unit_id):
