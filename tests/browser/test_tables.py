@@ -88,6 +88,7 @@ def tables(transactional_db, shkoder, seal_keys, make_staff):
         "bundle": bundle,
     }
     tables.update(_revenue_tables(shkoder, make_staff))
+    tables.update(_reports_tables(shkoder, make_staff))
     return tables
 
 
@@ -118,6 +119,68 @@ def _revenue_tables(shkoder, make_staff) -> dict:
         "clerk": clerk,
         "statement": summary.statement.pk,
     }
+
+
+def _reports_tables(shkoder, make_staff) -> dict:
+    """Reports: the Dajç channel reported twice and funded, a road report in the queue, a
+    routing rule, an area weight and a ban; the settings' administrator."""
+    from datetime import date
+
+    from sportel.core.models import AdministrativeUnit
+    from sportel.reports import configuration, services
+    from sportel.reports.catalogue import load_categories
+    from sportel.reports.models import AreaWeight, Category
+
+    load_categories(shkoder)
+    administrator = make_staff(shkoder, "administrator")
+    manager = make_staff(shkoder, "manager")
+    dajc = AdministrativeUnit.objects.get(municipality=shkoder, slug="dajc")
+    channel = Category.objects.get(municipality=shkoder, code="irrigation-channel")
+    road = Category.objects.get(municipality=shkoder, code="pothole")
+    place = services.parse_place(shkoder, unit="dajc", address="Kanali pranë shkollës")
+    first = None
+    for email in ("arta@dajc.al", "gjon@dajc.al"):
+        filed = services.file_report(
+            shkoder,
+            category=channel,
+            place=place,
+            description="Kanali është bllokuar.",
+            answers={"channel_type": "secondary"},
+            email=email,
+            confirmed=True,
+        ).report
+        first = first or filed
+    services.record_funding(
+        first.cluster,
+        actor=manager,
+        amount="1850000",
+        budget_line="06.2.1 Ujitje dhe kullim",
+        decision_number="112",
+        decision_date=date(2026, 3, 10),
+    )
+    services.file_report(
+        shkoder,
+        category=road,
+        place=services.parse_place(shkoder, unit="velipoje", address="Rruga e plazhit"),
+        description="Gropë e thellë në mes të rrugës.",
+        email="pjeter@velipoje.al",
+        confirmed=True,
+    )
+    configuration.add_route(
+        shkoder, actor=administrator, category=channel, unit=dajc.pk, team="Skuadra e Dajçit"
+    )
+    AreaWeight.objects.filter(unit=dajc).delete()
+    configuration.set_area_weight(
+        shkoder, actor=administrator, unit=dajc.pk, weight="1.25", reason="Zonë që përmbytet"
+    )
+    configuration.ban(
+        shkoder,
+        actor=administrator,
+        kind="email",
+        value="spam.i.perseritur@shembull.al",
+        reason="Qindra raporte të rreme",
+    )
+    return {"administrator": administrator}
 
 
 def log_in(page, user, *, second_factor: bool = False) -> None:
@@ -155,6 +218,22 @@ PAGES = {
     "revenue/statement.html": ("/shkoder/staff/revenue/statements/{statement}/", "tax_officer"),
     "revenue/cash.html": ("/shkoder/staff/revenue/cash/", "clerk"),
     "revenue/arrears.html": ("/shkoder/staff/revenue/arrears/", "tax_officer"),
+    "reports/_priority_table.html": ("/shkoder/reports/priorities/", "anyone"),
+    "reports/priorities.html": ("/shkoder/reports/priorities/", "anyone"),
+    "reports/staff/queue.html": ("/shkoder/staff/reports/", "specialist"),
+    "reports/staff/configure.html": ("/shkoder/staff/reports/configure/", "administrator"),
+    "reports/staff/configure_routing.html": (
+        "/shkoder/staff/reports/configure/routing/",
+        "administrator",
+    ),
+    "reports/staff/configure_weights.html": (
+        "/shkoder/staff/reports/configure/weights/",
+        "administrator",
+    ),
+    "reports/staff/configure_bans.html": (
+        "/shkoder/staff/reports/configure/bans/",
+        "administrator",
+    ),
 }
 
 
@@ -175,7 +254,11 @@ def test_table_reflows_without_sideways_scroll_or_split_words(page, accessible, 
         case=tables["case"].number, bundle=tables["bundle"].pk, statement=tables["statement"]
     )
     if who != "anyone":
-        log_in(page, tables[who], second_factor=who in ("specialist", "tax_officer", "clerk"))
+        log_in(
+            page,
+            tables[who],
+            second_factor=who in ("specialist", "tax_officer", "clerk", "administrator"),
+        )
     for prefix in LANGUAGES:
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
@@ -217,7 +300,4 @@ REFLOW_NOT_YET_CHECKED = {
     "floor/staff/status.html": "issue 10",
     "participation/results.html": "issue 13",
     "participation/staff/index.html": "issue 13",
-    "reports/_priority_table.html": "issue 9",
-    "reports/priorities.html": "issue 9",
-    "reports/staff/queue.html": "issue 9",
 }

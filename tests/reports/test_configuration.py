@@ -300,6 +300,10 @@ def test_an_area_weight_changes_the_priority_score_with_its_reason_shown(
     (after,) = selectors.priority_list(shkoder)
     assert after.area_weight == Decimal("1.50") and after.score == before.score * Decimal("1.5")
     assert "Zonë që përmbytet" in staff.get(BASE + "weights/").content.decode()
+    from django.test import Client
+
+    public = Client().get("/shkoder/reports/priorities/").content.decode()
+    assert "Zonë që përmbytet" in public and "1,50" in public
     row = AreaWeight.objects.get(unit=dajc)
     assert staff.post(f"{BASE}weights/{row.pk}/remove/").status_code == 302
     (back,) = selectors.priority_list(shkoder)
