@@ -1355,11 +1355,21 @@ def change_subscription(municipality: Municipality, secret: str, action: str):
 
 
 def _notify_subscribers(report: Report) -> None:
-    """The residents subscribed to the report's area are told by the worker, once this
-    transaction commits (see tasks.notify_area_subscribers)."""
+    """The residents subscribed to the report's area are told by the worker: when anyone is
+    subscribed there, the task is queued in this transaction (a transactional outbox: the
+    worker sees it only once the report commits, and a rolled-back report queues nothing)."""
     from .tasks import notify_area_subscribers
 
-    transaction.on_commit(lambda pk=report.pk: notify_area_subscribers.enqueue(pk))
+    if (
+        AreaSubscription.objects.filter(
+            municipality_id=report.municipality_id,
+            confirmed_at__isnull=False,
+            stopped_at__isnull=True,
+        )
+        .filter(models_q_unit(report.unit_id))
+        .exists()
+    ):
+        notify_area_subscribers.enqueue(report.pk)
 
 
 def models_q_unit(unit_id):

@@ -1,8 +1,9 @@
 """The reports module's background work: telling the residents subscribed to an area about
 each new public report there.
 
-Enqueued when the report's transaction commits (so a rolled-back report tells nobody and the
-resident's request never waits for up to 500 emails). Idempotent: each subscriber's notice is
+Queued inside the report's own transaction when anyone is subscribed to its area (a
+transactional outbox: the worker sees the task only once the report commits, a rolled-back report
+queues nothing, and the resident's request never waits for up to 500 emails). Idempotent: each subscriber's notice is
 written together with an :class:`~sportel.reports.models.AreaNotice` row, unique per report and
 subscription, in one small transaction; a task re-run after its worker was killed skips those
 already told and tells the rest.
