@@ -619,33 +619,9 @@ def merge_into(report: Report, cluster: Cluster, *, actor) -> Report:
         if old == cluster.pk:
             return locked
         _leave_cluster(locked)
-        locked.cluster = cluster
-        locked.save(update_fields=["cluster"])
-        _add_voice_row(
-            cluster,
-            key=locked.reporter_key,
-            report=locked,
-            email=locked.email,
-            phone=locked.phone,
-            account=locked.account,
-            language=locked.language,
-        )
+        # An open report reopens the group it joins (a fixed group gets new work).
         Cluster.objects.filter(pk=cluster.pk).update(is_open=True)
-        _append(
-            locked,
-            actor=actor,
-            action="merge",
-            public=False,
-            data={"from_cluster": old, "to_cluster": cluster.pk},
-        )
-        audit.record(
-            "report.merge",
-            actor=actor,
-            role=role,
-            municipality=locked.municipality,
-            obj=locked,
-            data={"from": old, "to": cluster.pk},
-        )
+        _regroup(locked, cluster, old=old, action="merge", actor=actor, role=role)
     return locked
 
 
@@ -670,33 +646,41 @@ def split(report: Report, *, actor) -> Cluster:
             last_report_at=now,
             is_open=locked.status in workflow.OPEN_STATES,
         )
-        locked.cluster = cluster
-        locked.save(update_fields=["cluster"])
-        _add_voice_row(
-            cluster,
-            key=locked.reporter_key,
-            report=locked,
-            email=locked.email,
-            phone=locked.phone,
-            account=locked.account,
-            language=locked.language,
-        )
-        _append(
-            locked,
-            actor=actor,
-            action="split",
-            public=False,
-            data={"from_cluster": old, "to_cluster": cluster.pk},
-        )
-        audit.record(
-            "report.split",
-            actor=actor,
-            role=role,
-            municipality=locked.municipality,
-            obj=locked,
-            data={"from": old, "to": cluster.pk},
-        )
+        _regroup(locked, cluster, old=old, action="split", actor=actor, role=role)
     return cluster
+
+
+def _regroup(locked: Report, cluster: Cluster, *, old, action: str, actor, role) -> None:
+    """The shared end of :func:`merge_into` and :func:`split`, once the locked report has left
+    its old group: it points at ``cluster``, its reporter's voice is counted there (once), and
+    the move is an internal history line and an audit entry. Not for reports that join a group
+    as they are filed or confirmed: :func:`_joined` does that, with the subscribers' notice."""
+    locked.cluster = cluster
+    locked.save(update_fields=["cluster"])
+    _add_voice_row(
+        cluster,
+        key=locked.reporter_key,
+        report=locked,
+        email=locked.email,
+        phone=locked.phone,
+        account=locked.account,
+        language=locked.language,
+    )
+    _append(
+        locked,
+        actor=actor,
+        action=action,
+        public=False,
+        data={"from_cluster": old, "to_cluster": cluster.pk},
+    )
+    audit.record(
+        f"report.{action}",
+        actor=actor,
+        role=role,
+        municipality=locked.municipality,
+        obj=locked,
+        data={"from": old, "to": cluster.pk},
+    )
 
 
 def _leave_cluster(report: Report) -> None:
