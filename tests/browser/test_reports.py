@@ -8,6 +8,7 @@
 """
 
 import io
+import os
 import re
 
 import pytest
@@ -152,3 +153,158 @@ def test_public_report_pages_at_phone_width(page, reports_catalogue, accessible,
         accessible(page)
         # Nothing wider than the phone: no sideways scrolling.
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+
+
+def test_administrator_sets_reports_up_and_a_ban_holds(
+    page, reports_catalogue, make_staff, accessible
+):
+    """An administrator adds a category, routes it, weighs an area and bans a sender; the
+    banned resident gets a clear error; the ban is lifted."""
+    from sportel.reports.models import AreaWeight, BannedReporter, Category, RoutingRule
+
+    AreaWeight.objects.all().delete()
+    admin = make_staff(reports_catalogue, Role.ADMINISTRATOR)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    browser_staff_login(page, admin)
+    page.goto("/shkoder/staff/")
+    page.get_by_role("link", name="Cilësimet e raporteve").click()
+    accessible(page)
+    page.click("#new-category")
+    page.fill("#id_code", "blocked-culvert")
+    page.select_option("#id_parent", label="Ujitje dhe kullim")
+    page.fill("#id_name_sq", "Tombino e bllokuar")
+    page.fill("#id_name_en", "Blocked culvert")
+    page.fill("#id_duplicate_radius_m", "abc")
+    page.click("#category-form button")
+    # The mistake is explained next to the field; nothing stored yet.
+    assert page.locator("#id_duplicate_radius_m_error").is_visible()
+    assert not Category.objects.filter(code="blocked-culvert").exists()
+    accessible(page)
+    page.fill("#id_duplicate_radius_m", "150")
+    page.click("#category-form button")
+    assert page.locator("#category-blocked-culvert").is_visible()
+    culvert = Category.objects.get(code="blocked-culvert")
+    assert culvert.duplicate_radius_m == 150
+
+    page.get_by_role("link", name="Drejtimi").click()
+    page.select_option("#id_category", str(culvert.pk))
+    page.select_option("#id_unit", label="Dajç")
+    page.fill("#id_team", "Skuadra e Dajçit")
+    page.click("#route-form button")
+    assert "Skuadra e Dajçit" in page.locator("#routes").inner_text()
+    assert RoutingRule.objects.filter(category=culvert, team="Skuadra e Dajçit").exists()
+    accessible(page)
+
+    page.get_by_role("link", name="Peshat e zonave").click()
+    page.select_option("#id_unit", label="Dajç")
+    page.fill("#id_weight", "1.4")
+    page.fill("#id_reason", "Zonë bujqësore që përmbytet")
+    page.click("#weight-form button")
+    assert "1,40" in page.locator("#weight-dajc").inner_text()  # the Albanian decimal comma
+    accessible(page)
+
+    page.get_by_role("link", name="Lista e ndalimeve").click()
+    page.check("input[name=kind][value=email]")
+    page.fill("#id_value", "spam@dajc.al")
+    page.fill("#id_reason", "Qindra raporte të rreme")
+    page.click("#ban-form button")
+    assert "s***@dajc.al" in page.locator("#bans").inner_text()
+    accessible(page)
+    ban = BannedReporter.objects.get()
+
+    # The banned resident (a browser of their own) is told plainly, and nothing is filed.
+    resident_context = page.context.browser.new_context(base_url=page.base_url, locale="sq-AL")
+    resident_context.set_default_timeout(10_000)
+    resident = resident_context.new_page()
+    resident.goto("/en/shkoder/reports/new/blocked-culvert/?step=place&unit=dajc&address=Ura")
+    resident.fill("#id_description", "Tombino e bllokuar")
+    resident.fill("#id_email", "spam@dajc.al")
+    resident.click("#send-report")
+    assert "Reports from this sender are not accepted." in resident.content()
+    assert not Report.objects.exists()
+    accessible(resident)
+    resident_context.close()
+
+    page.goto("/en/shkoder/staff/reports/configure/bans/")
+    page.click(f"#lift-{ban.pk}")
+    assert "Nobody is banned." in page.locator("#bans").inner_text()
+    assert "spam@dajc.al" not in page.content()
+    accessible(page)
+
+
+@pytest.mark.parametrize("language", ["sq", "en"])
+def test_staff_and_settings_pages_at_phone_width(
+    page, reports_catalogue, make_staff, accessible, language
+):
+    """Every staff page of reports at 320 px, with data, in both languages: no sideways scroll."""
+    from decimal import Decimal
+
+    from sportel.core.models import AdministrativeUnit
+    from sportel.reports import configuration, services
+    from sportel.reports.models import Category
+
+    category = Category.objects.get(municipality=reports_catalogue, code="irrigation-channel")
+    filed = services.file_report(
+        reports_catalogue,
+        category=category,
+        place=services.Place(lat=Decimal("41.982600"), long=Decimal("19.423300")),
+        description="Bllokuar",
+        answers={"channel_type": "primary"},
+        email="a@x.al",
+        confirmed=True,
+    ).report
+    admin = make_staff(reports_catalogue, Role.ADMINISTRATOR)
+    dajc = AdministrativeUnit.objects.get(municipality=reports_catalogue, slug="dajc")
+    configuration.add_route(
+        reports_catalogue, actor=admin, category=category, unit=dajc.pk, team="Skuadra e Dajçit"
+    )
+    configuration.ban(
+        reports_catalogue,
+        actor=admin,
+        kind="reporter",
+        value=str(filed.pk),
+        reason="Raporte të rreme të përsëritura",
+    )
+    prefix = "/en" if language == "en" else ""
+    page.set_viewport_size({"width": 320, "height": 800})
+    specialist = make_staff(reports_catalogue, Role.SPECIALIST)
+    clerk = make_staff(reports_catalogue, Role.CLERK)
+    for user, paths in (
+        (
+            specialist,
+            (
+                "/shkoder/staff/reports/",
+                f"/shkoder/staff/reports/{filed.pk}/",
+                f"/shkoder/staff/reports/clusters/{filed.cluster_id}/",
+            ),
+        ),
+        (clerk, ("/shkoder/staff/reports/counter/?category=irrigation-channel",)),
+        (
+            admin,
+            (
+                "/shkoder/staff/reports/configure/",
+                f"/shkoder/staff/reports/configure/categories/{category.pk}/",
+                "/shkoder/staff/reports/configure/categories/new/",
+                "/shkoder/staff/reports/configure/routing/",
+                "/shkoder/staff/reports/configure/weights/",
+                "/shkoder/staff/reports/configure/bans/",
+                "/shkoder/staff/reports/keys/",
+            ),
+        ),
+    ):
+        page.context.clear_cookies()
+        page.set_viewport_size({"width": 1280, "height": 900})
+        browser_staff_login(page, user)
+        page.set_viewport_size({"width": 320, "height": 800})
+        for path in paths:
+            response = page.goto(prefix + path)
+            assert response.status == 200, path
+            accessible(page)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 320, f"{prefix}{path} is {width}px wide"
+            if os.environ.get("SPORTEL_SCREENSHOTS"):
+                name = path.strip("/").split("?")[0].replace("/", "-")
+                page.screenshot(
+                    path=f"{os.environ['SPORTEL_SCREENSHOTS']}/{name}-{language}-320.png",
+                    full_page=True,
+                )

@@ -72,3 +72,20 @@ def file_one(municipality, category, *, email="banor@test.al", lat=None, long=No
         email=email,
         **kw,
     ).report
+
+
+AREA_TASK = "sportel.reports.tasks.notify_area_subscribers"
+
+
+def run_area_notices() -> int:
+    """Run the queued area-notice tasks here, as the worker would; returns how many ran."""
+    from django_tasks_db.models import DBTaskResult
+
+    from sportel.reports.tasks import notify_area_subscribers
+
+    ran = 0
+    for row in DBTaskResult.objects.filter(task_path=AREA_TASK, status="READY").order_by("pk"):
+        notify_area_subscribers.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+        DBTaskResult.objects.filter(pk=row.pk).update(status="SUCCESSFUL")
+        ran += 1
+    return ran

@@ -780,3 +780,45 @@ def test_service_request_update_replayed_with_its_idempotency_key(
     plain = client.post(f"{BASE}servicerequestupdates.json", data)
     assert plain.json()[0]["update_id"] != first.json()[0]["update_id"]
     assert ReportEvent.objects.filter(report=report, action="comment").count() == 2
+
+
+def test_times_are_w3c_in_local_time_with_the_offset_of_their_season(
+    client, shkoder, channel_category
+):
+    """Winter (+01:00) and summer (+02:00) times, as the database writes them on PostgreSQL and
+    Python on SQLite: the same text either way."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    utc = ZoneInfo("UTC")
+    winter = file_one(shkoder, channel_category, email="w@x.al")
+    summer = file_one(shkoder, channel_category, email="s@x.al", n=50)
+    Report.objects.filter(pk=winter.pk).update(
+        requested_at=datetime(2026, 1, 15, 7, 5, 9, tzinfo=utc),
+        updated_at=datetime(2026, 1, 15, 23, 30, tzinfo=utc),
+        expected_at=None,
+    )
+    Report.objects.filter(pk=summer.pk).update(
+        requested_at=datetime(2026, 7, 15, 22, 30, tzinfo=utc),
+        updated_at=datetime(2026, 7, 16, 1, 0, tzinfo=utc),
+    )
+    body = client.get(
+        f"{BASE}requests.json",
+        {
+            "jurisdiction_id": "shkoder",
+            "service_request_id": f"{winter.pk},{summer.pk}",
+        },
+    ).json()
+    rows = {row["service_request_id"]: row for row in body}
+    assert rows[str(winter.pk)]["requested_datetime"] == "2026-01-15T08:05:09+01:00"
+    assert rows[str(winter.pk)]["updated_datetime"] == "2026-01-16T00:30:00+01:00"
+    assert rows[str(winter.pk)]["expected_datetime"] is None
+    assert rows[str(summer.pk)]["requested_datetime"] == "2026-07-16T00:30:00+02:00"
+    assert rows[str(summer.pk)]["updated_datetime"] == "2026-07-16T03:00:00+02:00"
+    xml = etree.fromstring(
+        client.get(
+            f"{BASE}requests.xml",
+            {"jurisdiction_id": "shkoder", "service_request_id": str(winter.pk)},
+        ).content
+    )
+    assert xml.findtext("request/requested_datetime") == "2026-01-15T08:05:09+01:00"

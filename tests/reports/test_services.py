@@ -85,6 +85,36 @@ def test_staff_merge_and_split_keep_the_counts_right(shkoder, channel_category, 
     assert not ReportEvent.objects.filter(action__in=["merge", "split"], public=True).exists()
 
 
+def test_merge_and_split_record_the_move_and_count_each_reporter_once(
+    shkoder, channel_category, specialist
+):
+    """The shared end of merge and split: the pointer, one voice per reporter, an internal
+    history line and an audit entry naming both groups; a merge reopens a fixed group."""
+    a = file_one(shkoder, channel_category, email="a@x.al")
+    same_person_far = file_one(
+        shkoder, channel_category, email="a@x.al", lat=DAJC[0] + Decimal("0.02")
+    )
+    services.fix(a, actor=specialist, text="Pastruar")
+    assert not Cluster.objects.get(pk=a.cluster_id).is_open
+    old = same_person_far.cluster_id
+    services.merge_into(same_person_far, a.cluster, actor=specialist)
+    target = Cluster.objects.get(pk=a.cluster_id)
+    assert target.is_open and target.voices == 1  # the same reporter: counted once
+    assert ClusterVoice.objects.filter(cluster=target).count() == 1
+    merged = AuditEntry.objects.get(action="report.merge")
+    assert merged.data == {"from": old, "to": target.pk} and merged.actor == specialist
+    event = same_person_far.events.get(action="merge")
+    assert not event.public and event.data == {"from_cluster": old, "to_cluster": target.pk}
+    moved = services.split(same_person_far, actor=specialist)
+    split = AuditEntry.objects.get(action="report.split")
+    assert split.data == {"from": target.pk, "to": moved.pk}
+    # a's report is still in the old group: its reporter's voice stays there, and counts here too.
+    moved.refresh_from_db()
+    assert Cluster.objects.get(pk=target.pk).voices == 1 and moved.voices == 1
+    same_person_far.refresh_from_db()
+    assert same_person_far.cluster_id == moved.pk
+
+
 def test_anonymous_reports_wait_for_confirmation(shkoder, channel_category):
     filed = services.file_report(
         shkoder,

@@ -8,7 +8,7 @@ from sportel.core.models import Notification
 from sportel.reports import workflow
 from sportel.reports.models import Cluster, FundingDecision, Report
 
-from .conftest import file_one, photo_upload
+from .conftest import file_one, photo_upload, run_area_notices
 
 FORM = "/shkoder/reports/new/irrigation-channel/"
 
@@ -273,7 +273,9 @@ def test_public_pages_need_no_login(client, categories, path):
     assert client.get(path).status_code == 200
 
 
-def test_area_alerts_are_confirmed_then_sent_then_stopped(client, shkoder, channel_category):
+def test_area_alerts_are_confirmed_then_sent_then_stopped(
+    client, shkoder, channel_category, django_capture_on_commit_callbacks
+):
     bad = client.post("/shkoder/reports/alerts/", {"email": "nope", "unit": "dajc"})
     assert bad.status_code == 400 and "id_email_error" in bad.content.decode()
     client.post("/shkoder/reports/alerts/", {"email": "fqinj@x.al", "unit": "dajc"})
@@ -282,49 +284,57 @@ def test_area_alerts_are_confirmed_then_sent_then_stopped(client, shkoder, chann
     from sportel.reports import services
 
     place = services.parse_place(shkoder, unit="dajc")
-    services.file_report(
-        shkoder,
-        category=channel_category,
-        place=place,
-        description="x",
-        answers={"channel_type": "primary"},
-        email="a@x.al",
-        confirmed=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.file_report(
+            shkoder,
+            category=channel_category,
+            place=place,
+            description="x",
+            answers={"channel_type": "primary"},
+            email="a@x.al",
+            confirmed=True,
+        )
+    run_area_notices()
     assert not Notification.objects.filter(template="reports_new_in_area").exists()  # unconfirmed
     assert client.get(link).status_code == 200  # a page with a button: a GET changes nothing
     client.post(link.split("?")[0], {"s": link.split("s=")[1].split("&")[0], "do": "confirm"})
-    services.file_report(
-        shkoder,
-        category=channel_category,
-        place=place,
-        description="y",
-        answers={"channel_type": "primary"},
-        email="b@x.al",
-        confirmed=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.file_report(
+            shkoder,
+            category=channel_category,
+            place=place,
+            description="y",
+            answers={"channel_type": "primary"},
+            email="b@x.al",
+            confirmed=True,
+        )
+    run_area_notices()
     alert = Notification.objects.get(template="reports_new_in_area")
     assert alert.recipient == "fqinj@x.al" and "Dajç" in alert.subject
     stop = re.search(r"\?s=([\w-]+)&do=stop", alert.body)[1]
     client.post("/shkoder/reports/alerts/manage/", {"s": stop, "do": "stop"})
     elsewhere = services.parse_place(shkoder, unit="velipoje")
-    services.file_report(
-        shkoder,
-        category=channel_category,
-        place=place,
-        description="z",
-        answers={"channel_type": "primary"},
-        email="c@x.al",
-        confirmed=True,
-    )
-    services.file_report(
-        shkoder,
-        category=channel_category,
-        place=elsewhere,
-        description="w",
-        answers={"channel_type": "primary"},
-        email="d@x.al",
-        confirmed=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.file_report(
+            shkoder,
+            category=channel_category,
+            place=place,
+            description="z",
+            answers={"channel_type": "primary"},
+            email="c@x.al",
+            confirmed=True,
+        )
+    run_area_notices()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.file_report(
+            shkoder,
+            category=channel_category,
+            place=elsewhere,
+            description="w",
+            answers={"channel_type": "primary"},
+            email="d@x.al",
+            confirmed=True,
+        )
+    run_area_notices()
     assert Notification.objects.filter(template="reports_new_in_area").count() == 1
     assert client.get("/lezhe/reports/alerts/manage/", {"s": stop, "do": "stop"}).status_code == 404

@@ -997,6 +997,187 @@ def reports_keys(municipality, ctx):
 
 
 @tenant_route(
+    "reports: settings (the categories)",
+    url_names=("staff-reports:configure",),
+    owner_role=Role.ADMINISTRATOR,
+)
+def reports_configure(municipality, ctx):
+    category, _report = _reports_probe_data(municipality)
+    return Probe(url=_reports_url("staff-reports:configure", municipality), marker=category.name_sq)
+
+
+@tenant_route(
+    "reports: settings, a category (new and existing)",
+    url_names=("staff-reports:configure-category", "staff-reports:configure-new-category"),
+    owner_role=Role.ADMINISTRATOR,
+)
+def reports_configure_category(municipality, ctx):
+    category, _report = _reports_probe_data(municipality)
+    return Probe(
+        url=_reports_url("staff-reports:configure-category", municipality, pk=category.pk),
+        marker=category.name_sq,
+    )
+
+
+@tenant_route(
+    "reports: settings, a category changed",
+    url_names=(),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def reports_configure_category_post(municipality, ctx):
+    from sportel.reports.models import Category
+
+    category, _report = _reports_probe_data(municipality)
+    return Probe(
+        url=_reports_url("staff-reports:configure-category", municipality, pk=category.pk),
+        method="POST",
+        data={
+            "name_sq": "Emër i ri",
+            "deadline_working_days": "5",
+            "severity": "3",
+            "duplicate_radius_m": "100",
+            "cluster_window_days": "90",
+            "order": "1",
+            "parent": str(category.parent_id),
+        },
+        state=lambda: Category.objects.get(pk=category.pk).name_sq,
+    )
+
+
+@tenant_route(
+    "reports: settings, retire a category",
+    url_names=("staff-reports:configure-category-active",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def reports_configure_category_active(municipality, ctx):
+    from sportel.reports.models import Category
+
+    category, _report = _reports_probe_data(municipality)
+    return Probe(
+        url=_reports_url("staff-reports:configure-category-active", municipality, pk=category.pk),
+        method="POST",
+        data={"active": "0"},
+        state=lambda: Category.objects.get(pk=category.pk).is_active,
+    )
+
+
+def _reports_route(municipality):
+    from sportel.reports.models import RoutingRule
+
+    category, _report = _reports_probe_data(municipality)
+    unit = municipality.units.order_by("pk").first()
+    rule = RoutingRule.objects.create(
+        municipality=municipality, category=category, unit=unit, team=f"Route team W8R {unit}"
+    )
+    return rule
+
+
+@tenant_route(
+    "reports: settings, routing",
+    url_names=("staff-reports:configure-routing",),
+    owner_role=Role.ADMINISTRATOR,
+)
+def reports_configure_routing(municipality, ctx):
+    _reports_route(municipality)
+    return Probe(url=_reports_url("staff-reports:configure-routing", municipality), marker="W8R")
+
+
+@tenant_route(
+    "reports: settings, remove a routing rule",
+    url_names=("staff-reports:configure-routing-remove",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def reports_configure_routing_remove(municipality, ctx):
+    from sportel.reports.models import RoutingRule
+
+    rule = _reports_route(municipality)
+    return Probe(
+        url=_reports_url("staff-reports:configure-routing-remove", municipality, pk=rule.pk),
+        method="POST",
+        state=lambda: RoutingRule.objects.filter(pk=rule.pk).exists(),
+    )
+
+
+def _reports_weight(municipality):
+    from sportel.reports.models import AreaWeight
+
+    unit = municipality.units.order_by("pk").first()
+    return AreaWeight.objects.create(
+        municipality=municipality, unit=unit, weight="1.50", reason=f"Flooded V5W {unit.slug}"
+    )
+
+
+@tenant_route(
+    "reports: settings, area weights",
+    url_names=("staff-reports:configure-weights",),
+    owner_role=Role.ADMINISTRATOR,
+)
+def reports_configure_weights(municipality, ctx):
+    _reports_weight(municipality)
+    return Probe(url=_reports_url("staff-reports:configure-weights", municipality), marker="V5W")
+
+
+@tenant_route(
+    "reports: settings, remove an area weight",
+    url_names=("staff-reports:configure-weight-remove",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def reports_configure_weight_remove(municipality, ctx):
+    from sportel.reports.models import AreaWeight
+
+    row = _reports_weight(municipality)
+    return Probe(
+        url=_reports_url("staff-reports:configure-weight-remove", municipality, pk=row.pk),
+        method="POST",
+        state=lambda: AreaWeight.objects.filter(pk=row.pk).exists(),
+    )
+
+
+def _reports_ban(municipality):
+    from sportel.reports import services
+    from sportel.reports.models import BannedReporter
+
+    return BannedReporter.objects.create(
+        municipality=municipality,
+        value_hash=services.reporter_key(email=f"spam@{municipality.slug}.al"),
+        kind="email",
+        label=f"s***@{municipality.slug}.al",
+        reason=f"Spam B3N {municipality.slug}",
+    )
+
+
+@tenant_route(
+    "reports: settings, the ban list",
+    url_names=("staff-reports:configure-bans",),
+    owner_role=Role.ADMINISTRATOR,
+)
+def reports_configure_bans(municipality, ctx):
+    _reports_ban(municipality)
+    return Probe(url=_reports_url("staff-reports:configure-bans", municipality), marker="B3N")
+
+
+@tenant_route(
+    "reports: settings, lift a ban",
+    url_names=("staff-reports:configure-ban-lift",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def reports_configure_ban_lift(municipality, ctx):
+    from sportel.reports.models import BannedReporter
+
+    row = _reports_ban(municipality)
+    return Probe(
+        url=_reports_url("staff-reports:configure-ban-lift", municipality, pk=row.pk),
+        method="POST",
+        state=lambda: BannedReporter.objects.get(pk=row.pk).lifted_at,
+    )
+
+
+@tenant_route(
     "reports: public pages (report a problem, a report, the priority list)",
     url_names=(
         "reports:new",

@@ -38,3 +38,9 @@ class ReportsConfig(AppConfig):
             "reports.read",
             _("The triage queue, reports filed for walk-ins and callers, clusters and funding."),
         )
+        register_staff_link(
+            _("Report settings"),
+            "staff-reports:configure",
+            "reports.configure",
+            _("Categories (Open311 services), routing to teams, area weights, the ban list, keys."),
+        )

@@ -241,3 +241,181 @@ class SubscribeForm(forms.Form):
         self.fields["unit"].choices = [("", _("The whole municipality"))] + [
             (u.slug, u.name) for u in units
         ]
+
+
+# --- configuration (administrators) -------------------------------------------------------------
+# The forms parse; configuration.py holds the rules (ranges, codes, tenancy) and its errors come
+# back next to the fields through add_errors. A required field says what is missing in the same
+# words as configuration.py, which checks again (it is the door every caller goes through).
+
+
+def _require(form: forms.Form, messages: dict) -> None:
+    for name, message in messages.items():
+        if name in form.fields:
+            form.fields[name].required = True
+            form.fields[name].error_messages["required"] = message
+
+
+class CategoryForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code (Open311 service_code)"),
+        max_length=60,
+        required=False,
+        help_text=_(
+            "Lower-case letters, digits and dashes. It cannot change later: applications store it."
+        ),
+    )
+    parent = forms.ChoiceField(label=_("Group"), required=False)
+    name_sq = forms.CharField(label=_("Name (Albanian)"), max_length=200, required=False)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
+    description_sq = forms.CharField(
+        label=_("Description (Albanian)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    description_en = forms.CharField(
+        label=_("Description (English)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    keywords = forms.CharField(label=_("Keywords"), max_length=300, required=False)
+    team = forms.CharField(
+        label=_("Team or department"),
+        max_length=120,
+        required=False,
+        help_text=_("Where its reports go when no routing rule for their unit says otherwise."),
+    )
+    deadline_working_days = forms.CharField(
+        label=_("Deadline (working days)"), required=False, max_length=4
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        required=False,
+        choices=[(str(n), str(n)) for n in range(1, 6)],
+        help_text=_("1 (minor) to 5 (danger to people)."),
+    )
+    duplicate_radius_m = forms.CharField(
+        label=_("Duplicate radius (metres)"),
+        required=False,
+        max_length=5,
+        help_text=_("Reports this close are grouped; larger for channels and roads."),
+    )
+    cluster_window_days = forms.CharField(
+        label=_("Grouping window (days)"), required=False, max_length=4
+    )
+    order = forms.CharField(label=_("Order in the list"), required=False, max_length=4)
+
+    def __init__(self, *args, groups=(), creating=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", _("None: this is a group"))] + [
+            (str(g.pk), g.name()) for g in groups
+        ]
+        for name in ("deadline_working_days", "duplicate_radius_m", "cluster_window_days", "order"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric"})
+            self.fields[name].widget.attrs.setdefault("class", "govuk-input--width-5")
+        if not creating:
+            del self.fields["code"]
+        _require(
+            self,
+            {
+                "code": _(
+                    "The code is lower-case letters, digits and dashes, e.g. blocked-channel."
+                ),
+                "name_sq": _("Give the name in Albanian."),
+                "severity": _("Choose the severity."),
+                **{
+                    name: _("Give a whole number.")
+                    for name in (
+                        "deadline_working_days",
+                        "duplicate_radius_m",
+                        "cluster_window_days",
+                        "order",
+                    )
+                },
+            },
+        )
+
+
+class RouteForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    unit = forms.ChoiceField(label=_("Administrative unit"), required=False)
+    team = forms.CharField(label=_("Team or department"), max_length=120, required=False)
+
+    def __init__(self, *args, categories=(), units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Choose"))] + [
+            (str(c.pk), f"{c.parent.name()} — {c.name()}") for c in categories
+        ]
+        self.fields["unit"].choices = [("", _("Anywhere in the municipality"))] + [
+            (str(u.pk), u.name) for u in units
+        ]
+        _require(
+            self,
+            {
+                "category": _("Choose a category of this municipality."),
+                "team": _("Name the team or department."),
+            },
+        )
+
+
+class AreaWeightForm(forms.Form):
+    unit = forms.ChoiceField(label=_("Administrative unit"), required=False)
+    weight = forms.CharField(
+        label=_("Weight"),
+        max_length=6,
+        required=False,
+        help_text=_("From 0.50 to 5.00; 1 changes nothing, 1.25 counts a quarter more."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-5"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason (shown on the priority list)"), max_length=200, required=False
+    )
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("Choose an administrative unit"))] + [
+            (str(u.pk), u.name) for u in units
+        ]
+        _require(
+            self,
+            {
+                "unit": _("Choose an administrative unit of this municipality."),
+                "weight": _("Give a weight from %(low)s to %(high)s (1 changes nothing).")
+                % {"low": "0.50", "high": "5.00"},
+                "reason": _("Say why this area weighs more or less: it is shown publicly."),
+            },
+        )
+
+
+class BanForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What to ban"), required=False, widget=forms.RadioSelect)
+    value = forms.CharField(
+        label=_("Report number, email, phone, device_id or IP address"),
+        max_length=120,
+        required=False,
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    until = forms.DateField(
+        label=_("Until (leave empty: until lifted)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import BannedReporter
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = BannedReporter.Kind.choices
+        self.fields["until"].error_messages["invalid"] = _("Give a date, e.g. 2027-01-31.")
+        _require(
+            self,
+            {
+                "kind": _("Choose what to ban."),
+                "value": _(
+                    "Say who to ban: a report number, an email, a phone, a device_id or an IP address."
+                ),
+                "reason": _("Give the reason; other staff read it."),
+            },
+        )

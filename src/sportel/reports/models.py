@@ -362,15 +362,40 @@ class FundingDecision(TenantScoped):
 
 
 class BannedReporter(TenantScoped):
-    """A reporter key, an IP or a device that may no longer file reports here."""
+    """A reporter, an email, a phone, a device or an IP address that may no longer file reports
+    here, until ``expires_at`` (never, when empty) or until staff lift the ban. A lifted or
+    expired ban stays as a row (who, why, until when); banning the same sender again is a new row.
+    """
+
+    class Kind(models.TextChoices):
+        REPORTER = "reporter", _("The reporter of a report")
+        EMAIL = "email", _("Email address")
+        PHONE = "phone", _("Phone number")
+        DEVICE = "device", _("Device (an Open311 device_id)")
+        IP = "ip", _("IP address")
 
     value_hash = models.CharField(max_length=64)
-    reason = models.CharField(max_length=200)
+    kind = models.CharField(_("what is banned"), max_length=10, choices=Kind.choices, blank=True)
+    # What staff see in the list: masked (``s***@x.al``, ``…4567``), or "the reporter of #12".
+    label = models.CharField(max_length=120, blank=True)
+    reason = models.CharField(_("reason"), max_length=200)
     at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("until"), null=True, blank=True)
+    banned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "value_hash"], name="one_ban_per_value")
+            models.UniqueConstraint(
+                fields=["municipality", "value_hash"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="one_ban_per_value",
+            )
         ]
 
 
@@ -385,3 +410,19 @@ class AreaSubscription(TenantScoped):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
+
+
+class AreaNotice(TenantScoped):
+    """One area subscriber was told about one new report: the worker's proof of work, so a task
+    retried after its worker died tells nobody twice."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(AreaSubscription, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "subscription"], name="one_area_notice_per_subscriber"
+            )
+        ]

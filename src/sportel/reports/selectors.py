@@ -29,6 +29,8 @@ class Priority:
     score: Decimal
     funding: FundingDecision | None
     fixed: bool
+    # Why the area weighs more or less (set by the administrator, shown publicly).
+    area_reason: str = ""
 
     @property
     def state(self) -> str:
@@ -66,12 +68,13 @@ def priority_list(municipality, *, unit=None, limit: int = 100) -> list[Priority
     if unit is not None:
         clusters = clusters.filter(unit=unit)
         recently_fixed = recently_fixed.filter(unit=unit)
-    weights = {w.unit_id: w.weight for w in AreaWeight.objects.filter(municipality=municipality)}
+    weights = {w.unit_id: w for w in AreaWeight.objects.filter(municipality=municipality)}
     rows = []
     for cluster in [*clusters[:2000], *recently_fixed[:200]]:
         days = max(0, (now - cluster.created_at).days)
         factor = _age_factor(days)
-        weight = weights.get(cluster.unit_id, Decimal(1))
+        area = weights.get(cluster.unit_id)
+        weight = area.weight if area is not None else Decimal(1)
         severity = cluster.category.severity
         score = (
             Decimal(cluster.voices + cluster.reopenings) * severity * factor * weight
@@ -88,6 +91,7 @@ def priority_list(municipality, *, unit=None, limit: int = 100) -> list[Priority
                 score=score,
                 funding=cluster.decisions[0] if cluster.decisions else None,
                 fixed=cluster.fixed_at is not None and not cluster.is_open,
+                area_reason=area.reason if area is not None else "",
             )
         )
     rows.sort(key=lambda p: (p.fixed, -p.score, p.cluster.pk))

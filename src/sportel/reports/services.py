@@ -33,7 +33,6 @@ from sportel.core.uploads import check_upload
 from . import geo, workflow
 from .models import (
     AreaSubscription,
-    BannedReporter,
     Category,
     CategoryAttribute,
     Cluster,
@@ -73,6 +72,28 @@ def reporter_key(*, account=None, person=None, email: str = "", phone: str = "",
 
 def ban_hash(value: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def refuse_banned(municipality, *, key, email="", phone="", device="", client_ip="") -> None:
+    """PermissionDenied when the reporter, or any email, phone, device or address they send
+    from, is on the municipality's ban list (bans that expired or were lifted do not count)."""
+    from .configuration import active_bans
+
+    hashes = {key}
+    if email:
+        hashes.add(reporter_key(email=email))
+    if phone:
+        hashes.add(reporter_key(phone=phone))
+    if device:
+        hashes.add(reporter_key(device=device))
+    if client_ip:
+        hashes.add(ban_hash(f"ip:{client_ip}"))
+    if (
+        active_bans(getattr(municipality, "pk", municipality))
+        .filter(value_hash__in=hashes)
+        .exists()
+    ):
+        raise PermissionDenied(_("Reports from this sender are not accepted."))
 
 
 # --- moderation: personal data hidden before text is public ------------------------------------
@@ -315,9 +336,9 @@ def file_report(
     if not (description or "").strip() and not answers:
         raise ValidationError({"description": _("Describe the problem.")})
     key = reporter_key(account=account, person=person, email=email, phone=phone, device=device_id)
-    banned = {key, ban_hash(f"ip:{client_ip}")} if client_ip else {key}
-    if BannedReporter.objects.filter(municipality=municipality, value_hash__in=banned).exists():
-        raise PermissionDenied(_("Reports from this sender are not accepted."))
+    refuse_banned(
+        municipality, key=key, email=email, phone=phone, device=device_id, client_ip=client_ip
+    )
     if confirmed is None:
         confirmed = account is not None or filed_by is not None or api_key is not None
     if not confirmed and not (email or phone):
@@ -570,6 +591,7 @@ def add_voice(
     if account is None and not (email or phone):
         raise ValidationError({"email": _("Give an email address or a phone number.")})
     key = reporter_key(account=account, email=email, phone=phone)
+    refuse_banned(cluster.municipality_id, key=key, email=email, phone=phone)
     with transaction.atomic():
         added = _add_voice_row(
             cluster, key=key, email=email, phone=phone, account=account, language=language
@@ -597,33 +619,9 @@ def merge_into(report: Report, cluster: Cluster, *, actor) -> Report:
         if old == cluster.pk:
             return locked
         _leave_cluster(locked)
-        locked.cluster = cluster
-        locked.save(update_fields=["cluster"])
-        _add_voice_row(
-            cluster,
-            key=locked.reporter_key,
-            report=locked,
-            email=locked.email,
-            phone=locked.phone,
-            account=locked.account,
-            language=locked.language,
-        )
+        # An open report reopens the group it joins (a fixed group gets new work).
         Cluster.objects.filter(pk=cluster.pk).update(is_open=True)
-        _append(
-            locked,
-            actor=actor,
-            action="merge",
-            public=False,
-            data={"from_cluster": old, "to_cluster": cluster.pk},
-        )
-        audit.record(
-            "report.merge",
-            actor=actor,
-            role=role,
-            municipality=locked.municipality,
-            obj=locked,
-            data={"from": old, "to": cluster.pk},
-        )
+        _regroup(locked, cluster, old=old, action="merge", actor=actor, role=role)
     return locked
 
 
@@ -648,33 +646,41 @@ def split(report: Report, *, actor) -> Cluster:
             last_report_at=now,
             is_open=locked.status in workflow.OPEN_STATES,
         )
-        locked.cluster = cluster
-        locked.save(update_fields=["cluster"])
-        _add_voice_row(
-            cluster,
-            key=locked.reporter_key,
-            report=locked,
-            email=locked.email,
-            phone=locked.phone,
-            account=locked.account,
-            language=locked.language,
-        )
-        _append(
-            locked,
-            actor=actor,
-            action="split",
-            public=False,
-            data={"from_cluster": old, "to_cluster": cluster.pk},
-        )
-        audit.record(
-            "report.split",
-            actor=actor,
-            role=role,
-            municipality=locked.municipality,
-            obj=locked,
-            data={"from": old, "to": cluster.pk},
-        )
+        _regroup(locked, cluster, old=old, action="split", actor=actor, role=role)
     return cluster
+
+
+def _regroup(locked: Report, cluster: Cluster, *, old, action: str, actor, role) -> None:
+    """The shared end of :func:`merge_into` and :func:`split`, once the locked report has left
+    its old group: it points at ``cluster``, its reporter's voice is counted there (once), and
+    the move is an internal history line and an audit entry. Not for reports that join a group
+    as they are filed or confirmed: :func:`_joined` does that, with the subscribers' notice."""
+    locked.cluster = cluster
+    locked.save(update_fields=["cluster"])
+    _add_voice_row(
+        cluster,
+        key=locked.reporter_key,
+        report=locked,
+        email=locked.email,
+        phone=locked.phone,
+        account=locked.account,
+        language=locked.language,
+    )
+    _append(
+        locked,
+        actor=actor,
+        action=action,
+        public=False,
+        data={"from_cluster": old, "to_cluster": cluster.pk},
+    )
+    audit.record(
+        f"report.{action}",
+        actor=actor,
+        role=role,
+        municipality=locked.municipality,
+        obj=locked,
+        data={"from": old, "to": cluster.pk},
+    )
 
 
 def _leave_cluster(report: Report) -> None:
@@ -1333,22 +1339,21 @@ def change_subscription(municipality: Municipality, secret: str, action: str):
 
 
 def _notify_subscribers(report: Report) -> None:
-    rows = AreaSubscription.objects.filter(
-        municipality_id=report.municipality_id,
-        confirmed_at__isnull=False,
-        stopped_at__isnull=True,
-    ).select_related("municipality", "unit")
-    rows = rows.filter(models_q_unit(report.unit_id))
-    for row in rows[:500]:
-        _send_subscription(
-            row,
-            "reports_new_in_area",
-            {
-                "category": report.category.name(row.language),
-                "description": report.public_description,
-                "link": _link(report, "reports:detail"),
-            },
+    """The residents subscribed to the report's area are told by the worker: when anyone is
+    subscribed there, the task is queued in this transaction (a transactional outbox: the
+    worker sees it only once the report commits, and a rolled-back report queues nothing)."""
+    from .tasks import notify_area_subscribers
+
+    if (
+        AreaSubscription.objects.filter(
+            municipality_id=report.municipality_id,
+            confirmed_at__isnull=False,
+            stopped_at__isnull=True,
         )
+        .filter(models_q_unit(report.unit_id))
+        .exists()
+    ):
+        notify_area_subscribers.enqueue(report.pk)
 
 
 def models_q_unit(unit_id):

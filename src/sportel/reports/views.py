@@ -349,6 +349,8 @@ def voice(request, municipality_slug, pk):
             )
         except ValidationError as exc:
             add_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(
                 request,
