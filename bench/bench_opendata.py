@@ -74,7 +74,7 @@ def seed(datasets: int, rows: int) -> str:
     from django.utils import timezone
 
     from sportel.core.tenancy import load_municipalities
-    from sportel.opendata import datastore
+    from sportel.opendata import datastore, search_index
     from sportel.opendata.models import Dataset, Resource, ResourceVersion, Tag, Theme
 
     load_municipalities()
@@ -151,6 +151,8 @@ def seed(datasets: int, rows: int) -> str:
         for r, v in zip(resources, versions, strict=True):
             r.current = v
         Resource.objects.bulk_update(resources, ["current"], batch_size=2000)
+        # Bulk rows bypass the services: index them as a publication would.
+        search_index.reindex_all()
 
     big = resources[0]
     schema = {
@@ -181,6 +183,8 @@ def seed(datasets: int, rows: int) -> str:
             "opendata_dataset_tags",
             "opendata_dataset_themes",
             "opendata_resource",
+            "opendata_searchdocument",
+            "opendata_searchfacet",
         ):
             cursor.execute(f"ANALYZE {table}")
     return str(big.pk)

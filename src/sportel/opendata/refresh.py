@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from sportel.core import audit, feeds
 
-from . import datastore, services, staging
+from . import datastore, search_index, services, staging
 from .models import Refresh, RefreshRun, Resource
 
 CHUNK = 64 * 1024
@@ -244,6 +244,7 @@ def _publish(resource, filename, fmt, content, schema, rows, digest):
         dataset = locked.dataset
         dataset.modified_at = now
         dataset.save(update_fields=["modified_at"])
+        search_index.reindex([dataset.pk])
         audit.record(
             "opendata.resource_published",
             municipality=resource.municipality,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from sportel.core import audit, feeds
 from sportel.core.models import Municipality
 
-from . import datastore
+from . import datastore, search_index
 from .models import Dataset, Resource, ResourceVersion, StagedUpload, Tag, Theme
 from .vocabularies import FORMATS, LICENSES, THEMES
 
@@ -134,6 +134,7 @@ def publish_feed(municipality: Municipality, feed: feeds.Feed) -> ResourceVersio
         resource.datastore_active = True
         resource.modified_at = now
         resource.save(update_fields=["current", "datastore_active", "modified_at"])
+        search_index.reindex([dataset.pk])
         audit.record(
             "opendata.published",
             municipality=municipality,
@@ -281,6 +282,7 @@ def publish_upload(
         locked.dataset = dataset
         locked.resource = resource
         locked.save(update_fields=["published_at", "dataset", "resource"])
+        search_index.reindex([dataset.pk])
         audit.record(
             "opendata.resource_published",
             actor=actor,
