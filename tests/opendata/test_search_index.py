@@ -112,3 +112,14 @@ def test_postgresql_searches_words_through_the_trigram_index(shkoder):
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'opendata_searchdocument_text_trgm'"
         )
         assert "gin_trgm_ops" in cursor.fetchone()[0]
+
+
+def test_the_reindex_command_rebuilds_documents_lost_outside_the_services(published, capsys):
+    from django.core.management import call_command
+
+    SearchDocument.objects.all().delete()
+    cache.clear()
+    assert selectors.search().count == 0
+    call_command("opendata", "reindex")
+    assert capsys.readouterr().out.strip().endswith("1 search document(s) written")
+    assert selectors.search().count == 1
