@@ -208,13 +208,27 @@ class RefreshRun(TenantScoped):
     refresh = models.ForeignKey(Refresh, on_delete=models.CASCADE, related_name="runs")
     at = models.DateTimeField(auto_now_add=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    message = models.CharField(max_length=500, blank=True)
+    message = models.CharField(
+        max_length=500, blank=True, help_text="text of runs recorded before ``problems``"
+    )
+    problems = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="what went wrong, as codes and parameters (opendata.problems)",
+    )
     version = models.ForeignKey(
         ResourceVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:
         ordering = ["-at", "-pk"]
+
+    @property
+    def text(self) -> str:
+        """What went wrong, in the active language (the reader's, not the worker's)."""
+        from .problems import render
+
+        return render(self.problems) or self.message
 
 
 class SearchDocument(models.Model):
