@@ -189,7 +189,10 @@ def create_dataset(
     frequency="IRREG",
     themes=(),
     tags=(),
+    spatial_units=(),
 ) -> Dataset:
+    """A draft dataset of ``municipality``; ``spatial_units``: ids of its administrative units
+    the data covers (none: the whole municipality)."""
     name = slugify(name or f"{municipality.slug}-{title}")[:100]
     errors = {}
     if not title.strip():
@@ -203,6 +206,9 @@ def create_dataset(
     unknown = [t for t in themes if t not in THEMES]
     if unknown:
         errors["themes"] = _("Choose themes from the list.")
+    units = list(municipality.units.filter(pk__in=[int(u) for u in spatial_units]))
+    if len(units) != len(set(spatial_units)):
+        errors["spatial_units"] = _("Choose administrative units of this municipality.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -221,6 +227,7 @@ def create_dataset(
         dataset.tags.set(
             [Tag.objects.get_or_create(name=t.strip()[:100])[0] for t in tags if t.strip()]
         )
+        dataset.spatial_units.set(units)
         audit.record(
             "opendata.dataset_created",
             actor=actor,
