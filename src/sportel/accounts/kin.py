@@ -15,6 +15,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -296,8 +297,6 @@ def find_relationships(municipality, *, clerk, nid: str) -> list[KinRelationship
     check = check_identifier(nid, kind="nid")
     if check.error:
         raise ValidationError({"nid": check.error})
-    from django.db.models import Q
-
     found = list(
         KinRelationship.objects.filter(municipality=municipality)
         .filter(Q(parent_nid=check.value) | Q(child__nid=check.value))

@@ -22,7 +22,7 @@ class OpendataConfig(AppConfig):
 
 def _municipality_saved(sender, instance, created, **kwargs):
     """A municipality switched off leaves the public search; renamed, its datasets follow."""
-    if not created:
+    if not created and not kwargs.get("raw"):
         from .search_index import reindex_municipality
 
         reindex_municipality(instance)
