@@ -99,10 +99,22 @@ def test_a_search_reads_a_fixed_number_of_statements(shkoder, lezhe, django_asse
     for n in range(6):
         _publish(shkoder if n % 2 else lezhe, f"Statistika {n}")
     cache.clear()
-    # page ids, datasets, 4 prefetches, generation, count, one GROUP BY for all five facets
+    # the page's datasets, 4 prefetches, generation, count, one GROUP BY for all five facets,
+    # the municipalities' names
     with django_assert_max_num_queries(9):
         found = selectors.search(facet_fields=FACETS, rows=20)
     assert found.count == 6 and len(found.datasets) == 6
+    assert found.names == {"shkoder": "Shkodër", "lezhe": "Lezhë"}
+    # Asked again: the page and the generation only; count, facets and names are cached.
+    with django_assert_max_num_queries(6):
+        again = selectors.search(facet_fields=FACETS, rows=20)
+    assert [d.pk for d in again.datasets] == [d.pk for d in found.datasets]
+    assert again.facets == found.facets and again.names == found.names
+    newest_first = sorted(found.datasets, key=lambda d: (d.modified_at, d.pk), reverse=True)
+    assert [d.pk for d in found.datasets[:1]] == [newest_first[0].pk]
+    second = selectors.search(rows=2, start=2, sort="name asc")
+    by_name = sorted(selectors.published().values_list("name", flat=True))
+    assert [d.name for d in second.datasets] == by_name[2:4]
 
 
 @pytest.mark.postgres_only

@@ -111,6 +111,7 @@ class Search:
     datasets: list[Dataset]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     sort: str = ""
+    names: dict[str, str] | None = None  # the organisation facet's municipality names
 
 
 def _order(sort: str) -> list[str]:
@@ -151,9 +152,10 @@ def search(
     order = _order(sort)
     page = []
     if rows:
-        ids = list(matching.order_by(*order).values_list("pk", flat=True)[start : start + rows])
-        found = {d.pk: d for d in with_details(Dataset.objects.filter(pk__in=ids))}
-        page = [found[pk] for pk in ids if pk in found]
+        # One statement: the page's window of documents is a subquery, and the datasets sort
+        # by their own columns, which the documents copy (name, title, dates, pk).
+        window = matching.order_by(*order).values("pk")[start : start + rows]
+        page = list(with_details(Dataset.objects.filter(pk__in=window)).order_by(*order))
     key = _summary_key(q, fq, facet_fields, facet_limit)
     summary = cache.get(key)
     if summary is None:
@@ -161,10 +163,17 @@ def search(
         # The whole catalogue (no condition) groups every facet value, without the IN (...).
         among = matching if condition else None
         facets = facet_counts(among, facet_fields, facet_limit) if facet_fields else {}
-        cache.set(key, (count, facets), SUMMARY_SECONDS)
+        names = _municipality_names(facets.get("organization", {}))
+        cache.set(key, (count, facets, names), SUMMARY_SECONDS)
     else:
-        count, facets = summary
-    return Search(count=count, datasets=page, facets=facets, sort=sort)
+        count, facets, names = summary
+    return Search(count=count, datasets=page, facets=facets, sort=sort, names=names)
+
+
+def _municipality_names(slugs) -> dict[str, str]:
+    if not slugs:
+        return {}
+    return dict(Municipality.objects.filter(slug__in=list(slugs)).values_list("slug", "name"))
 
 
 SUMMARY_SECONDS = 60
@@ -179,7 +188,7 @@ def _summary_key(q, fq, facet_fields, facet_limit) -> str:
     generation = SearchDocument.objects.aggregate(latest=Max("indexed_at"), n=Count("pk"))
     latest, n = generation["latest"], generation["n"]
     raw = repr((q, fq, tuple(facet_fields), facet_limit, latest and latest.isoformat(), n))
-    return "opendata:search:" + hashlib.sha256(raw.encode()).hexdigest()
+    return "opendata:search:v2:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def facet_counts(
@@ -204,10 +213,13 @@ def facet_counts(
     return result
 
 
-def facet_labels(facets: dict[str, dict[str, int]]) -> dict[tuple[str, str], str]:
-    """Display names of every facet value, in one query for the municipalities."""
-    slugs = list(facets.get("organization", {}))
-    names = dict(Municipality.objects.filter(slug__in=slugs).values_list("slug", "name"))
+def facet_labels(
+    facets: dict[str, dict[str, int]], names: dict[str, str] | None = None
+) -> dict[tuple[str, str], str]:
+    """Display names of every facet value: the municipalities' from ``names`` (a search's,
+    cached with its facets) or from one query."""
+    if names is None:
+        names = _municipality_names(facets.get("organization", {}))
     labels = {}
     for name, values in facets.items():
         for value in values:
