@@ -203,3 +203,148 @@ def test_clerk_page_explains_a_bad_code_in_albanian(shkoder, clerk, verified_cli
 def test_specialist_cannot_open_the_verification_page(shkoder, make_staff, verified_client):
     staff = verified_client(make_staff(shkoder, Role.SPECIALIST))
     assert staff.get("/en/shkoder/staff/identity/").status_code == 403
+
+
+def _own_entry(municipality, user):
+    """The entry an account gets when it applies online before its identity is proven."""
+    from sportel.core.models import Person
+
+    return Person.objects.create(
+        municipality=municipality, first_name="Besa", last_name="Hoxha", user=user
+    )
+
+
+def _counter(municipality, clerk, user, nid, **kwargs):
+    from django.test import TestCase
+
+    code = identity.new_counter_code(user)
+    # The register follows on commit (identity_verified): run those callbacks here.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return identity.verify_at_counter(
+            municipality,
+            clerk=clerk,
+            code=code,
+            nid=nid,
+            document="id_card",
+            document_seen=True,
+            **kwargs,
+        )
+
+
+def test_a_different_number_at_a_second_counter_check_is_refused_and_nothing_changes(
+    shkoder, clerk
+):
+    from sportel.core.models import Person
+    from sportel.core.services import register_person
+
+    earlier = register_person(shkoder, nid=NID, first_name="Arta", last_name="Hoxha").obj
+    user = UserFactory()
+    _own_entry(shkoder, user)
+    _counter(shkoder, clerk, user, NID)
+    assert Person.objects.get(pk=earlier.pk).user == user
+    with pytest.raises(ValidationError) as refused:
+        _counter(shkoder, clerk, user, OTHER_NID)
+    assert [e.code for e in refused.value.error_dict["nid"]] == ["nid_differs"]
+    user.refresh_from_db()
+    assert (user.nid, user.nid_verified) == (NID, True)
+    assert Person.objects.get(pk=earlier.pk).user == user  # still linked: nothing moved
+    assert IdentityVerification.objects.filter(user=user).count() == 1
+    assert not AuditEntry.objects.filter(action="account.identity_corrected").exists()
+
+
+def test_correcting_the_identity_unlinks_the_earlier_persons_records_and_is_audited(shkoder, clerk):
+    """The explicit "correct identity" step: the earlier person's register entry is no longer
+    the account's, the new number's entry is, the relationships recorded for the earlier number
+    stop granting, and every step is audited with the clerk's reason."""
+    from sportel.accounts import kin
+    from sportel.accounts.models import KinRelationship
+    from sportel.core.models import Person
+    from sportel.core.services import register_person
+
+    earlier = register_person(shkoder, nid=NID, first_name="Arta", last_name="Hoxha").obj
+    right = register_person(shkoder, nid=OTHER_NID, first_name="Besa", last_name="Hoxha").obj
+    user = UserFactory()
+    _own_entry(shkoder, user)
+    _counter(shkoder, clerk, user, NID)  # the first check took the wrong card's number
+    assert Person.objects.get(pk=earlier.pk).user == user
+    child = register_person(
+        shkoder,
+        nid=with_check_letter("M50327004"),
+        first_name="Ema",
+        last_name="Hoxha",
+        birth_date=dt.date(2015, 3, 27),
+    ).obj
+    relationship = KinRelationship.objects.create(
+        user=user,
+        parent_nid=NID,
+        child=child,
+        kind="parent",
+        child_birth_date=child.birth_date,
+        document="birth_cert",
+        document_number="AL-1",
+        municipality=shkoder,
+        verified_by=clerk,
+    )
+    user.refresh_from_db()
+    assert kin.grants(relationship, user)
+
+    with pytest.raises(ValidationError) as no_reason:
+        _counter(shkoder, clerk, user, OTHER_NID, correction_reason="   ")
+    assert "nid" in no_reason.value.message_dict
+    _counter(shkoder, clerk, user, OTHER_NID, correction_reason="Identity card of her sister seen")
+    user.refresh_from_db()
+    assert (user.nid, user.nid_verified, user.nid_verified_via) == (OTHER_NID, True, "counter")
+    assert Person.objects.get(pk=earlier.pk).user is None
+    assert Person.objects.get(pk=earlier.pk).nid == NID  # the earlier person's entry is theirs
+    assert Person.objects.get(pk=right.pk).user == user
+    relationship.refresh_from_db()
+    assert not kin.grants(relationship, user)
+    corrected = AuditEntry.objects.get(action="account.identity_corrected")
+    assert (corrected.actor_id, corrected.subject_user_id) == (clerk.pk, user.pk)
+    assert corrected.reason == "Identity card of her sister seen"
+    unlinked = AuditEntry.objects.get(action="person.account_unlinked")
+    assert unlinked.subject_id == earlier.pk and unlinked.actor_id == clerk.pk
+
+
+def test_the_accounts_own_entry_gives_back_the_wrong_number(shkoder, clerk):
+    """An account's own register entry that only took the wrong number (no entry held it
+    before) loses it, and takes the right one."""
+    from sportel.core.models import Person
+
+    user = UserFactory()
+    own = _own_entry(shkoder, user)
+    _counter(shkoder, clerk, user, NID)
+    assert Person.objects.get(pk=own.pk).nid == NID
+    _counter(shkoder, clerk, user, OTHER_NID, correction_reason="Wrong card")
+    own.refresh_from_db()
+    assert (own.nid, own.user_id) == (OTHER_NID, user.pk)
+    assert not Person.objects.filter(nid=NID).exists()
+    assert AuditEntry.objects.filter(action="person.number_removed").count() == 1
+
+
+def test_the_clerks_page_offers_the_correction_only_when_the_number_differs(
+    shkoder, clerk, verified_client
+):
+    user = UserFactory()
+    _counter(shkoder, clerk, user, NID)
+    staff = verified_client(clerk)
+    url = "/en/shkoder/staff/identity/"
+    first = staff.get(url).content.decode()
+    assert 'id="correct-identity"' not in first
+    form = {
+        "code": identity.new_counter_code(user),
+        "nid": OTHER_NID,
+        "document": "id_card",
+        "document_seen": "on",
+    }
+    refused = staff.post(url, form).content.decode()
+    assert "already proven, at a counter, to hold a different personal number" in refused
+    assert 'id="correct-identity"' in refused
+    no_reason = staff.post(url, {**form, "correct_identity": "on"}).content.decode()
+    assert "Say why the earlier number was wrong, for the record." in no_reason
+    done = staff.post(
+        url, {**form, "correct_identity": "on", "correction_reason": "Sister's card"}, follow=True
+    )
+    assert f"verified with personal number {OTHER_NID}" in done.content.decode()
+    user.refresh_from_db()
+    assert user.nid == OTHER_NID

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from sportel.accounts import kin
 from sportel.accounts.models import KinRelationship, KinRevocation
@@ -207,6 +208,94 @@ def test_the_clerks_page_records_and_redisplays_errors(
     assert KinRelationship.objects.get().verified_by == clerk
     sq = staff.get("/shkoder/staff/").content.decode()
     assert "Regjistro lidhjen e një prindi ose kujdestari" in sq
+
+
+OTHER_PARENT_NID = with_check_letter("J40404004")
+OTHER_CHILD_NID = with_check_letter("M60606006")
+
+
+@pytest.fixture
+def another_family(shkoder, clerk):
+    """A second relationship recorded here: nobody searching for Arta or Ema may see it."""
+    UserFactory(
+        full_name="Besa Krasniqi",
+        nid=OTHER_PARENT_NID,
+        nid_verified=True,
+        nid_verified_via="counter",
+    )
+    register_person(
+        shkoder,
+        nid=OTHER_CHILD_NID,
+        first_name="Dea",
+        last_name="Krasniqi",
+        birth_date=BORN,
+        actor=clerk,
+    )
+    return _record(shkoder, clerk, parent_nid=OTHER_PARENT_NID, child_nid=OTHER_CHILD_NID)
+
+
+def test_the_clerks_page_lists_nobody_until_a_number_is_searched(
+    shkoder, clerk, parent, child, another_family, verified_client
+):
+    _record(shkoder, clerk)
+    staff = verified_client(clerk)
+    url = "/en/shkoder/staff/identity/relationships/"
+    html = staff.get(url).content.decode()
+    for shown in ("Ema", "Dea", "Krasniqi", PARENT_NID, CHILD_NID, OTHER_PARENT_NID):
+        assert shown not in html
+    assert not AuditEntry.objects.filter(action="person.read").exists()
+
+    found = staff.post(url, {"find": "1", "nid": CHILD_NID}).content.decode()
+    assert "Ema Hoxha" in found and PARENT_NID in found and "Arta Hoxha" in found
+    for hidden in ("Dea", "Krasniqi", OTHER_PARENT_NID, OTHER_CHILD_NID):
+        assert hidden not in found  # only the person searched for
+
+    by_parent = staff.post(url, {"find": "1", "nid": PARENT_NID}).content.decode()
+    assert "Ema Hoxha" in by_parent and "Dea" not in by_parent
+
+
+def test_each_search_that_shows_a_person_is_a_read_they_see(
+    shkoder, clerk, parent, child, another_family, verified_client
+):
+    from sportel.accounts.selectors import data_accesses
+
+    _record(shkoder, clerk)
+    found = kin.find_relationships(shkoder, clerk=clerk, nid=PARENT_NID)
+    assert [(r.parent_nid, r.child.nid) for r in found] == [(PARENT_NID, CHILD_NID)]
+    reads = AuditEntry.objects.filter(action="person.read", reason=kin.SEARCH_REASON)
+    assert {(e.subject_id, e.subject_user_id) for e in reads} == {
+        (child.pk, None),
+        (None, parent.pk),
+    }
+    assert {e.actor_id for e in reads} == {clerk.pk} and {e.actor_role for e in reads} == {"clerk"}
+    # The parent sees it under "who accessed my data", by the clerk's name.
+    with translation.override("en"):
+        lines = [(a.what, a.who) for a in data_accesses(parent)]
+    assert ("Looked up your personal data", clerk.full_name) in lines
+    # A search that shows nobody reads nobody's data.
+    before = reads.count()
+    assert kin.find_relationships(shkoder, clerk=clerk, nid=with_check_letter("J99999999")) == []
+    assert reads.count() == before
+
+
+def test_a_search_is_refused_for_a_bad_number_or_another_municipalitys_clerk(
+    shkoder, lezhe, clerk, parent, child, make_staff, verified_client
+):
+    _record(shkoder, clerk)
+    with pytest.raises(ValidationError) as bad:
+        kin.find_relationships(shkoder, clerk=clerk, nid="12AB")
+    assert "nid" in bad.value.message_dict
+    with pytest.raises(PermissionDenied):
+        kin.find_relationships(shkoder, clerk=make_staff(lezhe, Role.CLERK), nid=CHILD_NID)
+    # Lezhë's own page finds nothing of Shkodër's.
+    lezhe_clerk = make_staff(lezhe, Role.CLERK)
+    assert kin.find_relationships(lezhe, clerk=lezhe_clerk, nid=CHILD_NID) == []
+    staff = verified_client(clerk)
+    html = staff.post(
+        "/en/shkoder/staff/identity/relationships/", {"find": "1", "nid": "12AB"}
+    ).content.decode()
+    assert "There is a problem" in html and "Ema" not in html
+    assert not AuditEntry.objects.filter(action="person.read").exists()
 
 
 def test_the_demo_citizen_acts_for_her_daughter(shkoder, lezhe):

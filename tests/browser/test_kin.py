@@ -1,6 +1,7 @@
 """A clerk records a parent's relationship to a minor in a real browser (issue 8 §1): the first
 attempt without ticking "I saw the document" is refused with nothing lost (Albanian, 1280 px), the
-second is recorded; then in English at 320 px the clerk revokes a mistaken one; the parent sees
+second is recorded; then in English at 320 px the clerk finds a mistaken one by the child's
+number (nothing is listed before a search) and revokes it; the parent sees
 the relationship on their account. axe-core on every page."""
 
 import datetime as dt
@@ -96,6 +97,15 @@ def test_clerk_records_and_revokes_a_parents_relationship(
     accessible(page)
     _fits(page)
     mistaken = KinRelationship.objects.get(child__nid=second_nid)
+    # Nobody's relationships are listed until the clerk searches for a number.
+    assert page.locator("#recorded-relationships").count() == 0
+    page.get_by_label("Personal number (NID) of the parent, guardian or child").fill(second_nid)
+    page.get_by_role("button", name="Find", exact=True).click()
+    listed = page.locator("#recorded-relationships")
+    assert listed.get_by_text("Ben Hoxha", exact=True).is_visible()
+    assert "Ema" not in listed.inner_text()  # only the child searched for
+    accessible(page)
+    _fits(page)
     page.locator(f"#reason-{mistaken.pk}").fill("Wrong court decision")
     page.get_by_role("button", name="Revoke — Ben Hoxha").click()
     assert page.get_by_text("The relationship is revoked.").is_visible()

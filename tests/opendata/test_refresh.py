@@ -69,9 +69,15 @@ def resource(shkoder, settings, tmp_path):
 
 
 def _run():
-    # A run's message is written in the language the worker runs in (Albanian by default).
-    with translation.override("en"):
+    # The worker runs in Albanian; what it records is read below in English: a run stores
+    # codes and parameters, rendered in the reader's language.
+    with translation.override("sq"):
         return refresh.run_due(now=timezone.now() + timedelta(seconds=1))
+
+
+def _in(language: str, attempt) -> str:
+    with translation.override(language):
+        return RefreshRun.objects.get(pk=attempt.pk).text
 
 
 def test_a_url_refresh_publishes_only_a_valid_changed_file(server, resource, shkoder):
@@ -98,7 +104,7 @@ def test_a_url_refresh_publishes_only_a_valid_changed_file(server, resource, shk
     server.bodies["/familje.csv"] = (factories.GOOD_CSV + "2026,Shkodër,njëqind\n").encode()
     [attempt] = _run()
     resource.refresh_from_db()
-    assert attempt.outcome == "failed" and "row 5" in attempt.message
+    assert attempt.outcome == "failed" and "row 5" in _in("en", attempt)
     assert resource.current.number == 2 and resource.versions.count() == 2
     assert datastore.search(resource.pk, resource.current.schema, {}).total == 4
 
@@ -123,7 +129,8 @@ def test_a_failed_fetch_is_recorded_and_the_old_version_stays(problem, server, r
         "slow": "did not answer in time",
         "binary": "binary data",
     }[problem]
-    assert attempt.outcome == "failed" and expected in attempt.message
+    assert attempt.outcome == "failed" and expected in _in("en", attempt)
+    assert attempt.message == "" and attempt.problems[0]["code"]
     resource.refresh_from_db()
     assert resource.current.number == 1
 
@@ -173,7 +180,8 @@ def test_staff_schedule_a_refresh_and_see_its_failure(
     assert done.status_code == 302
     _run()
     html = client.get(page).content.decode()
-    assert 'id="refresh-' in html and "HTTP status 404" in html
+    assert 'id="refresh-' in html and "URL-ja u përgjigj me statusin HTTP 404." in html
+    assert "The URL answered with HTTP status 404." in client.get("/en" + page).content.decode()
     assert RefreshRun.objects.get().outcome == "failed"
 
 
@@ -192,6 +200,26 @@ def test_a_refresh_never_fetches_an_internal_address(url, settings):
     """A staff member's URL must not turn the worker into a reader of the data centre's own
     services (SSRF): loopback, private and link-local addresses are refused before connecting."""
     settings.SPORTEL_OPEN_DATA_REFRESH_ALLOWED_HOSTS = ""
-    with translation.override("en"), pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         refresh.fetch(url)
-    assert "internal address" in " ".join(refused.value.messages)
+    with translation.override("en"):
+        assert "internal address" in " ".join(refused.value.messages)
+
+
+def test_a_failed_run_reads_in_the_language_of_whoever_reads_it(server, resource):
+    """The worker records codes, not its own language: staff reading in Albanian and in English
+    each see the failure in theirs, on the dataset page too."""
+    server.bodies["/data.csv"] = b"\x89PNG\r\n\x1a\n\x00\x00"
+    refresh.schedule(resource, "tests", url=server.url + "/data.csv")
+    [attempt] = _run()
+    assert attempt.problems == [{"code": "binary", "params": {}}]
+    english, albanian = _in("en", attempt), _in("sq", attempt)
+    assert english == "This is not a CSV file: it holds binary data."
+    assert albanian and albanian != english and "binary" not in albanian
+
+    Refresh.objects.update(next_run_at=timezone.now())
+    del server.bodies["/data.csv"]
+    [missing] = _run()
+    assert missing.problems == [{"code": "http_status", "params": {"code": 404}}]
+    assert _in("en", missing) == "The URL answered with HTTP status 404."
+    assert "404" in _in("sq", missing) and _in("sq", missing) != _in("en", missing)

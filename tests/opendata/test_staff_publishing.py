@@ -218,3 +218,48 @@ def test_staged_uploads_never_published_are_removed_after_a_day(shkoder, setting
     call_command("opendata", "cleanup", stdout=out)
     assert "1 staged upload(s) removed" in out.getvalue()
     assert not default_storage.exists(fresh.file.name)
+
+
+def test_staff_state_the_administrative_units_a_dataset_covers(staff, shkoder, lezhe, client):
+    """Spatial coverage (DCAT-AP dct:spatial, CKAN ``spatial``) is the municipality's own
+    administrative units; another municipality's unit is refused."""
+    from sportel.opendata import services, staging
+    from tests.opendata import factories
+
+    units = list(shkoder.units.order_by("name")[:2])
+    foreign = lezhe.units.first()
+    assert len(units) == 2 and foreign is not None
+    refused = staff.post(
+        _url("opendata-staff:new"),
+        {
+            "title": "Ujitja",
+            "license_id": "CC-BY-4.0",
+            "frequency": "ANNUAL",
+            "spatial_units": [units[0].pk, foreign.pk],
+        },
+    )
+    assert refused.status_code == 400 and not Dataset.objects.filter(title="Ujitja").exists()
+    done = staff.post(
+        _url("opendata-staff:new"),
+        {
+            "title": "Ujitja",
+            "license_id": "CC-BY-4.0",
+            "frequency": "ANNUAL",
+            "spatial_units": [u.pk for u in units],
+        },
+    )
+    assert done.status_code == 302
+    dataset = Dataset.objects.get(title="Ujitja")
+    assert set(dataset.spatial_units.all()) == set(units)
+    upload = factories.staged(shkoder)
+    upload.dataset = dataset
+    upload.save(update_fields=["dataset"])
+    services.publish_upload(upload, "tests", dataset=dataset, rows=staging.rows_of(upload))
+    shown = client.get("/api/3/action/package_show", {"id": dataset.name}).json()["result"][
+        "spatial"
+    ]
+    assert shown == [u.name for u in units]
+    page = client.get(
+        "/en" + reverse("opendata:dataset", kwargs={"name": dataset.name})
+    ).content.decode()
+    assert all(u.name in page for u in units) and 'id="area-covered"' in page

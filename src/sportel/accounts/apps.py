@@ -38,6 +38,9 @@ class AccountsConfig(AppConfig):
                 "person.account_linked": _("Linked your account to your record"),
                 "account.kin_verified": _("Recorded that you act for a child"),
                 "account.kin_revoked": _("Revoked a relationship to a child"),
+                "account.identity_corrected": _("Corrected the personal number of your account"),
+                "person.account_unlinked": _("Unlinked an account wrongly linked to your record"),
+                "person.number_removed": _("Removed a wrong personal number from your record"),
             }
         )
 

@@ -164,6 +164,27 @@ class IdentityCheckForm(forms.Form):
         label=_("The number is correct as printed on the document"),
         required=False,
     )
+    correct_identity = forms.BooleanField(
+        label=_(
+            "Correct the identity: the number proven earlier for this account was wrong, and "
+            "the document in front of me shows this one"
+        ),
+        required=False,
+    )
+    correction_reason = forms.CharField(
+        label=_("Why was the earlier number wrong?"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("correct_identity") and not (data.get("correction_reason") or "").strip():
+            self.add_error(
+                "correction_reason", _("Say why the earlier number was wrong, for the record.")
+            )
+        return data
 
 
 class KinForm(forms.Form):
@@ -220,6 +241,17 @@ class KinForm(forms.Form):
 class KinRevokeForm(forms.Form):
     relationship = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Why is it revoked?"), max_length=200)
+
+
+class KinSearchForm(forms.Form):
+    """The clerk looks up the relationships of one person, by the number on their document."""
+
+    nid = forms.CharField(
+        label=_("Personal number (NID) of the parent, guardian or child"),
+        help_text=_("Only this person's relationships are shown, and your search is recorded."),
+        max_length=14,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
 
 class KioskLoginForm(LoginForm):

@@ -113,13 +113,17 @@ def verify_at_counter(
     document: str,
     document_seen: bool,
     override_check: bool = False,
+    correction_reason: str = "",
 ) -> IdentityVerification:
     """A clerk proves an account's identity: the resident is present with an identity document.
 
     The clerk needs ``people.verify`` here; the resident's code proves they hold the account;
     ``nid`` is typed from the document (a wrong layout is an error; a wrong check letter needs
     ``override_check``). An account proven by the eID keeps its number: a different one here is
-    refused. Everything is audited in the clerk's municipality.
+    refused. An account proven at a counter with a different number is refused too, unless
+    the clerk corrects the identity explicitly, saying why (``correction_reason``): the account
+    is then unlinked from the register entries of the earlier number (:func:`_unlink_number`).
+    Everything is audited in the clerk's municipality.
     """
     role = permissions.require(clerk, municipality, "people.verify")
     if not document_seen:
@@ -168,6 +172,23 @@ def verify_at_counter(
                     )
                 }
             )
+        reason = (correction_reason or "").strip()
+        if user.nid_verified and user.nid != check.value:
+            if not reason:
+                raise ValidationError(
+                    {
+                        "nid": ValidationError(
+                            _(
+                                "This account was already proven, at a counter, to hold a "
+                                "different personal number. If the earlier check was wrong, "
+                                "tick “Correct the identity” and say why: the account is then "
+                                "unlinked from the earlier person's records."
+                            ),
+                            code="nid_differs",
+                        )
+                    }
+                )
+            _unlink_number(user, clerk=clerk, municipality=municipality, role=role, reason=reason)
         code_row.used_at = timezone.now()
         code_row.save(update_fields=["used_at"])
         return _record(
@@ -180,6 +201,59 @@ def verify_at_counter(
             role=role,
             check_overridden=bool(check.warning),
         )
+
+
+def _unlink_number(user: User, *, clerk, municipality, role: str, reason: str) -> None:
+    """The "correct identity" step: the number this account was proven to hold was wrong.
+
+    Every register entry the account is linked to under that number stops being its: an entry
+    that was the earlier person's (linked when the account was proven, audited as
+    ``person.account_linked``) loses the link; the account's own entry, which only took the
+    earlier number, loses the number and takes the new one when the new proof is recorded.
+    Relationships recorded for the earlier number stop granting by themselves (``kin.grants``
+    compares the account's number with the relationship's). Each step is audited with the
+    clerk's reason; the person behind the earlier number sees it under "who accessed my data".
+    """
+    from sportel.core.models import AuditEntry, Person
+
+    old = user.nid
+    entries = list(Person.objects.select_for_update().filter(user=user, nid=old))
+    linked = set(
+        AuditEntry.objects.filter(
+            action="person.account_linked",
+            object_type="core.person",
+            object_id__in=[str(p.pk) for p in entries],
+        ).values_list("object_id", flat=True)
+    )
+    for person in entries:
+        if str(person.pk) in linked:
+            Person.objects.filter(pk=person.pk).update(user=None)
+            action = "person.account_unlinked"
+        else:
+            Person.objects.filter(pk=person.pk).update(nid=None)
+            action = "person.number_removed"
+        audit.record(
+            action,
+            actor=clerk,
+            municipality=person.municipality,
+            obj=person,
+            subject=person if action == "person.account_unlinked" else None,
+            subject_user=user if action == "person.number_removed" else None,
+            role=role if person.municipality_id == municipality.pk else "",
+            reason=reason[:200],
+        )
+    audit.record(
+        "account.identity_corrected",
+        actor=clerk,
+        municipality=municipality,
+        obj=user,
+        subject_user=user,
+        role=role,
+        reason=reason[:200],
+        data={"entries": len(entries)},
+    )
+    user.nid_verified = False
+    user.save(update_fields=["nid_verified"])
 
 
 def record_eid(user: User, nid: str) -> IdentityVerification:

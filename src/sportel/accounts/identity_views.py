@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from . import identity, kin
 from .decorators import staff_required
-from .forms import IdentityCheckForm, KinForm, KinRevokeForm
+from .forms import IdentityCheckForm, KinForm, KinRevokeForm, KinSearchForm
 
 
 @login_required
@@ -42,6 +42,7 @@ def verify_identity(request, municipality_slug: str):
     """The clerk proves a resident's account: code from the resident, NID from the document."""
     form = IdentityCheckForm(request.POST or None)
     warning = None
+    differs = bool(request.POST.get("correct_identity"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -53,6 +54,7 @@ def verify_identity(request, municipality_slug: str):
                 document=data["document"],
                 document_seen=data["document_seen"],
                 override_check=data["override_check"],
+                correction_reason=(data["correction_reason"] if data["correct_identity"] else ""),
             )
         except PermissionDenied as error:
             form.add_error(None, str(error))
@@ -62,6 +64,7 @@ def verify_identity(request, municipality_slug: str):
                     if err.code == "check_letter":
                         warning = err.messages[0]
                     else:
+                        differs = differs or err.code == "nid_differs"
                         form.add_error(field if field in form.fields else None, err.messages)
         else:
             messages.success(
@@ -73,7 +76,11 @@ def verify_identity(request, municipality_slug: str):
                 },
             )
             return redirect("staff:verify-identity", municipality_slug=municipality_slug)
-    return render(request, "accounts/verify_identity.html", {"form": form, "warning": warning})
+    return render(
+        request,
+        "accounts/verify_identity.html",
+        {"form": form, "warning": warning, "differs": differs},
+    )
 
 
 def _service_errors(form, error: ValidationError) -> None:
@@ -88,10 +95,22 @@ def _service_errors(form, error: ValidationError) -> None:
 @staff_required("people.verify")
 def record_kin(request, municipality_slug: str):
     """The clerk records a parent's or guardian's relationship to a minor, from the birth
-    certificate or the court decision in hand; or revokes one recorded here."""
+    certificate or the court decision in hand; finds the relationships of one person by their
+    number (posted, so the number stays out of addresses and history; each search that shows
+    someone is recorded as a read of their data); or revokes one recorded here."""
     posted = request.method == "POST"
     revoking = posted and "revoke" in request.POST
-    form = KinForm(request.POST if posted and not revoking else None)
+    searching = posted and "find" in request.POST
+    search_form = KinSearchForm(request.POST if searching else None)
+    found = None
+    if searching and search_form.is_valid():
+        try:
+            found = kin.find_relationships(
+                request.municipality, clerk=request.user, nid=search_form.cleaned_data["nid"]
+            )
+        except ValidationError as error:
+            _service_errors(search_form, error)
+    form = KinForm(request.POST if posted and not (revoking or searching) else None)
     revoke_form = KinRevokeForm(request.POST if revoking else None)
     if revoking and revoke_form.is_valid():
         try:
@@ -109,7 +128,7 @@ def record_kin(request, municipality_slug: str):
     if revoking:
         messages.error(request, _("Say why the relationship is revoked."))
         return redirect("staff:record-kin", municipality_slug=municipality_slug)
-    if posted and form.is_valid():
+    if posted and not searching and form.is_valid():
         data = form.cleaned_data
         try:
             relationship = kin.record_relationship(
@@ -144,5 +163,5 @@ def record_kin(request, municipality_slug: str):
     return render(
         request,
         "accounts/record_kin.html",
-        {"form": form, "recorded": kin.recorded_in(request.municipality)},
+        {"form": form, "search_form": search_form, "found": found},
     )

@@ -15,6 +15,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -281,13 +282,45 @@ def relationships_of(user) -> list[dict]:
     return result
 
 
-def recorded_in(municipality, *, limit: int = 20) -> list[KinRelationship]:
-    """The latest relationships a municipality's clerks recorded (for the clerk's page)."""
-    return list(
+SEARCH_REASON = "relationships: search by personal number"
+
+
+def find_relationships(municipality, *, clerk, nid: str) -> list[KinRelationship]:
+    """The relationships recorded in ``municipality`` whose parent or child holds ``nid``, for
+    the clerk who searched for that number; nothing else is listed.
+
+    Each search that shows people is a read of their data: one ``person.read`` entry per person
+    shown (the child's register entry, the parent's account), which they see under "who
+    accessed my data".
+    """
+    role = permissions.require(clerk, municipality, "people.verify")
+    check = check_identifier(nid, kind="nid")
+    if check.error:
+        raise ValidationError({"nid": check.error})
+    found = list(
         KinRelationship.objects.filter(municipality=municipality)
-        .select_related("user", "child", "verified_by", "revocation")
-        .order_by("-at", "-pk")[:limit]
+        .filter(Q(parent_nid=check.value) | Q(child__nid=check.value))
+        .select_related("user", "child", "child__municipality", "child__user", "verified_by")
+        .select_related("revocation")
+        .order_by("-at", "-pk")
     )
+    if not found:
+        return found
+    with transaction.atomic():
+        children = {row.child_id: row.child for row in found}
+        for child in children.values():
+            audit.record_read(clerk, child, reason=SEARCH_REASON, role=role)
+        for user in {row.user_id: row.user for row in found}.values():
+            audit.record(
+                "person.read",
+                actor=clerk,
+                municipality=municipality,
+                obj=user,
+                subject_user=user,
+                role=role,
+                reason=SEARCH_REASON,
+            )
+    return found
 
 
 def children_of(user, municipality) -> list[Person]:

@@ -150,7 +150,7 @@ def package_search(request, params):
     except selectors.SearchQueryInvalid as exc:
         raise Invalid(query=[f"Search Query is invalid: {exc}"]) from None
     absolute = request.build_absolute_uri
-    labels = selectors.facet_labels(found.facets)
+    labels = selectors.facet_labels(found.facets, found.names)
     return {
         "count": found.count,
         "sort": found.sort,

@@ -208,10 +208,67 @@ class RefreshRun(TenantScoped):
     refresh = models.ForeignKey(Refresh, on_delete=models.CASCADE, related_name="runs")
     at = models.DateTimeField(auto_now_add=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    message = models.CharField(max_length=500, blank=True)
+    message = models.CharField(
+        max_length=500, blank=True, help_text="text of runs recorded before ``problems``"
+    )
+    problems = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="what went wrong, as codes and parameters (opendata.problems)",
+    )
     version = models.ForeignKey(
         ResourceVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:
         ordering = ["-at", "-pk"]
+
+    @property
+    def text(self) -> str:
+        """What went wrong, in the active language (the reader's, not the worker's)."""
+        from .problems import render
+
+        return render(self.problems) or self.message
+
+
+class SearchDocument(models.Model):
+    """A published dataset as the public search reads it: one row per dataset of the public
+    catalogue (active, of an active municipality), its text lowercased into one column and its
+    facet values in :class:`SearchFacet`, so a search, its count and its facets need no join.
+    Written by ``search_index.reindex`` in the same transaction as the change it follows."""
+
+    dataset = models.OneToOneField(
+        Dataset, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    organization = models.CharField(max_length=100, db_index=True)
+    name = models.CharField(max_length=100)
+    title = models.CharField(max_length=200)
+    license_id = models.CharField(max_length=20)
+    frequency = models.CharField(max_length=12)
+    text = models.TextField(help_text="name, titles, descriptions and tags, lowercased")
+    created_at = models.DateTimeField()
+    modified_at = models.DateTimeField(db_index=True)
+    indexed_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SearchFacet(models.Model):
+    """One facet value of a search document (``tags``/``ndihme``, ``res_format``/``CSV``...);
+    a dataset holds each value once."""
+
+    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="facets")
+    field = models.CharField(max_length=12)
+    value = models.CharField(max_length=100)
+
+    class Meta:
+        indexes = [models.Index(fields=["field", "value", "document"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "field", "value"], name="opendata_facet_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}:{self.value}"

@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from sportel.core import audit, feeds
 
-from . import datastore, services, staging
+from . import datastore, problems, search_index, services, staging
 from .models import Refresh, RefreshRun, Resource
+from .problems import problem
 
 CHUNK = 64 * 1024
 
@@ -41,7 +42,7 @@ def schedule(resource: Resource, actor, *, url: str = "", feed: str = "", every_
     if url and urlsplit(url).scheme not in {"http", "https"}:
         raise ValidationError(_("The URL must start with http:// or https://."))
     if feed and feed not in {f.name for f in feeds.feeds()}:
-        raise ValidationError(_("There is no statistics feed with that name."))
+        raise problem("no_feed")
     if not 1 <= every_hours <= 24 * 366:
         raise ValidationError(_("Refresh between every hour and once a year."))
     with transaction.atomic():
@@ -86,19 +87,17 @@ def check_public_address(url: str) -> None:
     """
     host = (urlsplit(url).hostname or "").lower()
     if not host:
-        raise ValidationError(_("The URL has no host."))
+        raise problem("no_host")
     if host in allowed_hosts():
         return
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
-        raise ValidationError(_("The URL could not be reached.")) from None
+        raise problem("unreachable") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
         if not address.is_global:
-            raise ValidationError(
-                _("The URL points to an internal address, which a refresh may not fetch.")
-            )
+            raise problem("internal")
 
 
 def fetch(url: str) -> bytes:
@@ -106,16 +105,11 @@ def fetch(url: str) -> bytes:
     never from an internal address (``check_public_address``)."""
     check_public_address(url)
     limit = staging.max_bytes()
-    too_big = ValidationError(
-        _("The file is larger than %(mb)s MB.") % {"mb": settings.SPORTEL_OPEN_DATA_MAX_UPLOAD_MB}
-    )
+    too_big = problem("too_big", mb=settings.SPORTEL_OPEN_DATA_MAX_UPLOAD_MB)
     try:
         with requests.get(url, timeout=timeout(), stream=True, allow_redirects=False) as response:
             if response.status_code != 200:
-                raise ValidationError(
-                    _("The URL answered with HTTP status %(code)s.")
-                    % {"code": response.status_code}
-                )
+                raise problem("http_status", code=response.status_code)
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise too_big
@@ -126,9 +120,9 @@ def fetch(url: str) -> bytes:
                     raise too_big
             return bytes(body)
     except requests.Timeout:
-        raise ValidationError(_("The URL did not answer in time.")) from None
+        raise problem("timeout") from None
     except requests.RequestException:
-        raise ValidationError(_("The URL could not be reached.")) from None
+        raise problem("unreachable") from None
 
 
 def _filename(refresh: Refresh) -> str:
@@ -148,16 +142,14 @@ def _url_content(refresh: Refresh, resource: Resource):
         except ValidationError:
             raise
         except Exception:  # frictionless raises its own errors on unreadable files
-            raise ValidationError(_("We could not read a table from this file.")) from None
+            raise problem("unreadable") from None
         if not report["valid"]:
             first = report["errors"][0] if report["errors"] else {}
-            raise ValidationError(
-                _("The file does not validate: %(count)s problem(s), first at row %(row)s: %(msg)s")
-                % {
-                    "count": len(report["errors"]),
-                    "row": first.get("row") or "-",
-                    "msg": first.get("message", ""),
-                }
+            raise problem(
+                "invalid",
+                count=len(report["errors"]),
+                row=first.get("row") or "-",
+                msg=first.get("message", ""),
             )
         rows = staging.read_rows(path, schema)
     if fmt == "CSV" and not filename.lower().endswith(".csv"):
@@ -178,7 +170,7 @@ def run(refresh: Refresh) -> RefreshRun:
     resource = Resource.objects.select_related("current", "municipality").get(
         pk=refresh.resource_id
     )
-    outcome, message, version = RefreshRun.Outcome.UNCHANGED, "", None
+    outcome, found, version = RefreshRun.Outcome.UNCHANGED, [], None
     try:
         if refresh.source == Refresh.Source.URL:
             filename, fmt, content, schema, rows = _url_content(refresh, resource)
@@ -186,11 +178,8 @@ def run(refresh: Refresh) -> RefreshRun:
             filename, fmt, content, schema, rows = _feed_content(refresh, resource)
     except (ValidationError, KeyError) as exc:
         outcome = RefreshRun.Outcome.FAILED
-        message = (
-            " ".join(exc.messages)
-            if isinstance(exc, ValidationError)
-            else _("There is no statistics feed with that name.")
-        )[:500]
+        # Codes and parameters, rendered in the reader's language when shown.
+        found = problems.codes_of(exc if isinstance(exc, ValidationError) else problem("no_feed"))
     else:
         digest = hashlib.sha256(content).hexdigest()
         if not (resource.current and resource.current.sha256 == digest):
@@ -204,7 +193,7 @@ def run(refresh: Refresh) -> RefreshRun:
             municipality_id=refresh.municipality_id,
             refresh=locked,
             outcome=outcome,
-            message=message,
+            problems=found,
             version=version,
         )
         if outcome == RefreshRun.Outcome.FAILED:
@@ -212,7 +201,7 @@ def run(refresh: Refresh) -> RefreshRun:
                 "opendata.refresh_failed",
                 municipality=resource.municipality,
                 obj=resource,
-                data={"source": refresh.source, "message": message},
+                data={"source": refresh.source, "problems": found},
             )
     return attempt
 
@@ -244,6 +233,7 @@ def _publish(resource, filename, fmt, content, schema, rows, digest):
         dataset = locked.dataset
         dataset.modified_at = now
         dataset.save(update_fields=["modified_at"])
+        search_index.reindex([dataset.pk])
         audit.record(
             "opendata.resource_published",
             municipality=resource.municipality,

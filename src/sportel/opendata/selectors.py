@@ -12,16 +12,16 @@ from django.urls import reverse
 
 from sportel.core.models import Municipality
 
-from .models import Dataset, Resource, StagedUpload
+from .models import Dataset, Resource, SearchDocument, SearchFacet, StagedUpload
 from .vocabularies import LICENSES, THEMES
 
 FACET_FIELDS = ("organization", "groups", "tags", "res_format", "license_id")
-FQ_FIELDS = {
-    "organization": "municipality__slug",
-    "owner_org": "municipality__slug",
-    "groups": "themes__code__iexact",
-    "tags": "tags__name",
-    "res_format": "resources__format__iexact",
+FQ_FIELDS = {  # columns of SearchDocument (many-valued fields: see _term)
+    "organization": "organization",
+    "owner_org": "organization",
+    "groups": "",
+    "tags": "",
+    "res_format": "",
     "license_id": "license_id",
     "name": "name",
     "frequency": "frequency",
@@ -54,22 +54,18 @@ def with_details(queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
 
 
 def _term(name: str, value: str) -> Q:
-    """One ``field:value`` condition. Many-valued relations (tags, themes, resources) are
-    ``EXISTS`` subqueries, so a match never repeats a dataset and needs no DISTINCT."""
-    if name == "tags":
-        return Q(
-            Exists(Dataset.tags.through.objects.filter(dataset_id=OuterRef("pk"), tag__name=value))
-        )
-    if name == "groups":
-        return Q(
-            Exists(
-                Dataset.themes.through.objects.filter(
-                    dataset_id=OuterRef("pk"), theme_id=value.upper()
-                )
-            )
-        )
-    if name == "res_format":
-        return Q(Exists(Resource.objects.filter(dataset_id=OuterRef("pk"), format__iexact=value)))
+    """One ``field:value`` condition on the search documents. Many-valued fields (tags, themes,
+    formats) are ``EXISTS`` over the document's facet values, so a match never repeats a
+    dataset and needs no DISTINCT."""
+    if name in ("tags", "groups", "res_format"):
+        values = SearchFacet.objects.filter(document_id=OuterRef("pk"), field=name)
+        if name == "tags":
+            values = values.filter(value=value)
+        elif name == "groups":
+            values = values.filter(value=value.lower())
+        else:
+            values = values.filter(value__iexact=value)
+        return Q(Exists(values))
     return Q(**{FQ_FIELDS[name]: value})
 
 
@@ -94,30 +90,18 @@ def parse_fq(fq: str) -> Q:
 
 
 def text_query(q: str) -> Q:
+    """Every word of ``q`` somewhere in the name, titles, descriptions or tags (a substring,
+    any case); ``field:value`` words are filters as in ``fq``."""
     condition = Q()
     if not q or q.strip() in {"*:*", "*"}:
         return condition
-    rest = []
     for word in q.split():
         if TERM.fullmatch(word) and word.split(":", 1)[0].lstrip("+-") in FQ_FIELDS:
             condition &= parse_fq(word)
         else:
-            rest.append(word)
-    for word in rest:
-        condition &= (
-            Q(name__icontains=word)
-            | Q(title__icontains=word)
-            | Q(title_en__icontains=word)
-            | Q(notes__icontains=word)
-            | Q(notes_en__icontains=word)
-            | Q(
-                Exists(
-                    Dataset.tags.through.objects.filter(
-                        dataset_id=OuterRef("pk"), tag__name__iexact=word
-                    )
-                )
-            )
-        )
+            # The document's text is lowercased when written: a plain LIKE, which the trigram
+            # index on PostgreSQL serves (ILIKE/UPPER() would not use it).
+            condition &= Q(text__contains=word.lower())
     return condition
 
 
@@ -127,23 +111,11 @@ class Search:
     datasets: list[Dataset]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     sort: str = ""
+    names: dict[str, str] | None = None  # the organisation facet's municipality names
 
 
-def search(
-    *,
-    q="",
-    fq="",
-    sort="",
-    rows=10,
-    start=0,
-    facet_fields=(),
-    facet_limit=50,
-    base: QuerySet | None = None,
-) -> Search:
-    queryset = base if base is not None else published()
-    matching = queryset.filter(text_query(q) & parse_fq(fq))
+def _order(sort: str) -> list[str]:
     order = []
-    sort = sort or "score desc, metadata_modified desc"
     for part in sort.split(","):
         bits = part.split()
         if (
@@ -158,17 +130,50 @@ def search(
         if bits[0] == "score" and len(bits) == 2 and bits[1] == "asc":
             order[-1] = column
     order.append("pk")
-    page = list(with_details(matching.order_by(*order))[start : start + rows]) if rows else []
-    key = _summary_key(q, fq, facet_fields, facet_limit) if base is None else None
-    summary = cache.get(key) if key else None
+    return order
+
+
+def search(
+    *,
+    q="",
+    fq="",
+    sort="",
+    rows=10,
+    start=0,
+    facet_fields=(),
+    facet_limit=50,
+) -> Search:
+    """The public catalogue's search (CKAN ``package_search``) over the search documents: the
+    page of datasets (always read fresh), and the count and facets, cached per query and
+    catalogue generation."""
+    condition = text_query(q) & parse_fq(fq)
+    matching = SearchDocument.objects.filter(condition)
+    sort = sort or "score desc, metadata_modified desc"
+    order = _order(sort)
+    page = []
+    if rows:
+        # One statement: the page's window of documents is a subquery, and the datasets sort
+        # by their own columns, which the documents copy (name, title, dates, pk).
+        window = matching.order_by(*order).values("pk")[start : start + rows]
+        page = list(with_details(Dataset.objects.filter(pk__in=window)).order_by(*order))
+    key = _summary_key(q, fq, facet_fields, facet_limit)
+    summary = cache.get(key)
     if summary is None:
         count = matching.count()
-        facets = {name: facet(matching, name, facet_limit) for name in facet_fields}
-        if key:
-            cache.set(key, (count, facets), SUMMARY_SECONDS)
+        # The whole catalogue (no condition) groups every facet value, without the IN (...).
+        among = matching if condition else None
+        facets = facet_counts(among, facet_fields, facet_limit) if facet_fields else {}
+        names = _municipality_names(facets.get("organization", {}))
+        cache.set(key, (count, facets, names), SUMMARY_SECONDS)
     else:
-        count, facets = summary
-    return Search(count=count, datasets=page, facets=facets, sort=sort)
+        count, facets, names = summary
+    return Search(count=count, datasets=page, facets=facets, sort=sort, names=names)
+
+
+def _municipality_names(slugs) -> dict[str, str]:
+    if not slugs:
+        return {}
+    return dict(Municipality.objects.filter(slug__in=list(slugs)).values_list("slug", "name"))
 
 
 SUMMARY_SECONDS = 60
@@ -176,40 +181,45 @@ SUMMARY_SECONDS = 60
 
 def _summary_key(q, fq, facet_fields, facet_limit) -> str:
     """The cache key of a public search's count and facets: the query, and the catalogue's
-    generation (the latest ``modified_at`` of any dataset and how many there are), which every
-    publication, new version, refresh, new or removed dataset moves on. A write whose timestamp is older
-    than one already committed (two publications racing) is covered by the short lifetime."""
-    generation = Dataset.objects.aggregate(latest=Max("modified_at"), n=Count("pk"))
+    generation (when a search document was last written and how many there are), which every
+    publication, new version, refresh, withdrawal and municipality switched off moves on. A
+    write whose timestamp is older than one already committed (two publications racing) is
+    covered by the short lifetime."""
+    generation = SearchDocument.objects.aggregate(latest=Max("indexed_at"), n=Count("pk"))
     latest, n = generation["latest"], generation["n"]
-    active = Municipality.objects.filter(is_active=True).count()
-    raw = repr((q, fq, tuple(facet_fields), facet_limit, latest and latest.isoformat(), n, active))
-    return "opendata:search:" + hashlib.sha256(raw.encode()).hexdigest()
+    raw = repr((q, fq, tuple(facet_fields), facet_limit, latest and latest.isoformat(), n))
+    return "opendata:search:v2:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def facet(matching: QuerySet[Dataset], name: str, limit: int) -> dict[str, int]:
-    column = {
-        "organization": "municipality__slug",
-        "groups": "themes__code",
-        "tags": "tags__name",
-        "res_format": "resources__format",
-        "license_id": "license_id",
-    }[name]
-    rows = (
-        matching.filter(**{f"{column}__isnull": False})
-        .values(column)
-        # A dataset has each tag and theme once; it may hold two files of one format.
-        .annotate(n=Count("pk", distinct=name == "res_format"))
-        .order_by("-n", column)
-    )
-    if limit >= 0:
-        rows = rows[:limit]
-    return {(str(r[column]).lower() if name == "groups" else str(r[column])): r["n"] for r in rows}
+def facet_counts(
+    matching: QuerySet[SearchDocument] | None, names, limit: int
+) -> dict[str, dict[str, int]]:
+    """Every asked facet in one GROUP BY over the matching documents' facet values (every
+    document's when ``matching`` is None): the most frequent values first (then by value), at
+    most ``limit`` each (-1: all)."""
+    rows = SearchFacet.objects.filter(field__in=list(names))
+    if matching is not None:
+        rows = rows.filter(document__in=matching.values("pk"))
+    rows = rows.values_list("field", "value").annotate(n=Count("pk"))
+    grouped: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
+    for name, value, n in rows:
+        grouped[name].append((value, n))
+    result = {}
+    for name, values in grouped.items():
+        values.sort(key=lambda item: (-item[1], item[0]))
+        if limit >= 0:
+            values = values[:limit]
+        result[name] = dict(values)
+    return result
 
 
-def facet_labels(facets: dict[str, dict[str, int]]) -> dict[tuple[str, str], str]:
-    """Display names of every facet value, in one query for the municipalities."""
-    slugs = list(facets.get("organization", {}))
-    names = dict(Municipality.objects.filter(slug__in=slugs).values_list("slug", "name"))
+def facet_labels(
+    facets: dict[str, dict[str, int]], names: dict[str, str] | None = None
+) -> dict[tuple[str, str], str]:
+    """Display names of every facet value: the municipalities' from ``names`` (a search's,
+    cached with its facets) or from one query."""
+    if names is None:
+        names = _municipality_names(facets.get("organization", {}))
     labels = {}
     for name, values in facets.items():
         for value in values:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from sportel.core import audit, feeds
 from sportel.core.models import Municipality
 
-from . import datastore
+from . import datastore, search_index
 from .models import Dataset, Resource, ResourceVersion, StagedUpload, Tag, Theme
 from .vocabularies import FORMATS, LICENSES, THEMES
 
@@ -134,6 +134,7 @@ def publish_feed(municipality: Municipality, feed: feeds.Feed) -> ResourceVersio
         resource.datastore_active = True
         resource.modified_at = now
         resource.save(update_fields=["current", "datastore_active", "modified_at"])
+        search_index.reindex([dataset.pk])
         audit.record(
             "opendata.published",
             municipality=municipality,
@@ -188,7 +189,10 @@ def create_dataset(
     frequency="IRREG",
     themes=(),
     tags=(),
+    spatial_units=(),
 ) -> Dataset:
+    """A draft dataset of ``municipality``; ``spatial_units``: ids of its administrative units
+    the data covers (none: the whole municipality)."""
     name = slugify(name or f"{municipality.slug}-{title}")[:100]
     errors = {}
     if not title.strip():
@@ -202,6 +206,9 @@ def create_dataset(
     unknown = [t for t in themes if t not in THEMES]
     if unknown:
         errors["themes"] = _("Choose themes from the list.")
+    units = list(municipality.units.filter(pk__in=[int(u) for u in spatial_units]))
+    if len(units) != len(set(spatial_units)):
+        errors["spatial_units"] = _("Choose administrative units of this municipality.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -220,6 +227,7 @@ def create_dataset(
         dataset.tags.set(
             [Tag.objects.get_or_create(name=t.strip()[:100])[0] for t in tags if t.strip()]
         )
+        dataset.spatial_units.set(units)
         audit.record(
             "opendata.dataset_created",
             actor=actor,
@@ -281,6 +289,7 @@ def publish_upload(
         locked.dataset = dataset
         locked.resource = resource
         locked.save(update_fields=["published_at", "dataset", "resource"])
+        search_index.reindex([dataset.pk])
         audit.record(
             "opendata.resource_published",
             actor=actor,

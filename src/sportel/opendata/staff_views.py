@@ -50,6 +50,18 @@ class DatasetForm(forms.Form):
         max_length=300,
         help_text=gettext_lazy("Separate tags with commas."),
     )
+    spatial_units = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Administrative units covered"),
+        help_text=gettext_lazy("Leave empty when the data covers the whole municipality."),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, municipality=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = municipality.units.all() if municipality is not None else []
+        self.fields["spatial_units"].choices = [(u.pk, u.name) for u in units]
 
 
 class UploadForm(forms.Form):
@@ -106,7 +118,7 @@ def home(request, municipality_slug: str):
         "opendata/staff_home.html",
         {
             "datasets": selectors.staff_datasets(request.municipality),
-            "form": DatasetForm(),
+            "form": DatasetForm(municipality=request.municipality),
         },
     )
 
@@ -114,7 +126,7 @@ def home(request, municipality_slug: str):
 @require_POST
 @staff_required("opendata.publish")
 def new_dataset(request, municipality_slug: str):
-    form = DatasetForm(request.POST)
+    form = DatasetForm(request.POST, municipality=request.municipality)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -129,6 +141,7 @@ def new_dataset(request, municipality_slug: str):
                 frequency=data["frequency"],
                 themes=data["themes"],
                 tags=data["tags"].split(","),
+                spatial_units=data["spatial_units"],
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():

@@ -18,6 +18,7 @@ from frictionless import Resource, Schema, describe, system, validate
 from sportel.core import audit
 
 from .models import StagedUpload
+from .problems import problem
 
 EDITABLE_TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "year", "yearmonth")
 MAX_REPORTED = 200
@@ -29,42 +30,35 @@ def max_bytes() -> int:
 
 def _decode_csv(content: bytes) -> tuple[str, str]:
     if b"\x00" in content[:65536]:
-        raise ValidationError(_("This is not a CSV file: it holds binary data."))
+        raise problem("binary")
     try:
         return content.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
     best = from_bytes(content[:1_000_000]).best()
     if best is None or best.encoding in {"utf_8", "utf_8_sig"}:
-        raise ValidationError(
-            _("We could not tell the file's text encoding. Save it as CSV UTF-8 and try again.")
-        )
+        raise problem("encoding")
     try:
         return content.decode(best.encoding), best.encoding
     except (UnicodeDecodeError, LookupError):
-        raise ValidationError(
-            _("We could not tell the file's text encoding. Save it as CSV UTF-8 and try again.")
-        ) from None
+        raise problem("encoding") from None
 
 
 def sniff(filename: str, content: bytes) -> tuple[str, bytes, str]:
     """(format, bytes to store, encoding found) or a ValidationError in the user's language."""
     if len(content) > max_bytes():
-        raise ValidationError(
-            _("The file is larger than %(mb)s MB.")
-            % {"mb": settings.SPORTEL_OPEN_DATA_MAX_UPLOAD_MB}
-        )
+        raise problem("too_big", mb=settings.SPORTEL_OPEN_DATA_MAX_UPLOAD_MB)
     if not content:
-        raise ValidationError(_("The file is empty."))
+        raise problem("empty")
     lower = filename.lower()
     if lower.endswith(".xlsx"):
         if not content.startswith(b"PK\x03\x04"):
-            raise ValidationError(_("This is not an Excel (.xlsx) file."))
+            raise problem("not_xlsx")
         return "XLSX", content, ""
     if lower.endswith(".csv") or lower.endswith(".txt"):
         text, encoding = _decode_csv(content)
         return "CSV", text.encode("utf-8"), encoding
-    raise ValidationError(_("Upload a CSV or an Excel (.xlsx) file."))
+    raise problem("wrong_type")
 
 
 @contextlib.contextmanager
@@ -156,10 +150,7 @@ def read_rows(path: str, schema: dict) -> list[dict]:
 def stage(municipality, user, uploaded, *, dataset=None, resource=None) -> StagedUpload:
     """Check, store, infer and validate an uploaded file; nothing is published yet."""
     if uploaded.size > max_bytes():
-        raise ValidationError(
-            _("The file is larger than %(mb)s MB.")
-            % {"mb": settings.SPORTEL_OPEN_DATA_MAX_UPLOAD_MB}
-        )
+        raise problem("too_big", mb=settings.SPORTEL_OPEN_DATA_MAX_UPLOAD_MB)
     content = uploaded.read(max_bytes() + 1)
     filename = os.path.basename(uploaded.name or "data.csv")[:150]
     fmt, stored, encoding = sniff(filename, content)
@@ -167,9 +158,9 @@ def stage(municipality, user, uploaded, *, dataset=None, resource=None) -> Stage
         try:
             schema = infer_schema(path)
         except Exception:  # frictionless raises its own errors on unreadable files
-            raise ValidationError(_("We could not read a table from this file.")) from None
+            raise problem("unreadable") from None
         if not schema["fields"]:
-            raise ValidationError(_("We could not read a table from this file."))
+            raise problem("unreadable")
         report = check(path, schema)
     if fmt == "CSV" and not filename.lower().endswith(".csv"):
         filename = filename.rsplit(".", 1)[0] + ".csv"

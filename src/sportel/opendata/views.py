@@ -40,7 +40,7 @@ def _search_page(request, template, extra, fixed_org=None):
     except selectors.SearchQueryInvalid:
         found = selectors.Search(count=0, datasets=[])
     language = get_language()
-    labels = selectors.facet_labels(found.facets)
+    labels = selectors.facet_labels(found.facets, found.names)
     facet_titles = {
         "organization": _("Municipality"),
         "groups": _("Theme"),

@@ -1,5 +1,7 @@
 """``sportel opendata publish [<municipality>] [--now]``: publish every module's statistics feeds.
 ``sportel opendata cleanup``: remove staged uploads never published and older than a day.
+``sportel opendata reindex``: rewrite every public search document (after rows were changed
+outside the services, e.g. a bulk import or a database restore from before migration 0004).
 
 Without ``--now`` the publication is queued for the worker (which then re-queues it daily);
 with ``--now`` it runs here. The last line names how many datasets changed."""
@@ -18,10 +20,18 @@ class Command(BaseCommand):
         publish.add_argument("municipality", nargs="?", help="a municipality's slug (all if none)")
         publish.add_argument("--now", action="store_true", help="run here, not in the worker")
         sub.add_parser("cleanup", help="remove staged uploads never published, older than a day")
+        sub.add_parser("reindex", help="rewrite the public search documents of every dataset")
 
     def handle(self, *args, action, municipality=None, now=False, **options):
-        from sportel.opendata import services, staging, tasks
+        from django.db import transaction
 
+        from sportel.opendata import search_index, services, staging, tasks
+
+        if action == "reindex":
+            with transaction.atomic():
+                written = search_index.reindex_all()
+            self.stdout.write(f"{written} search document(s) written")
+            return
         if action == "cleanup":
             self.stdout.write(f"{staging.remove_stale()} staged upload(s) removed")
             return
