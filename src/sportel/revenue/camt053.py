@@ -9,9 +9,9 @@ half-read.
 """
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from lxml import etree
 
