@@ -22,8 +22,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models import Sum
 from django.utils import timezone
 
 from sportel.core import audit
@@ -93,7 +92,8 @@ class Summary:
 
 
 def _name_key(text: str) -> str:
-    return " ".join((text or "").lower().split())
+    """A name as matching compares it: case-folded (Ë = ë, Ç = ç), spaces collapsed."""
+    return " ".join((text or "").casefold().split())
 
 
 CHUNK = 2000
@@ -141,21 +141,33 @@ class Matcher:
                 self.nids[nid] = pk
         self.business_names, self.person_names = {}, {}
         names.discard("")
-        for chunk in _chunks(names):
-            for key, pk in (
-                Business.objects.annotate(key=Lower("name"))
-                .filter(municipality=municipality, key__in=chunk)
+        if names:
+            # Folded in Python, not with SQL lower(): SQLite's lowers ASCII only, so "ÇELA"
+            # would never meet "Çela". Only taxpayers (someone with a bill here) are read:
+            # matching by name is about who owes.
+            billed = Invoice.objects.filter(municipality=municipality)
+            for pk, name in (
+                Business.objects.filter(
+                    municipality=municipality,
+                    pk__in=billed.filter(business__isnull=False).values("business_id"),
+                )
                 .order_by("-pk")
-                .values_list("key", "pk")
+                .values_list("pk", "name")
             ):
-                self.business_names[key] = pk  # the first (lowest id) wins, as .first() did
-            for key, pk in (
-                Person.objects.annotate(key=Lower(Concat("first_name", Value(" "), "last_name")))
-                .filter(municipality=municipality, key__in=chunk)
+                key = _name_key(name)
+                if key in names:
+                    self.business_names[key] = pk  # the first (lowest id) wins
+            for pk, first, last in (
+                Person.objects.filter(
+                    municipality=municipality,
+                    pk__in=billed.filter(person__isnull=False).values("person_id"),
+                )
                 .order_by("-pk")
-                .values_list("key", "pk")
+                .values_list("pk", "first_name", "last_name")
             ):
-                self.person_names[key] = pk
+                key = _name_key(f"{first} {last}")
+                if key in names:
+                    self.person_names[key] = pk
         self.owed: dict[tuple[str, int], dict[int, Decimal]] = {}
         self.demands: dict[int, tuple[int, date, int]] = {}
         self._load_owed(
@@ -359,6 +371,26 @@ def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> Non
                 payment_id, outcome = original.pk, StatementLine.Outcome.REVERSAL
                 summary.reversals += 1
             else:
+                # The money left the account all the same: the books say so (bank out, into
+                # receipts not yet applied, where it shows until someone clears it), once per
+                # bank line, and the line waits in the queue.
+                ledger.post(
+                    municipality,
+                    LedgerTransaction.Kind.REVERSAL,
+                    [
+                        ledger.debit(Account.SUSPENSE, line.amount),
+                        ledger.credit(Account.BANK, line.amount),
+                    ],
+                    key=_line_key(parsed, line),
+                    booked_on=line.booked_on,
+                    memo="returned, original not found: "
+                    + (
+                        (line.end_to_end if line.end_to_end != "NOTPROVIDED" else "")
+                        or line.rf_reference
+                        or line.bank_ref
+                        or "-"
+                    ),
+                )
                 outcome = StatementLine.Outcome.QUEUED
                 summary.queued += 1
                 summary.notes.append(
