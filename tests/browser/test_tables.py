@@ -88,6 +88,7 @@ def tables(transactional_db, shkoder, seal_keys, make_staff):
         "bundle": bundle,
     }
     tables.update(_revenue_tables(shkoder, make_staff))
+    tables.update(_revenue_letter_tables(shkoder, tables))
     return tables
 
 
@@ -118,6 +119,46 @@ def _revenue_tables(shkoder, make_staff) -> dict:
         "clerk": clerk,
         "statement": summary.statement.pk,
     }
+
+
+def _revenue_letter_tables(shkoder, tables) -> dict:
+    """Revenue's appeals and enforcement: the overdue bill's building tax under appeal, a legal
+    step recorded for its cleaning tariff (still on the enforcement list)."""
+    from datetime import date
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from sportel.accounts.models import User
+    from sportel.revenue import appeals, enforcement
+    from sportel.revenue.models import Demand, Invoice
+
+    invoice = Invoice.objects.filter(municipality=shkoder).first()
+    owner = invoice.person
+    owner.user = User.objects.create_user(
+        "arta.tables@test.sportel.al", "x", confirmed_at="2026-01-01T00:00Z"
+    )
+    owner.save(update_fields=["user"])
+    scan = BytesIO()
+    Image.new("RGB", (40, 30), "white").save(scan, "PNG")
+    demands = Demand.objects.filter(invoice=invoice).order_by("tax_head__priority")
+    appeals.file_appeal(
+        demands[0],
+        actor=owner.user,
+        reason="Sipërfaqja e regjistruar është më e madhe se ajo e vërteta.",
+        key="tables",
+        guarantee=True,
+        upload=SimpleUploadedFile("garanci-bankare.png", scan.getvalue(), "image/png"),
+    )
+    enforcement.record_step(
+        demands[1],
+        actor=tables["tax_officer"],
+        step="bank_freeze",
+        taken_on=date(2026, 2, 1),
+        reference="Urdhër nr. 123/4",
+    )
+    return {"demand": demands[1].pk}
 
 
 def log_in(page, user, *, second_factor: bool = False) -> None:
@@ -155,6 +196,12 @@ PAGES = {
     "revenue/statement.html": ("/shkoder/staff/revenue/statements/{statement}/", "tax_officer"),
     "revenue/cash.html": ("/shkoder/staff/revenue/cash/", "clerk"),
     "revenue/arrears.html": ("/shkoder/staff/revenue/arrears/", "tax_officer"),
+    "revenue/appeals.html": ("/shkoder/staff/revenue/appeals/", "tax_officer"),
+    "revenue/enforcement.html": ("/shkoder/staff/revenue/enforcement/", "tax_officer"),
+    "revenue/enforcement_case.html": (
+        "/shkoder/staff/revenue/enforcement/{demand}/",
+        "tax_officer",
+    ),
 }
 
 
@@ -172,7 +219,10 @@ def test_every_template_with_a_table_has_a_page_here():
 def test_table_reflows_without_sideways_scroll_or_split_words(page, accessible, tables, template):
     path, who = PAGES[template]
     path = path.format(
-        case=tables["case"].number, bundle=tables["bundle"].pk, statement=tables["statement"]
+        case=tables["case"].number,
+        bundle=tables["bundle"].pk,
+        statement=tables["statement"],
+        demand=tables["demand"],
     )
     if who != "anyone":
         log_in(page, tables[who], second_factor=who in ("specialist", "tax_officer", "clerk"))

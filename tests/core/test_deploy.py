@@ -37,7 +37,11 @@ def sportel(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProce
 
 
 def production(key: str | None, hosts: str = "sportel.shkoder.gov.al") -> dict[str, str]:
-    env = {"SPORTEL_ENV": "production", "SPORTEL_ALLOWED_HOSTS": hosts}
+    env = {
+        "SPORTEL_ENV": "production",
+        "SPORTEL_ALLOWED_HOSTS": hosts,
+        "SPORTEL_SOURCE_URL": "https://code.example.al/sportel",
+    }
     if key is not None:
         env["SPORTEL_SECRET_KEY"] = key
     return env
@@ -59,6 +63,17 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_the_source_code_link_is_missing(tmp_path):
+    """The AGPL asks a deployment to offer its source; until the operator sets where, the deploy
+    check says so (and the footer has no link)."""
+    key = sportel("generate-secret-key", tmp_path=tmp_path).stdout.strip()
+    env = {**production(key), "SPORTEL_SOURCE_URL": ""}
+    result = sportel("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **env)
+    assert result.returncode != 0
+    assert "sportel.W001" in result.stdout + result.stderr
+    assert "SPORTEL_SOURCE_URL is not set" in result.stdout + result.stderr
 
 
 def test_check_deploy_is_clean_when_the_proxy_does_the_https_redirect(tmp_path):

@@ -2435,3 +2435,275 @@ def participation_staff_consultation_summary(municipality, ctx):
         data={"summary": "Tenancy summary", "decision": "Tenancy decision"},
         state=lambda: Consultation.objects.get(pk=consultation.pk).summary,
     )
+
+
+# --- revenue: tax notices, reminder letters, appeals and the enforcement list (issue 11) --------
+def _revenue_letter(municipality, owner):
+    """A registered notice document (test bytes, no seal) for ``owner``'s bill, recorded as the
+    bill's current notice, so downloading it seals nothing."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from sportel.revenue import notices
+    from sportel.revenue.models import Invoice, TaxNotice
+    from tests.documents.factories import registered_document
+
+    invoice = Invoice.objects.get(person=owner)
+    document = registered_document(municipality, document_type=notices.NOTICE_TYPE)
+    default_storage.delete(document.pdf.name)
+    default_storage.save(document.pdf.name, ContentFile(b"%PDF-1.7\ntax-notice-body\n%%EOF\n"))
+    return TaxNotice.objects.create(
+        municipality=municipality,
+        invoice=invoice,
+        kind=TaxNotice.Kind.INVOICE,
+        fingerprint=notices.fingerprint(invoice),
+        document=document,
+        total=0,
+    )
+
+
+def _revenue_resident(municipality, owner):
+    from sportel.accounts.models import User
+
+    user = User.objects.create_user(
+        f"taxpayer.{municipality.slug}.{owner.pk}@test.sportel.al",
+        "x",
+        confirmed_at="2026-01-01T00:00Z",
+    )
+    owner.user = user
+    owner.save(update_fields=["user"])
+    return user
+
+
+def _revenue_appeal(municipality):
+    """A pending appeal (bank guarantee attached) of the assessed owner's building tax."""
+    from django.core.files.base import ContentFile
+
+    from sportel.revenue.models import Appeal, Demand, Invoice
+
+    _package, _run, owner = _revenue_assessed(municipality)
+    user = _revenue_resident(municipality, owner)
+    invoice = Invoice.objects.get(person=owner)
+    demand = Demand.objects.filter(invoice=invoice).first()
+    appeal = Appeal(
+        municipality=municipality,
+        demand=demand,
+        invoice=invoice,
+        filed_by=user,
+        reason="Tenancy appeal reason",
+        guarantee=True,
+        attachment_name="guarantee.pdf",
+        attachment_type="application/pdf",
+        outstanding_when_filed=demand.amount,
+        decide_by="2027-01-01",
+        key=f"tenancy-{municipality.slug}-{Appeal.objects.count()}",
+    )
+    appeal.attachment.save(
+        "guarantee.pdf", ContentFile(b"%PDF-1.7\nappeal-attachment-body\n%%EOF\n"), save=False
+    )
+    appeal.save()
+    return appeal
+
+
+def _revenue_overdue(municipality):
+    from datetime import date
+
+    from sportel.revenue.models import Demand
+
+    _package, _run, owner = _revenue_assessed(municipality)
+    Demand.objects.filter(invoice__person=owner).update(due_date=date(2024, 1, 31))
+    return Demand.objects.filter(invoice__person=owner).first()
+
+
+@tenant_route(
+    "revenue: seal and send a year's tax notices",
+    url_names=("revenue-staff:send-notices",),
+    owner_role=Role.TAX_OFFICER,
+    ok_status=(302,),
+)
+def revenue_send_notices(municipality, ctx):
+    from sportel.revenue.models import TaxNotice
+
+    package, _run, _owner = _revenue_assessed(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:send-notices", municipality),
+        method="POST",
+        data={"year": package.year},
+        state=lambda: TaxNotice.objects.count(),
+    )
+
+
+@tenant_route(
+    "revenue: send the reminder letters due",
+    url_names=("revenue-staff:send-reminders",),
+    owner_role=Role.TAX_OFFICER,
+    ok_status=(302,),
+)
+def revenue_send_reminders(municipality, ctx):
+    from sportel.revenue.models import TaxNotice
+
+    _revenue_overdue(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:send-reminders", municipality),
+        method="POST",
+        state=lambda: TaxNotice.objects.count(),
+    )
+
+
+@tenant_route("revenue: appeals", url_names=("revenue-staff:appeals",), owner_role=Role.MANAGER)
+def revenue_appeals(municipality, ctx):
+    appeal = _revenue_appeal(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:appeals", municipality), marker=str(appeal.invoice.person)
+    )
+
+
+@tenant_route(
+    "revenue: an appeal", url_names=("revenue-staff:appeal",), owner_role=Role.TAX_OFFICER
+)
+def revenue_appeal(municipality, ctx):
+    appeal = _revenue_appeal(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:appeal", municipality, pk=appeal.pk),
+        marker="Tenancy appeal reason",
+    )
+
+
+@tenant_route(
+    "revenue: decide an appeal",
+    url_names=("revenue-staff:appeal",),
+    owner_role=Role.TAX_OFFICER,
+    ok_status=(302,),
+)
+def revenue_appeal_decide(municipality, ctx):
+    from sportel.revenue.models import AppealDecision
+
+    appeal = _revenue_appeal(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:appeal", municipality, pk=appeal.pk),
+        method="POST",
+        data={"outcome": "upheld", "reasons": "Tenancy decision"},
+        state=lambda: AppealDecision.objects.filter(appeal=appeal).count(),
+    )
+
+
+@tenant_route(
+    "revenue: an appeal's attachment",
+    url_names=("revenue-staff:appeal-file",),
+    owner_role=Role.TAX_OFFICER,
+)
+def revenue_appeal_file(municipality, ctx):
+    appeal = _revenue_appeal(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:appeal-file", municipality, pk=appeal.pk),
+        marker="appeal-attachment-body",
+    )
+
+
+@tenant_route(
+    "revenue: the enforcement list",
+    url_names=("revenue-staff:enforcement",),
+    owner_role=Role.MANAGER,
+)
+def revenue_enforcement(municipality, ctx):
+    _revenue_overdue(municipality)
+    return Probe(url=_revenue_url("revenue-staff:enforcement", municipality), marker="Vera Tenancy")
+
+
+@tenant_route(
+    "revenue: the enforcement list as CSV",
+    url_names=("revenue-staff:enforcement-csv",),
+    owner_role=Role.MANAGER,
+)
+def revenue_enforcement_csv(municipality, ctx):
+    _revenue_overdue(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:enforcement-csv", municipality), marker="Vera Tenancy"
+    )
+
+
+@tenant_route(
+    "revenue: an enforcement case",
+    url_names=("revenue-staff:enforcement-case",),
+    owner_role=Role.TAX_OFFICER,
+)
+def revenue_enforcement_case(municipality, ctx):
+    demand = _revenue_overdue(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:enforcement-case", municipality, pk=demand.pk),
+        marker="Vera Tenancy",
+    )
+
+
+@tenant_route(
+    "revenue: record a legal step",
+    url_names=("revenue-staff:enforcement-case",),
+    owner_role=Role.TAX_OFFICER,
+    ok_status=(302,),
+)
+def revenue_enforcement_step(municipality, ctx):
+    from sportel.revenue.models import EnforcementStep
+
+    demand = _revenue_overdue(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:enforcement-case", municipality, pk=demand.pk),
+        method="POST",
+        data={"step": "notice", "taken_on": "2026-02-01"},
+        state=lambda: EnforcementStep.objects.filter(demand=demand).count(),
+    )
+
+
+@tenant_route(
+    "revenue: a resident's own tax notice",
+    url_names=("revenue:notice",),
+    owner_role=Role.CLERK,
+)
+def revenue_notice(municipality, ctx):
+    _package, _run, owner = _revenue_assessed(municipality)
+    user = _revenue_resident(municipality, owner)
+    notice = _revenue_letter(municipality, owner)
+    return Probe(
+        url=reverse(
+            "revenue:notice",
+            kwargs={"municipality_slug": municipality.slug, "reference": notice.invoice.reference},
+        ),
+        marker="tax-notice-body",
+        owner=user,
+    )
+
+
+@tenant_route(
+    "revenue: a resident's own letter", url_names=("revenue:letter",), owner_role=Role.CLERK
+)
+def revenue_letter(municipality, ctx):
+    _package, _run, owner = _revenue_assessed(municipality)
+    user = _revenue_resident(municipality, owner)
+    notice = _revenue_letter(municipality, owner)
+    return Probe(
+        url=reverse(
+            "revenue:letter", kwargs={"municipality_slug": municipality.slug, "pk": notice.pk}
+        ),
+        marker="tax-notice-body",
+        owner=user,
+    )
+
+
+@tenant_route(
+    "revenue: a resident appeals an own assessment",
+    url_names=("revenue:appeal",),
+    owner_role=Role.CLERK,
+)
+def revenue_appeal_form(municipality, ctx):
+    from sportel.revenue.models import Invoice
+
+    _package, _run, owner = _revenue_assessed(municipality)
+    user = _revenue_resident(municipality, owner)
+    invoice = Invoice.objects.get(person=owner)
+    return Probe(
+        url=reverse(
+            "revenue:appeal",
+            kwargs={"municipality_slug": municipality.slug, "reference": invoice.reference},
+        ),
+        marker="Taksa mbi ndërtesën",
+        owner=user,
+    )

@@ -526,3 +526,126 @@ def clean_amount(value) -> Decimal:
     if amount.as_tuple().exponent < -2:
         raise ValidationError(_("The amount has more than two decimals."), code="amount")
     return amount.quantize(Decimal("0.01"))
+
+
+# --------------------------------------------------------------------------- documents to taxpayers
+class TaxNotice(TenantScoped):
+    """A sealed document sent to a taxpayer about one bill: the tax notice (njoftim-vlerësim /
+    fletëpagesë) or a reminder letter. The PDF is the documents module's sealed document, so
+    anyone can verify it at /verify/<code>. One notice per bill and state of its demands
+    (``fingerprint``), one reminder per bill and level: re-running a batch sends nothing twice."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Tax notice")
+        REMINDER = "reminder", _("Reminder letter")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField(_("reminder level"), default=0)
+    fingerprint = models.CharField(
+        max_length=64, help_text="The demands the notice states (or the reminder level)."
+    )
+    document = models.ForeignKey(
+        "documents.IssuedDocument", on_delete=models.PROTECT, related_name="+"
+    )
+    total = models.DecimalField(_("amount stated (ALL)"), max_digits=14, decimal_places=2)
+    emailed_to = models.CharField(_("sent by email to"), max_length=254, blank=True)
+    created_by = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "kind", "fingerprint"], name="revenue_notice_once"
+            )
+        ]
+
+
+def _appeal_path(instance, filename: str) -> str:
+    import uuid
+
+    return f"revenue/appeals/{instance.municipality_id}/{uuid.uuid4().hex}-{filename}"
+
+
+class Appeal(TenantScoped):
+    """A taxpayer's administrative appeal against one demand (one tax head of one bill). While
+    it waits for a decision the demand is off the enforcement list. The decision is a new row
+    (:class:`AppealDecision`), never an edit of this one."""
+
+    demand = models.ForeignKey(Demand, on_delete=models.PROTECT, related_name="appeals")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="appeals")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    guarantee = models.BooleanField(
+        _("bank guarantee instead of payment"),
+        default=False,
+        help_text=_("The amount is not paid; the attachment is the bank guarantee."),
+    )
+    attachment = models.FileField(upload_to=_appeal_path, max_length=300, blank=True)
+    attachment_name = models.CharField(max_length=200, blank=True)
+    attachment_type = models.CharField(max_length=40, blank=True)
+    outstanding_when_filed = models.DecimalField(max_digits=14, decimal_places=2)
+    filed_at = models.DateTimeField(auto_now_add=True)
+    decide_by = models.DateField(_("decision due by"))
+    key = models.CharField(max_length=64, help_text="Idempotency key of the filing form.")
+
+    class Meta:
+        ordering = ["-filed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "key"], name="revenue_appeal_key")
+        ]
+
+
+class AppealDecision(models.Model):
+    """The tax office's decision on an appeal. ``amended`` writes a revised demand and a ledger
+    revision (the difference), never an edit of the demand."""
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", _("Assessment upheld")
+        AMENDED = "amended", _("Assessment amended")
+        REJECTED = "rejected", _("Appeal rejected as inadmissible")
+
+    appeal = models.OneToOneField(Appeal, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField(_("decision"), max_length=10, choices=Outcome.choices)
+    amount = models.DecimalField(
+        _("amended amount (ALL)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    reasons = models.TextField(_("reasons"))
+    revised_demand = models.OneToOneField(
+        Demand, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}: {self.outcome}"
+
+
+class EnforcementStep(TenantScoped):
+    """A legal step taken to collect one overdue demand (append-only: the latest is current)."""
+
+    class Step(models.TextChoices):
+        NOTICE = "notice", _("Notice and demand to pay sent")
+        BANK_FREEZE = "bank_freeze", _("Order to freeze bank accounts")
+        LIEN = "lien", _("Lien (mortgage burden) on property")
+        BAILIFF = "bailiff", _("Handed to the bailiff")
+        INSTALMENTS = "instalments", _("Instalment agreement")
+        CLOSED = "closed", _("Closed")
+
+    demand = models.ForeignKey(Demand, on_delete=models.PROTECT, related_name="enforcement")
+    step = models.CharField(_("legal step"), max_length=12, choices=Step.choices)
+    reference = models.CharField(_("act number"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    taken_on = models.DateField(_("date of the act"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]

@@ -3,7 +3,7 @@ taxes under ``/<municipality>/taxes/``."""
 
 from django.urls import include, path
 
-from . import views
+from . import letter_views, views
 
 staff_patterns = (
     [
@@ -16,6 +16,14 @@ staff_patterns = (
         path("cash/", views.cash, name="cash"),
         path("arrears/", views.arrears, name="arrears"),
         path("export.<slug:fmt>", views.export, name="export"),
+        path("notices/", letter_views.send_notices, name="send-notices"),
+        path("arrears/reminders/", letter_views.send_reminders, name="send-reminders"),
+        path("appeals/", letter_views.appeal_list, name="appeals"),
+        path("appeals/<int:pk>/", letter_views.appeal_detail, name="appeal"),
+        path("appeals/<int:pk>/attachment", letter_views.appeal_attachment, name="appeal-file"),
+        path("enforcement/", letter_views.enforcement_page, name="enforcement"),
+        path("enforcement.csv", letter_views.enforcement_csv, name="enforcement-csv"),
+        path("enforcement/<int:pk>/", letter_views.enforcement_case, name="enforcement-case"),
     ],
     "revenue-staff",
 )
@@ -26,6 +34,9 @@ public_patterns = (
         path("pay/<str:reference>/", views.pay, name="pay"),
         path("clearance/", views.clearance_view, name="clearance"),
         path("callback/<slug:provider>/", views.provider_callback, name="callback"),
+        path("notice/<str:reference>/", letter_views.notice, name="notice"),
+        path("letters/<int:pk>/", letter_views.letter, name="letter"),
+        path("appeal/<str:reference>/", letter_views.appeal, name="appeal"),
     ],
     "revenue",
 )

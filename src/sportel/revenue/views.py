@@ -22,7 +22,7 @@ from sportel.accounts.permissions import has_permission
 from sportel.core import audit
 from sportel.core.tenancy import request_municipality
 
-from . import exports, ledger, payments, providers, rf, selectors, tasks
+from . import exports, ledger, letter_views, payments, providers, rf, selectors, tasks
 from .camt053 import StatementError
 from .models import AssessmentRun, FiscalPackage, Invoice, Payment, Statement
 from .statements import DuplicateStatement, import_file
@@ -101,7 +101,15 @@ def arrears(request, municipality_slug: str):
         municipality=municipality,
         data={"rows": len(rows)},
     )
-    return render(request, "revenue/arrears.html", {"rows": rows[:500], "count": len(rows)})
+    return render(
+        request,
+        "revenue/arrears.html",
+        {
+            "rows": rows[:500],
+            "count": len(rows),
+            "can_remind": has_permission(request.user, municipality, "revenue.assess"),
+        },
+    )
 
 
 # --- assessment ------------------------------------------------------------------------------
@@ -332,6 +340,8 @@ def my_taxes(request, municipality_slug: str):
                     "owed": sum((line["outstanding"] for line in lines), 0),
                 }
             )
+    for bill in bills:  # letters sent and appeals (letter_views)
+        bill.update(letter_views.bill_documents(bill["invoice"]))
     credit = sum((ledger.taxpayer_credit(municipality, person=p) for p in people), 0)
     return render(request, "revenue/my_taxes.html", {"bills": bills, "credit": credit})
 
