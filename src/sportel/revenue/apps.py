@@ -10,7 +10,8 @@ class RevenueConfig(AppConfig):
     def ready(self) -> None:
         from sportel.services.fees import register_fee_receiver
 
-        from . import demo, feeds  # noqa: F401 -- registers the demo seeder and the feed
+        # Registers the demo seeder, the feed, and the clearance service's check and content.
+        from . import demo, feeds, service_link  # noqa: F401
         from .payments import take_service_fee
 
         # The counter's service fee is a cash payment in the ledger (issue 11).

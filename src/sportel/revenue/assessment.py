@@ -9,8 +9,8 @@ ledger carries only the difference.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import F, Q, Sum
@@ -19,7 +19,7 @@ from django.utils import timezone
 from sportel.core import audit
 from sportel.core.money import to_money
 
-from . import ledger, rf
+from . import bulk, ledger, rf
 from .models import (
     Account,
     AssessmentRun,
@@ -35,17 +35,36 @@ from .models import (
     cents_to_money,
 )
 
-BATCH = 2000
+BATCH = 5000
 
 
-@dataclass(frozen=True)
-class Computed:
+class Computed(NamedTuple):
     payer: str  # "P:<person id>" or "B:<business id>"
     tax_head_id: int
     property_id: int | None
     premises_id: int | None
     amount: Decimal
     basis: dict
+
+
+class _Unit:
+    """The fields of a Property that ``compute_property`` reads, from a plain row (building a
+    model instance per unit cost more than the arithmetic)."""
+
+    __slots__ = ("area_m2", "cadastral_zone", "pk", "use", "year_built")
+
+    def __init__(self, pk, cadastral_zone, area_m2, use, year_built):
+        self.pk, self.cadastral_zone, self.area_m2 = pk, cadastral_zone, area_m2
+        self.use, self.year_built = use, year_built
+
+
+class _Owner:
+    """The fields of an Ownership that ``compute_property`` reads."""
+
+    __slots__ = ("business_id", "person_id", "pk", "share")
+
+    def __init__(self, pk, person_id, business_id, share):
+        self.pk, self.person_id, self.business_id, self.share = pk, person_id, business_id, share
 
 
 def payer_key(person_id=None, business_id=None) -> str:
@@ -208,32 +227,47 @@ def start_run(package: FiscalPackage, *, actor=None) -> AssessmentRun:
 
 
 def _compute_batch(tables: Tables, batch: list[str]) -> dict[str, list[Computed]]:
-    """What ``compute_for`` gives for each payer of the batch, read set-wise: the batch's
-    ownerships with their properties, every owner of those properties, and the businesses'
-    premises, three queries in all."""
+    """What ``compute_for`` gives for each payer of the batch, read set-wise as plain rows:
+    the batch's ownerships with their properties, every owner of those properties, and the
+    businesses' premises, three queries in all."""
     municipality = tables.package.municipality
     people = [int(p[2:]) for p in batch if p[0] == "P"]
     businesses = [int(p[2:]) for p in batch if p[0] == "B"]
     owned = (
         Ownership.objects.filter(property__municipality=municipality)
         .filter(Q(person_id__in=people) | Q(business_id__in=businesses))
-        .select_related("property")
         .order_by("pk")
+        .values_list(
+            "person_id",
+            "business_id",
+            "property_id",
+            "property__cadastral_zone",
+            "property__area_m2",
+            "property__use",
+            "property__year_built",
+        )
     )
     properties = {}
     mine = defaultdict(list)
-    for ownership in owned:
-        properties[ownership.property_id] = ownership.property
-        mine[payer_key(ownership.person_id, ownership.business_id)].append(ownership.property_id)
+    for person_id, business_id, property_id, *unit in owned:
+        properties[property_id] = _Unit(property_id, *unit)
+        mine[payer_key(person_id, business_id)].append(property_id)
     owners = defaultdict(list)
-    for ownership in Ownership.objects.filter(property_id__in=list(properties)).order_by("pk"):
-        owners[ownership.property_id].append(ownership)
+    ids = list(properties)
+    for start in range(0, len(ids), bulk.CHUNK):
+        for pk, property_id, person_id, business_id, share in (
+            Ownership.objects.filter(property_id__in=ids[start : start + bulk.CHUNK])
+            .order_by("pk")
+            .values_list("pk", "property_id", "person_id", "business_id", "share")
+        ):
+            owners[property_id].append(_Owner(pk, person_id, business_id, share))
     out = {payer: [] for payer in batch}
     for payer in batch:
         for property_id in mine.get(payer, []):
-            prop = properties[property_id]
             out[payer] += [
-                c for c in compute_property(tables, prop, owners[property_id]) if c.payer == payer
+                c
+                for c in compute_property(tables, properties[property_id], owners[property_id])
+                if c.payer == payer
             ]
     for premises in Premises.objects.filter(
         municipality=municipality, business_id__in=businesses
@@ -242,66 +276,112 @@ def _compute_batch(tables: Tables, batch: list[str]) -> dict[str, list[Computed]
     return out
 
 
+_INVOICE_COLUMNS = (
+    "id",
+    "municipality_id",
+    "year",
+    "person_id",
+    "business_id",
+    "reference",
+    "created_at",
+)
+_DEMAND_COLUMNS = (
+    "id",
+    "municipality_id",
+    "invoice_id",
+    "tax_head_id",
+    "property_id",
+    "premises_id",
+    "run_id",
+    "revision",
+    "supersedes_id",
+    "amount",
+    "due_date",
+    "basis",
+    "reason",
+    "created_at",
+)
+
+
 def write_batch(run: AssessmentRun, tables: Tables, computed: dict[str, list[Computed]]):
-    """``write_demands`` for a whole batch, set-wise: the invoices and current demands read in
-    one query each, new invoices, demands (revisions where an amount changed) and their ledger
-    postings written with one INSERT per table, inside the caller's transaction."""
+    """``write_demands`` for a whole batch, set-wise, inside the caller's transaction: the
+    batch's invoices and current demands read in one query each; new invoices, demands
+    (revisions where an amount changed) and their ledger postings written as plain rows
+    (``bulk``: COPY on PostgreSQL, executemany on SQLite) with their ids reserved up front."""
     package = tables.package
     municipality = package.municipality
+    mid = municipality.pk
+    now = timezone.now()
     references = {payer: invoice_reference(municipality, package.year, payer) for payer in computed}
-    invoices = {
-        invoice.reference: invoice
-        for invoice in Invoice.objects.filter(
-            municipality=municipality, reference__in=list(references.values())
+    invoices = {}  # reference -> id
+    wanted = list(references.values())
+    for start in range(0, len(wanted), bulk.CHUNK):
+        invoices.update(
+            Invoice.objects.filter(
+                municipality=municipality, reference__in=wanted[start : start + bulk.CHUNK]
+            ).values_list("reference", "pk")
         )
-    }
-    missing = [
-        Invoice(municipality=municipality, reference=ref, year=package.year, **_payer_fields(payer))
-        for payer, ref in references.items()
-        if ref not in invoices
-    ]
-    for invoice in Invoice.objects.bulk_create(missing):
-        invoices[invoice.reference] = invoice
-    current = {}
-    for demand in Demand.objects.filter(
-        invoice__in=list(invoices.values()), superseded_by__isnull=True
-    ):
-        current[(demand.invoice_id, demand.tax_head_id, demand.property_id, demand.premises_id)] = (
-            demand
-        )
-    new = []  # (payer, demand, previous)
+    existing = list(invoices.values())
+    missing = [(payer, ref) for payer, ref in references.items() if ref not in invoices]
+    ids = bulk.reserve_ids("revenue_invoice", len(missing))
+    rows = []
+    for pk, (payer, ref) in zip(ids, missing, strict=True):
+        person = int(payer[2:]) if payer[0] == "P" else None
+        business = None if person else int(payer[2:])
+        rows.append((pk, mid, package.year, person, business, ref, now))
+        invoices[ref] = pk
+    bulk.insert("revenue_invoice", _INVOICE_COLUMNS, rows)
+    current = {}  # (invoice, tax head, property, premises) -> (id, amount, revision)
+    for start in range(0, len(existing), bulk.CHUNK):
+        for pk, invoice_id, head, prop, premises, amount, revision in Demand.objects.filter(
+            invoice_id__in=existing[start : start + bulk.CHUNK], superseded_by__isnull=True
+        ).values_list(
+            "pk", "invoice_id", "tax_head_id", "property_id", "premises_id", "amount", "revision"
+        ):
+            current[(invoice_id, head, prop, premises)] = (pk, amount, revision)
+    new = []  # (payer, reference, item, previous)
     for payer, items in computed.items():
-        invoice = invoices.get(references[payer])
+        reference = references[payer]
+        invoice_id = invoices[reference]
         for item in items:
             previous = current.get(
-                (invoice.pk, item.tax_head_id, item.property_id, item.premises_id)
+                (invoice_id, item.tax_head_id, item.property_id, item.premises_id)
             )
-            if previous is not None and previous.amount == item.amount:
+            if previous is not None and previous[1] == item.amount:
                 continue
-            demand = Demand(
-                municipality=municipality,
-                invoice=invoice,
-                tax_head_id=item.tax_head_id,
-                property_id=item.property_id,
-                premises_id=item.premises_id,
-                run=run,
-                revision=previous.revision + 1 if previous else 1,
-                supersedes=previous,
-                amount=item.amount,
-                due_date=tables.due_date,
-                basis=item.basis,
-                reason="reassessment" if previous else "",
-            )
-            new.append((payer, demand, previous))
+            new.append((payer, reference, invoice_id, item, previous))
     if not new:
         return
-    Demand.objects.bulk_create([demand for _p, demand, _prev in new])
-    revised = [previous.pk for _p, _d, previous in new if previous is not None]
+    demand_ids = bulk.reserve_ids("revenue_demand", len(new))
+    bulk.insert(
+        "revenue_demand",
+        _DEMAND_COLUMNS,
+        [
+            (
+                pk,
+                mid,
+                invoice_id,
+                item.tax_head_id,
+                item.property_id,
+                item.premises_id,
+                run.pk,
+                previous[2] + 1 if previous else 1,
+                previous[0] if previous else None,
+                item.amount,
+                tables.due_date,
+                item.basis,
+                "reassessment" if previous else "",
+                now,
+            )
+            for pk, (_payer, _ref, invoice_id, item, previous) in zip(demand_ids, new, strict=True)
+        ],
+    )
+    revised = [previous[0] for *_rest, previous in new if previous is not None]
     still = defaultdict(Decimal)
-    if revised:
+    for start in range(0, len(revised), bulk.CHUNK):
         rows = (
             ledger.lines_of(municipality)
-            .filter(account=Account.RECEIVABLE, demand_id__in=revised)
+            .filter(account=Account.RECEIVABLE, demand_id__in=revised[start : start + bulk.CHUNK])
             .values("demand")
             .annotate(total=Sum("cents"))
         )
@@ -309,14 +389,15 @@ def write_batch(run: AssessmentRun, tables: Tables, computed: dict[str, list[Com
             still[row["demand"]] = cents_to_money(row["total"])
     today = timezone.localdate()
     entries = []
-    for payer, demand, previous in new:
-        difference = demand.amount - (previous.amount if previous else Decimal(0))
+    for pk, (payer, reference, _invoice_id, item, previous) in zip(demand_ids, new, strict=True):
+        difference = item.amount - (previous[1] if previous else Decimal(0))
         if not difference:
             continue
-        refs = {"tax_head_id": demand.tax_head_id, **_payer_fields(payer)}
+        payer_refs = _payer_fields(payer)
+        refs = {"tax_head_id": item.tax_head_id, **payer_refs}
         # What is still owed on the old revision moves to the new one; a reduction below what
         # was already paid becomes the taxpayer's credit.
-        still_owed = still[previous.pk] if previous else Decimal(0)
+        still_owed = still[previous[0]] if previous else Decimal(0)
         new_owed = still_owed + difference
         entries.append(
             ledger.Entry(
@@ -325,23 +406,22 @@ def write_batch(run: AssessmentRun, tables: Tables, computed: dict[str, list[Com
                     ledger.credit(
                         Account.RECEIVABLE,
                         still_owed,
-                        demand_id=getattr(previous, "pk", None),
+                        demand_id=previous[0] if previous else None,
                         **refs,
                     ),
                     ledger.debit(
-                        Account.RECEIVABLE, max(new_owed, Decimal(0)), demand_id=demand.pk, **refs
+                        Account.RECEIVABLE, max(new_owed, Decimal(0)), demand_id=pk, **refs
                     ),
-                    ledger.credit(
-                        Account.CREDIT, max(-new_owed, Decimal(0)), **_payer_fields(payer)
-                    ),
-                    ledger.credit(Account.INCOME, difference, tax_head_id=demand.tax_head_id),
+                    ledger.credit(Account.CREDIT, max(-new_owed, Decimal(0)), **payer_refs),
+                    ledger.credit(Account.INCOME, difference, tax_head_id=item.tax_head_id),
                 ],
-                key=f"demand:{demand.pk}",
+                key=f"demand:{pk}",
                 booked_on=today,
-                memo=f"{package.year} {demand.invoice.reference}",
+                memo=f"{package.year} {reference}",
             )
         )
-    ledger.post_many(municipality, entries)
+    # Each key names a demand created just now, so none can have been posted before.
+    ledger.post_many(municipality, entries, fresh_keys=True)
 
 
 def run_batch(run_id: int, size: int = BATCH, *, keys: list[str] | None = None) -> bool:

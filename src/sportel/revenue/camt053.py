@@ -11,6 +11,7 @@ half-read.
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from lxml import etree
 
@@ -47,8 +48,10 @@ class TxLine:
         candidates = self.rf_candidates
         return candidates[0] if candidates else None
 
-    @property
+    @cached_property
     def rf_candidates(self) -> list[str]:
+        # Cached: matching and the statement's rows each ask (the line is not changed after
+        # parsing).
         if self.structured_ref and rf.is_valid(self.structured_ref):
             return [rf.compact(self.structured_ref)]
         found = rf.candidates_in_text(self.remittance)
@@ -69,16 +72,22 @@ def _local(tag) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
+def _ns(node) -> str:
+    """``{namespace}`` of ``node``'s tag ("" without one): its children are in the same one."""
+    tag = node.tag
+    return tag[: tag.index("}") + 1] if isinstance(tag, str) and tag[:1] == "{" else ""
+
+
 def _child(node, *path):
-    for name in path:
-        if node is None:
-            return None
-        node = next((c for c in node if _local(c.tag) == name), None)
-    return node
+    # lxml's own path search (in C) with the node's namespace, not a Python scan per step.
+    if node is None:
+        return None
+    ns = _ns(node)
+    return node.find("/".join(ns + name for name in path))
 
 
 def _children(node, name):
-    return [c for c in node if _local(c.tag) == name] if node is not None else []
+    return node.findall(_ns(node) + name) if node is not None else []
 
 
 def _text(node, *path) -> str:

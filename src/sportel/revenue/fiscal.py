@@ -101,6 +101,10 @@ def create_package(municipality, data: dict, *, actor=None) -> FiscalPackage:
             obj=package,
             data={"year": package.year, "decision": package.decision},
         )
+    # From now on the catalogue's clearance certificate is decided by this ledger.
+    from .service_link import join_clearance_service
+
+    join_clearance_service(municipality, actor=actor)
     return package
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from sportel.core.money import to_money
 
@@ -107,16 +108,23 @@ class Entry:
 
 CHUNK = 2000
 _REFS = ("tax_head", "demand", "person", "business", "payment")
+_TXN_COLUMNS = (
+    "id",
+    "municipality_id",
+    "kind",
+    "booked_on",
+    "posted_at",
+    "memo",
+    "key",
+    "sealed",
+    "reverses_id",
+)
 _LINE_COLUMNS = (
     "transaction_id",
     "municipality_id",
     "account",
     "cents",
     *(f"{n}_id" for n in _REFS),
-)
-# Fixed identifiers only (no input reaches this text); the values go as parameters.
-_INSERT_LINES = "INSERT INTO revenue_ledgerline ({}) VALUES ({})".format(  # noqa: S608 -- fixed names
-    ", ".join(_LINE_COLUMNS), ", ".join(["%s"] * len(_LINE_COLUMNS))
 )
 
 
@@ -132,28 +140,36 @@ def _ref_ids(refs: dict) -> list:
     return out
 
 
-def post_many(municipality, entries: list[Entry]) -> int:
-    """Post many balanced transactions set-wise, inside the caller's transaction: one INSERT
-    of the transactions (open), one of their lines, one UPDATE sealing them; the database
-    checks each transaction's balance as it is sealed (its triggers fire per row), as for
-    ``post``. Entries whose key was posted before are skipped (idempotent). The number
-    posted."""
+def post_many(municipality, entries: list[Entry], *, fresh_keys: bool = False) -> int:
+    """Post many balanced transactions set-wise, inside the caller's transaction: the
+    transactions go in open (ids reserved up front), then their lines, then one UPDATE per
+    chunk seals them; the database checks each transaction's balance as it is sealed (its
+    triggers fire per row), as for ``post``. Rows are plain tuples (``bulk``): COPY on
+    PostgreSQL, executemany on SQLite. Entries whose key was posted before are skipped
+    (idempotent); ``fresh_keys`` says the caller knows no key can exist yet (each names a row
+    it has just created), which saves the look-up. The number posted."""
     prepared = []
     for entry in entries:
-        lines = [line for line in entry.lines if line.amount != 0]
+        # (account, cents, refs) of each non-zero line.
+        lines = [
+            (line.account, to_cents(line.amount), line.refs)
+            for line in entry.lines
+            if line.amount != 0
+        ]
         if len(lines) < 2:
             raise Unbalanced("a transaction needs at least two non-zero lines")
-        if sum(to_cents(line.amount) for line in lines) != 0:
+        if sum(cents for _account, cents, _refs in lines) != 0:
             raise Unbalanced("debits and credits differ")
         prepared.append((entry, lines))
     keys = [entry.key for entry, _lines in prepared]
     seen = set()
-    for start in range(0, len(keys), CHUNK):
-        seen.update(
-            LedgerTransaction.objects.filter(
-                municipality=municipality, key__in=keys[start : start + CHUNK]
-            ).values_list("key", flat=True)
-        )
+    if not fresh_keys:
+        for start in range(0, len(keys), CHUNK):
+            seen.update(
+                LedgerTransaction.objects.filter(
+                    municipality=municipality, key__in=keys[start : start + CHUNK]
+                ).values_list("key", flat=True)
+            )
     todo = []
     for entry, lines in prepared:
         if entry.key not in seen:
@@ -161,33 +177,40 @@ def post_many(municipality, entries: list[Entry]) -> int:
             todo.append((entry, lines))
     if not todo:
         return 0
+    from . import bulk
+
     with transaction.atomic():
-        txns = LedgerTransaction.objects.bulk_create(
+        ids = bulk.reserve_ids("revenue_ledgertransaction", len(todo))
+        now = timezone.now()
+        mid = municipality.pk
+        bulk.insert(
+            "revenue_ledgertransaction",
+            _TXN_COLUMNS,
             [
-                LedgerTransaction(
-                    municipality=municipality,
-                    kind=entry.kind,
-                    booked_on=entry.booked_on,
-                    memo=entry.memo[:300],
-                    key=entry.key,
+                (
+                    pk,
+                    mid,
+                    entry.kind,
+                    entry.booked_on,
+                    now,
+                    entry.memo[:300],
+                    entry.key,
+                    False,
+                    None,
                 )
-                for entry, _lines in todo
+                for pk, (entry, _lines) in zip(ids, todo, strict=True)
             ],
-            batch_size=CHUNK,
         )
-        # The lines, the bulk of the rows, go in with one executemany of plain tuples: building
-        # a model instance per line cost more than the database's own work.
-        rows = [
-            (txn.pk, municipality.pk, line.account, to_cents(line.amount), *_ref_ids(line.refs))
-            for txn, (_entry, lines) in zip(txns, todo, strict=True)
-            for line in lines
-        ]
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), CHUNK):
-                cursor.executemany(_INSERT_LINES, rows[start : start + CHUNK])
-        ids = [txn.pk for txn in txns]
-        for start in range(0, len(ids), CHUNK):
-            LedgerTransaction.objects.filter(pk__in=ids[start : start + CHUNK]).update(sealed=True)
+        bulk.insert(
+            "revenue_ledgerline",
+            _LINE_COLUMNS,
+            [
+                (pk, mid, account, cents, *_ref_ids(refs))
+                for pk, (_entry, lines) in zip(ids, todo, strict=True)
+                for account, cents, refs in lines
+            ],
+        )
+        bulk.update_ids("revenue_ledgertransaction", "sealed = TRUE", ids)
     return len(todo)
 
 

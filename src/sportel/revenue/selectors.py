@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
 from sportel.core.money import to_money
@@ -60,13 +61,16 @@ class Row:
 
 def collection(municipality, year: int, *, by: str = "tax_head", language: str = "sq") -> list[Row]:
     """Billed, collected and the rate for ``year``, by tax head (or administrative unit)."""
-    group = "tax_head" if by == "tax_head" else "demand__property__unit"
-    rows = (
-        ledger.lines_of(municipality)
-        .filter(account=Account.RECEIVABLE, demand__invoice__year=year)
-        .values(group, "transaction__kind")
-        .annotate(total=Sum("cents"))
+    lines = ledger.lines_of(municipality).filter(
+        account=Account.RECEIVABLE, demand__invoice__year=year
     )
+    if by == "tax_head":
+        group = "tax_head"
+    else:
+        # A property's unit, else (a business's tariffs) the unit of its premises.
+        group = "unit"
+        lines = lines.annotate(unit=Coalesce("demand__property__unit", "demand__premises__unit"))
+    rows = lines.values(group, "transaction__kind").annotate(total=Sum("cents"))
     billed, collected = defaultdict(int), defaultdict(int)
     for row in rows:
         if row["transaction__kind"] in BILLED:

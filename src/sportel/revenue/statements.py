@@ -22,14 +22,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models import Sum
+from django.utils import timezone
 
 from sportel.core import audit
 from sportel.core.identifiers import check_identifier
 from sportel.core.models import Business, Person
 
-from . import ledger, payments
+from . import bulk, ledger, payments
 from .allocation import Open, allocate
 from .camt053 import ParsedStatement, StatementError, TxLine, parse
 from .models import (
@@ -92,7 +92,8 @@ class Summary:
 
 
 def _name_key(text: str) -> str:
-    return " ".join((text or "").lower().split())
+    """A name as matching compares it: case-folded (Ë = ë, Ç = ç), spaces collapsed."""
+    return " ".join((text or "").casefold().split())
 
 
 CHUNK = 2000
@@ -140,21 +141,33 @@ class Matcher:
                 self.nids[nid] = pk
         self.business_names, self.person_names = {}, {}
         names.discard("")
-        for chunk in _chunks(names):
-            for key, pk in (
-                Business.objects.annotate(key=Lower("name"))
-                .filter(municipality=municipality, key__in=chunk)
+        if names:
+            # Folded in Python, not with SQL lower(): SQLite's lowers ASCII only, so "ÇELA"
+            # would never meet "Çela". Only taxpayers (someone with a bill here) are read:
+            # matching by name is about who owes.
+            billed = Invoice.objects.filter(municipality=municipality)
+            for pk, name in (
+                Business.objects.filter(
+                    municipality=municipality,
+                    pk__in=billed.filter(business__isnull=False).values("business_id"),
+                )
                 .order_by("-pk")
-                .values_list("key", "pk")
+                .values_list("pk", "name")
             ):
-                self.business_names[key] = pk  # the first (lowest id) wins, as .first() did
-            for key, pk in (
-                Person.objects.annotate(key=Lower(Concat("first_name", Value(" "), "last_name")))
-                .filter(municipality=municipality, key__in=chunk)
+                key = _name_key(name)
+                if key in names:
+                    self.business_names[key] = pk  # the first (lowest id) wins
+            for pk, first, last in (
+                Person.objects.filter(
+                    municipality=municipality,
+                    pk__in=billed.filter(person__isnull=False).values("person_id"),
+                )
                 .order_by("-pk")
-                .values_list("key", "pk")
+                .values_list("pk", "first_name", "last_name")
             ):
-                self.person_names[key] = pk
+                key = _name_key(f"{first} {last}")
+                if key in names:
+                    self.person_names[key] = pk
         self.owed: dict[tuple[str, int], dict[int, Decimal]] = {}
         self.demands: dict[int, tuple[int, date, int]] = {}
         self._load_owed(
@@ -262,11 +275,54 @@ def _original_of(municipality, line: TxLine) -> Payment | None:
     return None
 
 
-def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> list:
-    """Match every credit line in memory, then write its payment, receipt and allocation
-    set-wise (one INSERT per table, the ledger's seal checked per transaction by the database);
-    returns the statement's lines, each with its outcome. The statement's own audit entry counts
-    what was done (one per import, not one per payment)."""
+_PAYMENT_COLUMNS = (
+    "id",
+    "municipality_id",
+    "channel",
+    "amount",
+    "received_on",
+    "payer_name",
+    "reference",
+    "remittance",
+    "invoice_id",
+    "person_id",
+    "business_id",
+    "service_case_id",
+    "cash_session_id",
+    "status",
+    "match_score",
+    "match_code",
+    "match_params",
+    "receipt_number",
+    "key",
+    "taken_by_id",
+    "created_at",
+)
+_LINE_COLUMNS = (
+    "statement_id",
+    "entry_index",
+    "tx_index",
+    "amount",
+    "credit",
+    "reversal",
+    "booked_on",
+    "bank_ref",
+    "end_to_end",
+    "debtor_name",
+    "structured_ref",
+    "remittance",
+    "bank_code",
+    "outcome",
+    "payment_id",
+)
+
+
+def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> None:
+    """Match every credit line in memory, then write the payments, the statement's lines and
+    the receipts and allocations set-wise as plain rows (``bulk``: ids reserved up front, COPY
+    on PostgreSQL, executemany on SQLite; the ledger's seal checked per transaction by the
+    database). The statement's own audit entry counts what was done (one per import, not one
+    per payment)."""
     credits = [
         line for line in parsed.lines if line.status == "BOOK" and line.credit and not line.reversal
     ]
@@ -274,46 +330,31 @@ def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> lis
     existing = {}
     for chunk in _chunks(keys):
         existing.update(
-            (payment.key, payment)
-            for payment in Payment.objects.filter(municipality=municipality, key__in=chunk)
+            Payment.objects.filter(municipality=municipality, key__in=chunk).values_list(
+                "key", "pk"
+            )
         )
     matcher = Matcher(municipality, credits)
-    taken_by = actor if getattr(actor, "pk", None) else None
-    new: dict[str, tuple[Payment, Match]] = {}
-    rows = []
+    taken_by = getattr(actor, "pk", None)
+    new: dict[str, int] = {}  # key -> position in ``fresh``
+    fresh: list[tuple[TxLine, Match, str]] = []
+    rows = []  # (line, outcome, existing payment id or None, position in ``fresh`` or None)
     for line in parsed.lines:
         summary.lines += 1
-        outcome, payment = StatementLine.Outcome.IGNORED, None
+        outcome, payment_id, position = StatementLine.Outcome.IGNORED, None, None
         if line.status != "BOOK":
             summary.ignored += 1
         elif line.credit and not line.reversal:
             key = _line_key(parsed, line)
-            payment = existing.get(key) or (new[key][0] if key in new else None)
-            if payment is not None:
+            payment_id, position = existing.get(key), new.get(key)
+            if payment_id is not None or position is not None:
                 summary.duplicates += 1
             else:
                 found = matcher.match(line)
                 if found.score < AUTO_APPLY:
                     found.person_id = found.business_id = None
-                payment = Payment(
-                    municipality=municipality,
-                    channel=Payment.Channel.BANK,
-                    amount=clean_amount(line.amount),
-                    received_on=line.booked_on,
-                    payer_name=line.debtor_name[:200],
-                    reference=(line.rf_reference or line.end_to_end)[:140],
-                    remittance=line.remittance,
-                    invoice_id=found.invoice_id,
-                    person_id=found.person_id,
-                    business_id=found.business_id,
-                    status=Payment.Status.APPLIED if found.payer else Payment.Status.UNMATCHED,
-                    match_score=found.score,
-                    match_code=found.reason,
-                    match_params=found.params,
-                    key=key,
-                    taken_by=taken_by,
-                )
-                new[key] = (payment, found)
+                position = new[key] = len(fresh)
+                fresh.append((line, found, key))
                 summary.credited += line.amount
                 if found.payer:
                     summary.applied += 1
@@ -327,9 +368,29 @@ def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> lis
                 payments.reverse_payment(
                     original, key=_line_key(parsed, line), booked_on=line.booked_on, actor=actor
                 )
-                payment, outcome = original, StatementLine.Outcome.REVERSAL
+                payment_id, outcome = original.pk, StatementLine.Outcome.REVERSAL
                 summary.reversals += 1
             else:
+                # The money left the account all the same: the books say so (bank out, into
+                # receipts not yet applied, where it shows until someone clears it), once per
+                # bank line, and the line waits in the queue.
+                ledger.post(
+                    municipality,
+                    LedgerTransaction.Kind.REVERSAL,
+                    [
+                        ledger.debit(Account.SUSPENSE, line.amount),
+                        ledger.credit(Account.BANK, line.amount),
+                    ],
+                    key=_line_key(parsed, line),
+                    booked_on=line.booked_on,
+                    memo="returned, original not found: "
+                    + (
+                        (line.end_to_end if line.end_to_end != "NOTPROVIDED" else "")
+                        or line.rf_reference
+                        or line.bank_ref
+                        or "-"
+                    ),
+                )
                 outcome = StatementLine.Outcome.QUEUED
                 summary.queued += 1
                 summary.notes.append(
@@ -338,38 +399,78 @@ def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> lis
                 )
         else:
             summary.ignored += 1
-        rows.append(
-            StatementLine(
-                statement=statement,
-                entry_index=line.entry_index,
-                tx_index=line.tx_index,
-                amount=line.amount,
-                credit=line.credit,
-                reversal=line.reversal,
-                booked_on=line.booked_on,
-                bank_ref=line.bank_ref[:140],
-                end_to_end=line.end_to_end[:140],
-                debtor_name=line.debtor_name[:140],
-                structured_ref=(line.rf_reference or line.structured_ref)[:35],
-                remittance=line.remittance,
-                bank_code=line.bank_code[:40],
-                outcome=outcome,
-                payment=payment,
+        rows.append((line, outcome, payment_id, position))
+    ids = bulk.reserve_ids("revenue_payment", len(fresh))
+    now = timezone.now()
+    mid = municipality.pk
+    bulk.insert(
+        "revenue_payment",
+        _PAYMENT_COLUMNS,
+        [
+            (
+                pk,
+                mid,
+                Payment.Channel.BANK,
+                clean_amount(line.amount),
+                line.booked_on,
+                line.debtor_name[:200],
+                (line.rf_reference or line.end_to_end)[:140],
+                line.remittance,
+                found.invoice_id,
+                found.person_id,
+                found.business_id,
+                None,
+                None,
+                Payment.Status.APPLIED if found.payer else Payment.Status.UNMATCHED,
+                found.score,
+                found.reason,
+                found.params,
+                "",
+                key,
+                taken_by,
+                now,
             )
-        )
-    Payment.objects.bulk_create([p for p, _m in new.values()], batch_size=CHUNK)
+            for pk, (line, found, key) in zip(ids, fresh, strict=True)
+        ],
+    )
+    bulk.insert(
+        "revenue_statementline",
+        _LINE_COLUMNS,
+        [
+            (
+                statement.pk,
+                line.entry_index,
+                line.tx_index,
+                line.amount,
+                line.credit,
+                line.reversal,
+                line.booked_on,
+                line.bank_ref[:140],
+                line.end_to_end[:140],
+                line.debtor_name[:140],
+                (line.rf_reference or line.structured_ref)[:35],
+                line.remittance,
+                line.bank_code[:40],
+                outcome,
+                ids[position] if position is not None else payment_id,
+            )
+            for line, outcome, payment_id, position in rows
+        ],
+    )
     entries = []
-    for payment, found in new.values():
+    for pk, (line, found, _key) in zip(ids, fresh, strict=True):
+        amount = clean_amount(line.amount)
+        memo = (line.rf_reference or line.end_to_end)[:140]
         entries.append(
             ledger.Entry(
                 LedgerTransaction.Kind.RECEIPT,
                 [
-                    ledger.debit(Account.BANK, payment.amount, payment=payment),
-                    ledger.credit(Account.SUSPENSE, payment.amount, payment=payment),
+                    ledger.debit(Account.BANK, amount, payment_id=pk),
+                    ledger.credit(Account.SUSPENSE, amount, payment_id=pk),
                 ],
-                key=f"receipt:{payment.pk}",
-                booked_on=payment.received_on,
-                memo=payment.reference,
+                key=f"receipt:{pk}",
+                booked_on=line.booked_on,
+                memo=memo,
             )
         )
         if found.payer:
@@ -378,8 +479,8 @@ def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> lis
                 if found.person_id
                 else {"business_id": found.business_id}
             )
-            applied, left = matcher.allocate(found.payer, payment.amount)
-            lines = [ledger.debit(Account.SUSPENSE, payment.amount, payment=payment)]
+            applied, left = matcher.allocate(found.payer, amount)
+            lines = [ledger.debit(Account.SUSPENSE, amount, payment_id=pk)]
             for demand_id, part in applied:
                 lines.append(
                     ledger.credit(
@@ -387,22 +488,22 @@ def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> lis
                         part,
                         demand_id=demand_id,
                         tax_head_id=matcher.demands[demand_id][2],
-                        payment=payment,
+                        payment_id=pk,
                         **refs,
                     )
                 )
             if left > 0:
-                lines.append(ledger.credit(Account.CREDIT, left, payment=payment, **refs))
+                lines.append(ledger.credit(Account.CREDIT, left, payment_id=pk, **refs))
             entries.append(
                 ledger.Entry(
                     LedgerTransaction.Kind.ALLOCATION,
                     lines,
-                    key=f"apply:{payment.pk}",
-                    booked_on=payment.received_on,
+                    key=f"apply:{pk}",
+                    booked_on=line.booked_on,
                 )
             )
-    ledger.post_many(municipality, entries)
-    return rows
+    # Each key names a payment created just now, so none can have been posted before.
+    ledger.post_many(municipality, entries, fresh_keys=True)
 
 
 def import_parsed(
@@ -429,8 +530,7 @@ def import_parsed(
                 imported_by=getattr(actor, "username", None) or str(actor or "system"),
             )
             summary.statement = statement
-            rows = _post_lines(municipality, parsed, statement, summary, actor)
-            StatementLine.objects.bulk_create(rows, batch_size=CHUNK)
+            _post_lines(municipality, parsed, statement, summary, actor)
             Statement.objects.filter(pk=statement.pk).update(
                 lines_count=summary.lines, credited=summary.credited
             )

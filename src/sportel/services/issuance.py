@@ -9,6 +9,7 @@ request issued first, the applicant withdrew) keeps what it has and the prepared
 discarded: a case ends with exactly one document. See docs/decisions/0012-issue-outside-the-lock.md.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import translation
@@ -23,6 +24,21 @@ from .models import Case, CaseEvent
 PURPOSE_FIELD = "purpose"
 NOT_PRINTED = {PURPOSE_FIELD, "certificate_language"}
 
+# Output document type → content(case) giving (fields, body), or None to leave it to the form's
+# answers: the module whose records a document states writes what it says (revenue: the tax
+# clearance certificate, where the municipality keeps its taxes in Sportel).
+OUTPUT_CONTENT: dict[str, Callable[[Case], tuple[list[tuple[str, str]], str] | None]] = {}
+
+
+def output_content(document_type: str):
+    """Register the function that writes the content of ``document_type`` documents."""
+
+    def register(func):
+        OUTPUT_CONTENT[document_type] = func
+        return func
+
+    return register
+
 
 def document_content(case: Case) -> tuple[list[tuple[str, str]], str]:
     """(fields, body) printed on the case's output document, in the applicant's language.
@@ -34,6 +50,10 @@ def document_content(case: Case) -> tuple[list[tuple[str, str]], str]:
     from sportel.documents.contents import CIVIL_STATUS_TYPES, civil_status_content, purpose_line
 
     version = case.service_version
+    if version.output_document_type in OUTPUT_CONTENT:
+        content = OUTPUT_CONTENT[version.output_document_type](case)
+        if content is not None:  # None: the registered module has nothing to say here
+            return content
     language = case.language
     data = case.application.data or {}
     purpose = str(data.get(PURPOSE_FIELD) or "")
