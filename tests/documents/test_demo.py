@@ -90,3 +90,39 @@ def test_a_printed_receipt_gives_the_whole_tracking_address(settings):
     )
     assert "https://sportel.example.al/shkoder/track/" in html
     assert 'id="receipt-title"' in html and "Vërtetim banimi" in html
+
+
+def test_the_demo_runs_a_worker_that_writes_messages_to_the_file_outbox(
+    transactional_db, shkoder, tmp_path, monkeypatch
+):
+    """`sportel demo` serves with a worker beside it: a message the site queues (here the SMS
+    code a kiosk sends) is written under SPORTEL_DATA_DIR/outbox/sms, where the demo notes say
+    to read it. Without the worker it would wait in the outbox for ever."""
+    import time
+
+    from sportel.core.management.commands.demo import start_worker
+    from sportel.core.notifications import send_notification
+    from tests.core.test_tasks import REPO, database_url
+
+    monkeypatch.setenv("SPORTEL_DATABASE_URL", database_url())
+    monkeypatch.setenv("SPORTEL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SPORTEL_SMS_PROVIDER", "file")
+    monkeypatch.setenv("PYTHONPATH", f"{REPO}:{REPO / 'src'}")
+    send_notification(
+        template="floor_kiosk_sign_in",
+        context={"code": "123456", "minutes": 5},
+        language="sq",
+        to_phone="+355690000001",
+        municipality=shkoder,
+    )
+    worker = start_worker()
+    try:
+        outbox = tmp_path / "outbox" / "sms"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not list(outbox.glob("*")):
+            time.sleep(0.5)
+        written = [p.read_text() for p in outbox.glob("*")]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert written and "123456" in written[0] and "+355690000001" in written[0]

@@ -23,6 +23,9 @@ DEMO_USERS = [
     ("operator@demo.sportel.al", "Operatori i Platformës", None, None, True),
 ]
 DEMO_CITIZEN_NID = "J00101001C"  # a valid check letter; see core.identifiers
+# The demo citizen's phone (a reserved-looking number): kiosk sign-in sends its SMS code there,
+# and the demo's file SMS provider writes it under SPORTEL_DATA_DIR/outbox/sms.
+DEMO_CITIZEN_PHONE = "+355690000001"
 
 
 @register_demo
@@ -80,6 +83,9 @@ def _verify_demo_citizen() -> None:
     from .models import User
 
     citizen = User.objects.get(username=DEMO_USERS[0][0])
+    if not citizen.phone:
+        citizen.phone = DEMO_CITIZEN_PHONE
+        citizen.save(update_fields=["phone"])
     if citizen.nid_verified:
         return
     identity.verify_at_counter(
@@ -133,6 +139,9 @@ def logins() -> list[str]:
         "Staff and the operator pass two-step verification with the current code from:",
         "  sportel demo-otp <login>     (e.g. .venv/bin/sportel demo-otp "
         "sportel.shkoder@demo.sportel.al)",
+        "",
+        f"At a kiosk the citizen signs in with her personal number {DEMO_CITIZEN_NID}; the SMS "
+        "code sent to her phone is written under var/outbox/sms/ (the demo's file SMS provider).",
         "",
     ]
     return lines
