@@ -677,6 +677,9 @@ class CostingPlan(TenantScoped):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.tax_head_id} {self.year}"
+
 
 class CostItem(models.Model):
     """One line of a service's yearly cost (staff, fuel, vehicles, landfill...)."""
@@ -693,3 +696,6 @@ class CostItem(models.Model):
                 condition=models.Q(amount__gte=0), name="revenue_cost_item_not_negative"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.amount}"
