@@ -271,3 +271,15 @@ def test_a_resident_and_lezhes_staff_are_refused(
     # Lezhë's own path does not show Shkodër's plan either.
     assert other.get(url("revenue-staff:costing-plan", lezhe, pk=plan.pk)).status_code == 404
     assert not CostItem.objects.exists()
+
+
+def test_a_year_with_nothing_collected_says_so_and_shows_no_zero_rate_scenario(
+    assessed, shkoder, officer, verified_client
+):
+    head = TaxHead.objects.get(municipality=shkoder, code="cleaning")
+    plan = CostingPlan.objects.create(municipality=shkoder, tax_head=head, year=2027)
+    client = verified_client(officer)
+    client.post(url("revenue-staff:costing-plan", shkoder, pk=plan.pk), FORM)
+    text = client.get(url("revenue-staff:costing-plan", shkoder, pk=plan.pk)).content.decode()
+    assert "nuk u arkëtua asgjë" in text and "me 0 % asnjë tarifë" in text
+    assert re.findall(r'data-scenario="(\w+)"', text) == ["full", "extra", "extra"]

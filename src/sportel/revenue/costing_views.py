@@ -20,7 +20,7 @@ from sportel.core import audit
 from . import costing, selectors
 from .models import CostingPlan, CostItem, TaxHead
 
-ITEM_ROWS = 8  # empty rows offered for new cost items
+ITEM_ROWS = 4  # empty rows offered for new cost items
 MAX_ITEMS = 50
 MAX_RATES = 10
 
@@ -34,19 +34,20 @@ def _head_name(head: TaxHead) -> str:
 
 
 def ledger_rate(plan: CostingPlan) -> Decimal | None:
-    """The collection rate the ledger shows for the plan's tax head in the year before."""
+    """The collection rate the ledger shows for the plan's tax head in the year before (None
+    when nothing was billed; 0 when nothing was collected)."""
     for row in selectors.collection(plan.municipality, plan.year - 1):
         if row.key == plan.tax_head.code:
             rate = row.rate
-            if rate is None or rate <= 0:
+            if rate is None:
                 return None
-            return min(rate, costing.HUNDRED)
+            return min(max(rate, Decimal(0)), costing.HUNDRED)
     return None
 
 
 def scenarios(plan: CostingPlan, cost: Decimal, rate_from_ledger: Decimal | None):
     rates = []
-    if rate_from_ledger is not None:
+    if rate_from_ledger:  # at 0 % no tariff recovers anything: said above the table
         rates.append((rate_from_ledger, _("Ledger, %(year)s") % {"year": plan.year - 1}, "ledger"))
     rates.append((costing.HUNDRED, _("Everyone pays"), "full"))
     for text in plan.extra_rates:
