@@ -79,6 +79,9 @@ def test_a_lower_rate_never_lowers_the_tariff(rate):
         (lambda: costing.parse_rate("abc"), "not a number"),
         (lambda: costing.parse_rate("0"), "more than 0"),
         (lambda: costing.parse_rate("120%"), "at most 100"),
+        (lambda: costing.parse_rate("0.001"), "more than 0"),  # 0.00 once rounded
+        (lambda: costing.parse_rate("1e999"), "at most 100"),
+        (lambda: costing.parse_rate("NaN"), "more than 0"),
         (lambda: costing.parse_amount("-5", label="Fuel"), "negative"),
         (lambda: costing.parse_amount("NaN", label="Fuel"), "not a number"),
         (lambda: costing.parse_amount("12x", label="Fuel"), "not a number"),

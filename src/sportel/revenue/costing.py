@@ -74,8 +74,10 @@ def parse_rate(text) -> Decimal:
         raise CostingError(
             _("The collection rate “%(value)s” is not a number.") % {"value": text}
         ) from None
+    if value.is_finite() and value.adjusted() < 4:
+        value = value.quantize(Decimal("0.01"))  # what is stored and used: checked after
     check_rate(value)
-    return value.quantize(Decimal("0.01"))
+    return value
 
 
 def check_rate(rate: Decimal) -> None:
