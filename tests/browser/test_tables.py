@@ -92,6 +92,7 @@ def tables(transactional_db, shkoder, seal_keys, make_staff):
     tables.update(_participation_tables(shkoder, make_staff))
     tables.update(_floor_tables(shkoder, tables))
     tables.update(_reports_tables(shkoder, make_staff))
+    tables.update(_costing_tables(shkoder))
     return tables
 
 
@@ -414,6 +415,38 @@ PAGES.update(
         "floor/staff/status.html": ("/shkoder/staff/floor/offices/zyra-qendrore/", "clerk"),
     }
 )
+PAGES.update(
+    {
+        "revenue/costing_list.html": ("/shkoder/staff/revenue/costing/", "tax_officer"),
+        "revenue/costing.html": ("/shkoder/staff/revenue/costing/{costing}/", "tax_officer"),
+    }
+)
+
+
+def _costing_tables(shkoder) -> dict:
+    """Revenue's tariff costing: the cleaning tariff's 2027 plan with long cost names, the
+    ledger's 2026 rate (from _revenue_tables' assessment and payments), 100 % and two rates."""
+    from decimal import Decimal
+
+    from sportel.revenue.models import CostingPlan, CostItem, TaxHead
+
+    plan = CostingPlan.objects.create(
+        municipality=shkoder,
+        tax_head=TaxHead.objects.get(municipality=shkoder, code="cleaning"),
+        year=2027,
+        households=41250,
+        businesses=3820,
+        business_weight=Decimal("3.5"),
+        extra_rates=["37.00", "82.00"],
+    )
+    for label, amount in [
+        ("Pagat e punonjësve të pastrimit dhe sigurimet shoqërore", "98000000"),
+        ("Karburanti", "21500000"),
+        ("Amortizimi i kamionëve", "14000000"),
+        ("Tarifa e landfillit rajonal të Bushatit", "36000000"),
+    ]:
+        CostItem.objects.create(plan=plan, label=label, amount=Decimal(amount))
+    return {"costing": plan.pk}
 
 
 def test_every_template_with_a_table_has_a_page_here():
@@ -434,6 +467,7 @@ def test_table_reflows_without_sideways_scroll_or_split_words(page, accessible, 
         bundle=tables["bundle"].pk,
         statement=tables["statement"],
         demand=tables["demand"],
+        costing=tables["costing"],
     )
     if who != "anyone":
         log_in(

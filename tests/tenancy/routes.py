@@ -2942,3 +2942,78 @@ PUBLIC.update(
         "participation:kiosk-finish": "logs the kiosk's resident out: as participation:kiosk-votes",
     }
 )
+
+
+# --- revenue: tariff costing -------------------------------------------------------------------
+def _revenue_costing_plan(municipality):
+    from decimal import Decimal
+
+    from sportel.revenue import fiscal
+    from sportel.revenue.models import CostingPlan, CostItem, FiscalPackage, TaxHead
+
+    if not FiscalPackage.objects.filter(municipality=municipality).exists():
+        fiscal.create_package(municipality, fiscal.seed_data("shkoder-2026"))
+    head = TaxHead.objects.get(municipality=municipality, code="cleaning")
+    plan, created = CostingPlan.objects.get_or_create(
+        municipality=municipality, tax_head=head, year=2027, defaults={"households": 900}
+    )
+    if created:
+        CostItem.objects.create(plan=plan, label="Kosto Tenancy", amount=Decimal("250000"))
+    return plan
+
+
+@tenant_route(
+    "revenue: costing plans", url_names=("revenue-staff:costing",), owner_role=Role.TAX_OFFICER
+)
+def revenue_costing(municipality, ctx):
+    _revenue_costing_plan(municipality)
+    return Probe(url=_revenue_url("revenue-staff:costing", municipality), marker="costing-plans")
+
+
+@tenant_route(
+    "revenue: open a costing plan",
+    url_names=("revenue-staff:costing",),
+    owner_role=Role.TAX_OFFICER,
+    ok_status=(302,),
+)
+def revenue_costing_create(municipality, ctx):
+    from sportel.revenue.models import CostingPlan
+
+    plan = _revenue_costing_plan(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:costing", municipality),
+        method="POST",
+        data={"tax_head": plan.tax_head_id, "year": 2031},
+        state=lambda: CostingPlan.objects.filter(municipality=municipality).count(),
+    )
+
+
+@tenant_route(
+    "revenue: a costing plan's scenarios",
+    url_names=("revenue-staff:costing-plan",),
+    owner_role=Role.TAX_OFFICER,
+)
+def revenue_costing_plan(municipality, ctx):
+    plan = _revenue_costing_plan(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:costing-plan", municipality, pk=plan.pk),
+        marker="Kosto Tenancy",
+    )
+
+
+@tenant_route(
+    "revenue: save a costing plan",
+    url_names=("revenue-staff:costing-plan",),
+    owner_role=Role.TAX_OFFICER,
+    ok_status=(302,),
+)
+def revenue_costing_save(municipality, ctx):
+    from sportel.revenue.models import CostItem
+
+    plan = _revenue_costing_plan(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:costing-plan", municipality, pk=plan.pk),
+        method="POST",
+        data={"label": "Karburant", "amount": "1000", "households": "10"},
+        state=lambda: list(CostItem.objects.filter(plan=plan).values_list("label", "amount")),
+    )

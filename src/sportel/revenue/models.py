@@ -649,3 +649,53 @@ class EnforcementStep(TenantScoped):
 
     class Meta:
         ordering = ["recorded_at", "pk"]
+
+
+class CostingPlan(TenantScoped):
+    """The tariff costing instrument's plan: what a service (waste collection...) costs in a
+    year for a tax head, how many households and businesses pay for it, and the collection
+    rates to compare (revenue/costing.py does the arithmetic). The ledger's rate of the year
+    before is read, not stored: it changes as payments arrive."""
+
+    tax_head = models.ForeignKey(TaxHead, on_delete=models.PROTECT, related_name="costing_plans")
+    year = models.PositiveSmallIntegerField(_("year"))
+    households = models.PositiveIntegerField(_("households that pay"), default=0)
+    businesses = models.PositiveIntegerField(_("businesses that pay"), default=0)
+    business_weight = models.DecimalField(
+        _("a business pays as many households"), max_digits=8, decimal_places=2, default=1
+    )
+    extra_rates = models.JSONField(_("other collection rates (%)"), default=list, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "tax_head", "year"], name="revenue_costing_plan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tax_head_id} {self.year}"
+
+
+class CostItem(models.Model):
+    """One line of a service's yearly cost (staff, fuel, vehicles, landfill...)."""
+
+    plan = models.ForeignKey(CostingPlan, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(default=0)
+    label = models.CharField(_("cost item"), max_length=120)
+    amount = models.DecimalField(_("amount (ALL)"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="revenue_cost_item_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.amount}"

@@ -3,7 +3,7 @@ taxes under ``/<municipality>/taxes/``."""
 
 from django.urls import include, path
 
-from . import letter_views, views
+from . import costing_views, letter_views, views
 
 staff_patterns = (
     [
@@ -24,6 +24,8 @@ staff_patterns = (
         path("enforcement/", letter_views.enforcement_page, name="enforcement"),
         path("enforcement.csv", letter_views.enforcement_csv, name="enforcement-csv"),
         path("enforcement/<int:pk>/", letter_views.enforcement_case, name="enforcement-case"),
+        path("costing/", costing_views.plan_list, name="costing"),
+        path("costing/<int:pk>/", costing_views.plan_detail, name="costing-plan"),
     ],
     "revenue-staff",
 )
