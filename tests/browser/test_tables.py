@@ -414,6 +414,12 @@ PAGES.update(
         "floor/staff/status.html": ("/shkoder/staff/floor/offices/zyra-qendrore/", "clerk"),
     }
 )
+PAGES.update(
+    {
+        # The collection trends (per year and per month) printed beside their charts.
+        "revenue/_trend_table.html": ("/shkoder/staff/revenue/?year=2026#trends", "tax_officer"),
+    }
+)
 
 
 def test_every_template_with_a_table_has_a_page_here():
