@@ -162,3 +162,23 @@ def test_nothing_owed_means_no_refusal_and_the_certificate(owing, shkoder, seal_
     case = submit(shkoder, citizen, "tax-clearance-certificate")
     case.refresh_from_db()
     assert case.status == "closed" and case.document_code and _public_notes(case) == []
+
+
+def test_someone_who_only_typed_the_owners_number_learns_nothing_of_the_debts(
+    owing, shkoder, client
+):
+    """A personal number typed into an account is a claim (decision 0010): the impostor's case
+    waits for an officer and its timeline shows no amounts and no RF references."""
+    _citizen, person = owing
+    impostor = CitizenFactory(
+        nid=person.nid, nid_verified=False, nid_verified_via="", on_the_register=False
+    )
+    case = submit(shkoder, impostor, "tax-clearance-certificate")
+    case.refresh_from_db()
+    assert case.status == "submitted" and _public_notes(case) == []
+    client.force_login(impostor)
+    detail = client.get(f"{API}/municipalities/shkoder/applications/{case.number}").json()
+    answer = json.dumps(detail, ensure_ascii=False)
+    assert "ALL" not in answer
+    assert not any(r in answer for r in Invoice.objects.values_list("reference", flat=True))
+    assert not AuditEntry.objects.filter(action="revenue.clearance.refuse").exists()
