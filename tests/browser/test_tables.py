@@ -421,6 +421,12 @@ PAGES.update(
         "revenue/costing.html": ("/shkoder/staff/revenue/costing/{costing}/", "tax_officer"),
     }
 )
+PAGES.update(
+    {
+        # The collection trends (per year and per month) printed beside their charts.
+        "revenue/_trend_table.html": ("/shkoder/staff/revenue/?year=2026#trends", "tax_officer"),
+    }
+)
 
 
 def _costing_tables(shkoder) -> dict:

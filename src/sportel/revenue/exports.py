@@ -29,8 +29,20 @@ def table(rows: list[Row], total: Row) -> list[list]:
     return [header, *body]
 
 
-def render(fmt: str, rows: list[Row], total: Row, definition: str) -> bytes:
+def trend_table(trends) -> list[list]:
+    """Collection over time, after the year's table: per year of bills, then per month."""
+    header = [_("Period"), _("Billed (ALL)"), _("Collected (ALL)"), _("Rate")]
+    body = [
+        [r.label, r.billed, r.collected, r.rate if r.rate is not None else ""]
+        for r in [*trends.years, *trends.months]
+    ]
+    return [[_("Collection over time")], header, *body]
+
+
+def render(fmt: str, rows: list[Row], total: Row, definition: str, *, trends=None) -> bytes:
     data = table(rows, total)
+    if trends is not None:
+        data = [*data, [], *trend_table(trends)]
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)

@@ -212,3 +212,64 @@ def arrears(municipality, on) -> list[Arrear]:
             row.bucket = aging_bucket(demand.due_date, on)
             row.level = reminder_level(late)
     return sorted(by_invoice.values(), key=lambda a: (-a.days_late, a.invoice.pk))
+
+
+# --- trends over time ------------------------------------------------------------------------
+@dataclass
+class Trends:
+    """Collection over time, the same definition as :func:`collection`: one row per year of
+    bills (billed vs collected against that year's bills, whenever paid), and, for ``year``,
+    one row per month with what was collected against the year's bills to the end of that
+    month (by booking date) out of the year's bills, so the council sees how the year's
+    collection climbs."""
+
+    years: list[Row]
+    months: list[Row]
+    year: int
+
+
+def collection_trends(municipality, year: int, *, today=None) -> Trends:
+    """Billed, collected and the rate per year of bills, and per month of ``year``
+    (collected to each month's end, out of the year's bills; months after ``today`` are left
+    out)."""
+    from django.db.models.functions import ExtractMonth, ExtractYear
+    from django.utils import timezone
+
+    lines = ledger.lines_of(municipality).filter(
+        account=Account.RECEIVABLE, transaction__kind__in=(*BILLED, *COLLECTED)
+    )
+    billed, collected = defaultdict(int), defaultdict(int)
+    for row in lines.values("demand__invoice__year", "transaction__kind").annotate(
+        total=Sum("cents")
+    ):
+        bill_year = row["demand__invoice__year"]
+        if row["transaction__kind"] in BILLED:
+            billed[bill_year] += row["total"]
+        else:
+            collected[bill_year] -= row["total"]
+    year_rows = [
+        Row(str(y), str(y), cents_to_money(billed[y]), cents_to_money(collected[y]))
+        for y in sorted(y for y in set(billed) | set(collected) if y is not None)
+    ]
+    # Months of ``year``: collected against the year's bills to the end of each month (by
+    # booking date), out of the year's bills as they stand (billed after corrections).
+    monthly = (
+        lines.filter(demand__invoice__year=year, transaction__kind__in=COLLECTED)
+        .annotate(y=ExtractYear("transaction__booked_on"), m=ExtractMonth("transaction__booked_on"))
+        .values("y", "m")
+        .annotate(total=Sum("cents"))
+    )
+    collected_m = defaultdict(int)
+    for row in monthly:
+        if row["y"] > year:
+            continue  # paid after the year: counted in the year's row, not in its months
+        collected_m[1 if row["y"] < year else row["m"]] -= row["total"]
+    today = today or timezone.localdate()
+    last = 12 if year < today.year else (today.month if year == today.year else 0)
+    month_rows, paid = [], 0
+    if billed[year] or collected[year]:
+        for month in range(1, last + 1):
+            paid += collected_m[month]
+            label = f"{month:02d}.{year}"
+            month_rows.append(Row(label, label, cents_to_money(billed[year]), cents_to_money(paid)))
+    return Trends(year_rows, month_rows, year)

@@ -50,6 +50,9 @@ def dashboard(request, municipality_slug: str):
     language = "sq" if get_language() == "sq" else "en"
     by_head = selectors.collection(municipality, year, language=language)
     by_unit = selectors.collection(municipality, year, by="unit", language=language)
+    trends = selectors.collection_trends(municipality, year)
+    from . import charts  # the trends' SVG geometry
+
     return render(
         request,
         "revenue/dashboard.html",
@@ -62,6 +65,19 @@ def dashboard(request, municipality_slug: str):
             "queue_count": selectors.queue(municipality).count(),
             "can_assess": has_permission(request.user, municipality, "revenue.assess"),
             "definition": selectors.RATE_DEFINITION,
+            "trends": trends,
+            "year_chart": charts.chart(
+                trends.years, title=_("Billed and collected per year of the bills")
+            ),
+            "month_chart": charts.chart(
+                trends.months,
+                title=_(
+                    "The bills of %(year)s: collected to the end of each month, out of what was "
+                    "billed"
+                )
+                % {"year": year},
+                short_labels=True,
+            ),
         },
     )
 
@@ -82,7 +98,13 @@ def export(request, municipality_slug: str, fmt: str):
     year = _year(request, municipality)
     language = "sq" if get_language() == "sq" else "en"
     rows = selectors.collection(municipality, year, language=language)
-    content = exports.render(fmt, rows, selectors.totals(rows), str(selectors.RATE_DEFINITION))
+    content = exports.render(
+        fmt,
+        rows,
+        selectors.totals(rows),
+        str(selectors.RATE_DEFINITION),
+        trends=selectors.collection_trends(municipality, year),
+    )
     response = HttpResponse(content, content_type=exports.FORMATS[fmt])
     name = f"arketimi-{municipality.slug}-{year}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
