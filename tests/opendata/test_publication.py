@@ -156,3 +156,29 @@ def test_the_command_publishes_now_or_queues(shkoder, test_feed, settings, tmp_p
     assert DBTaskResult.objects.filter(task_path=tasks.TASK_PATH).count() == 1
     with pytest.raises(CommandError):
         call_command("opendata", "publish", "atlantis", "--now", stdout=StringIO())
+
+
+def test_deadline_punctuality_names_the_department_of_each_service(shkoder, three_cases):
+    """The issue asks for punctuality per service and department: each row carries the department
+    the administrator set on the service (empty where none is set), so a reader can group by it."""
+    from sportel.services.feeds import punctuality_per_month
+    from sportel.services.models import Case
+
+    cases, _citizens = three_cases
+    decided = [c for c in cases if c.decided_at is not None]
+    assert decided, "the fixture decides two cases"
+    service = decided[0].service_type
+    service.department = "Drejtoria e Gjendjes Civile"
+    service.save(update_fields=["department"])
+
+    rows = punctuality_per_month(shkoder)
+    by_service = {row["service"]: row for row in rows}
+    assert by_service[service.code]["department"] == "Drejtoria e Gjendjes Civile"
+    assert (
+        sum(row["decided"] for row in rows)
+        == Case.objects.filter(municipality=shkoder, decided_at__isnull=False)
+        .exclude(legal_end=None)
+        .count()
+    )
+    names = {f.name for f in feeds.get_feed("deadline-punctuality-per-service-month").fields}
+    assert "department" in names

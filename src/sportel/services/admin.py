@@ -41,7 +41,7 @@ class VersionInline(admin.TabularInline):
 
 @admin.register(ServiceType)
 class ServiceTypeAdmin(admin.ModelAdmin):
-    list_display = ("code", "__str__", "municipality", "is_active", "order")
+    list_display = ("code", "__str__", "municipality", "department", "is_active", "order")
     list_filter = ("municipality", "is_active", "life_events")
     search_fields = ("code", "versions__name_sq", "versions__name_en")
     filter_horizontal = ("life_events",)

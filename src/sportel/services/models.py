@@ -110,6 +110,15 @@ class ServiceType(TenantScoped):
     )
     is_active = models.BooleanField(_("offered"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
+    department = models.CharField(
+        _("department"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "The municipal department that handles this service (e.g. Civil Registry). Shown "
+            "beside the service in the open data on deadline punctuality."
+        ),
+    )
 
     class Meta:
         ordering = ["order", "code"]
