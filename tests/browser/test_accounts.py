@@ -6,6 +6,7 @@ import re
 
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from sportel.accounts.models import User
 from tests.accounts.factories import PASSWORD
@@ -59,7 +60,9 @@ def test_citizen_signs_up_with_a_phone_number_and_confirms_with_the_sms_code(
     accessible(page)
     page.locator("input[name=code]").fill(confirmation_code("+355695551234"))
     page.locator("main form button[type=submit]").click()
-    assert page.get_by_role("heading", name="Account confirmed").is_visible()
+    # The answer comes back at the same address: wait for its heading rather than reading the
+    # page the click left (that raced on a loaded machine: the old form was still showing).
+    expect(page.get_by_role("heading", name="Account confirmed")).to_be_visible()
     browser_login(page, "0695551234", PASSWORD)
     # The citizen chose English: after login the pages are in English.
     page.wait_for_url(re.compile(r".*/en/account/$"))
