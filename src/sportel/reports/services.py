@@ -6,7 +6,6 @@ writes an audit entry, and queues notifications to go out after commit.
 """
 
 import contextlib
-import hashlib
 import hmac
 import re
 import secrets
@@ -31,6 +30,7 @@ from sportel.core.notifications import NoRecipient, send_notification
 from sportel.core.uploads import check_upload
 
 from . import geo, workflow
+from .keys import ban_hash, reporter_key
 from .models import (
     AreaSubscription,
     Category,
@@ -50,28 +50,6 @@ REOPEN_DAYS = getattr(settings, "SPORTEL_REPORTS_REOPEN_DAYS", 30)
 
 
 # --- who the reporter is ---------------------------------------------------------------------
-
-
-def reporter_key(*, account=None, person=None, email: str = "", phone: str = "", device=""):
-    """A keyed hash naming the reporter, so one person's ten reports count once and the key
-    itself says nothing about them. The strongest identity given wins."""
-    if account is not None:
-        basis = f"account:{account.pk}"
-    elif person is not None:
-        basis = f"person:{person.pk}"
-    elif email:
-        basis = f"email:{email.strip().lower()}"
-    elif phone:
-        basis = "phone:" + re.sub(r"\D", "", phone)[-9:]
-    elif device:
-        basis = f"device:{device}"
-    else:
-        basis = f"anonymous:{secrets.token_hex(8)}"
-    return hmac.new(settings.SECRET_KEY.encode(), basis.encode(), hashlib.sha256).hexdigest()
-
-
-def ban_hash(value: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def refuse_banned(municipality, *, key, email="", phone="", device="", client_ip="") -> None:
