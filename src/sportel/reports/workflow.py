@@ -8,8 +8,9 @@ may confirm a fix, or reopen it within the reopening window. Anything not in :da
 is refused by :func:`next_state` and nothing changes.
 """
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from sportel.core import workflow
 
 UNCONFIRMED = "unconfirmed"
 OPEN = "open"
@@ -98,33 +99,15 @@ OPEN311_UPDATE_STATUS = {
 }
 
 
-class IllegalTransition(ValidationError):
+class IllegalTransition(workflow.IllegalTransition):
     """The action is not allowed from the report's current state; nothing was changed."""
 
-    def __init__(self, state: str, action: str):
-        self.state = state
-        self.action = action
-        super().__init__(
-            _('You cannot %(action)s a report that is "%(state)s".'),
-            code="illegal_transition",
-            params={
-                "action": ACTION_LABELS.get(action, action),
-                "state": STATE_LABELS.get(state, state),
-            },
-        )
+    message = _('You cannot %(action)s a report that is "%(state)s".')
+    state_labels = STATE_LABELS
+    action_labels = ACTION_LABELS
 
 
-def state_label(state: str):
-    return STATE_LABELS.get(state, state)
-
-
-def next_state(state: str, action: str) -> str:
-    """The state ``action`` leads to from ``state``; :class:`IllegalTransition` if none."""
-    try:
-        return TRANSITIONS[(state, action)]
-    except KeyError:
-        raise IllegalTransition(state, action) from None
-
-
-def allowed_actions(state: str) -> list[str]:
-    return [action for (source, action) in TRANSITIONS if source == state]
+WORKFLOW = workflow.Workflow(TRANSITIONS, refusal=IllegalTransition)
+state_label = WORKFLOW.state_label
+next_state = WORKFLOW.next_state
+allowed_actions = WORKFLOW.allowed_actions

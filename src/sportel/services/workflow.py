@@ -7,8 +7,9 @@ document, and close it. The applicant may withdraw while the case is still open.
 state, and nothing changes.
 """
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from sportel.core import workflow
 
 SUBMITTED = "submitted"
 ASSIGNED = "assigned"
@@ -97,38 +98,15 @@ DECIDED_STATE_LIST = (APPROVED, REJECTED, DOCUMENT_ISSUED)
 CLOCK_RUNNING = frozenset({SUBMITTED, ASSIGNED, IN_PROGRESS})
 
 
-class IllegalTransition(ValidationError):
+class IllegalTransition(workflow.IllegalTransition):
     """The action is not allowed from the case's current state; nothing was changed."""
 
-    def __init__(self, state: str, action: str):
-        self.state = state
-        self.action = action
-        super().__init__(
-            _('You cannot %(action)s a case that is "%(state)s".'),
-            code="illegal_transition",
-            params={
-                "action": ACTION_LABELS.get(action, action),
-                "state": STATE_LABELS.get(state, state),
-            },
-        )
+    message = _('You cannot %(action)s a case that is "%(state)s".')
+    state_labels = STATE_LABELS
+    action_labels = ACTION_LABELS
 
 
-def state_label(state: str):
-    return STATE_LABELS.get(state, state)
-
-
-def next_state(state: str, action: str) -> str:
-    """The state ``action`` leads to from ``state``; :class:`IllegalTransition` if none."""
-    try:
-        return TRANSITIONS[(state, action)]
-    except KeyError:
-        raise IllegalTransition(state, action) from None
-
-
-def allowed_actions(state: str, *, include_system: bool = False) -> list[str]:
-    """The actions the table allows from ``state``, in the table's order."""
-    return [
-        action
-        for (source, action) in TRANSITIONS
-        if source == state and (include_system or action not in SYSTEM_ACTIONS)
-    ]
+WORKFLOW = workflow.Workflow(TRANSITIONS, refusal=IllegalTransition, system_actions=SYSTEM_ACTIONS)
+state_label = WORKFLOW.state_label
+next_state = WORKFLOW.next_state
+allowed_actions = WORKFLOW.allowed_actions
