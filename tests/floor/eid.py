@@ -131,3 +131,13 @@ def signed_in_at_provider(browser, provider: Provider, sportel_url: str) -> bool
         return False
     assert "code=" in location, location
     return True
+
+
+def follow_leaving(browser, page: requests.Response) -> requests.Response:
+    """The kiosk's "logging you out" page moves on by a meta refresh (no script); follow it as
+    a browser does, through the provider's logout and back to the kiosk."""
+    import html
+
+    found = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', page.text)
+    assert found, "not the logging-out page"
+    return browser.get(html.unescape(found.group(1)), timeout=30)

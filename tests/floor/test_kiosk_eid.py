@@ -22,6 +22,7 @@ from sportel.floor.models import Device, KioskEidSession
 from .eid import (
     CITIZEN,
     callback_after_login,
+    follow_leaving,
     eid_fixture,  # noqa: F401  (the fixture "eid")
     eid_provider_fixture,  # noqa: F401  (the fixture "eid_provider")
     provider_log_in,
@@ -87,6 +88,9 @@ def test_resident_signs_in_with_the_eid_at_the_kiosk_with_fresh_authentication(
     assert "Print my certificates (sign in with eID)" in start.text
 
     kiosk = browser()
+    page = kiosk.get(kiosk_url(live_server, token, "sign-in/eid/"), timeout=10)
+    # The form's answer goes on to the provider: the page's CSP lets a form go there, only.
+    assert f"form-action 'self' {eid.url};" in page.headers["Content-Security-Policy"]
     authorize = start_at_kiosk(kiosk, kiosk_url(live_server, token, "sign-in/eid/"))
     asked = parse_qs(urlparse(authorize).query)
     assert asked["prompt"] == ["login"] and asked["max_age"] == ["0"]
@@ -236,7 +240,11 @@ def test_finishing_ends_the_session_at_sportel_and_at_the_provider(live_server, 
         headers={"Referer": landing.url},
         timeout=30,
     )
-    # Through the provider's end-session endpoint and back to the kiosk's start screen.
+    # The start screen says it is logging out and moves on to the provider's end-session
+    # endpoint, which comes back to the kiosk's start screen.
+    assert answer.url == kiosk_url(live_server, token)
+    assert "Logging you out" in answer.text
+    answer = follow_leaving(kiosk, answer)
     hops = [r.url for r in answer.history]
     assert any(h.startswith(f"{eid.url}/o/logout/") for h in hops), hops
     assert any("id_token_hint=" in h for h in hops), hops
@@ -257,15 +265,15 @@ def test_the_idle_kiosk_and_the_next_person_end_the_provider_session(live_server
     screen still ends the provider's (the device keeps the ID token until then)."""
     _device, token = kiosks["with"]
     kiosk, _callback, _landing = sign_in(live_server, eid, token)
-    start = kiosk.get(kiosk_url(live_server, token), timeout=30)
+    start = follow_leaving(kiosk, kiosk.get(kiosk_url(live_server, token), timeout=30))
     assert start.url == kiosk_url(live_server, token)
-    assert any(r.url.startswith(f"{eid.url}/o/logout/") for r in start.history)
+    assert start.history[0].url.startswith(f"{eid.url}/o/logout/")
     assert not signed_in_at_provider(kiosk, eid, live_server.url)
 
     kiosk, _callback, _landing = sign_in(live_server, eid, token)
     kiosk.cookies.set("sessionid", None)  # Sportel's session expired with the idle time
     assert signed_in_at_provider(kiosk, eid, live_server.url)
-    start = kiosk.get(kiosk_url(live_server, token), timeout=30)
+    start = follow_leaving(kiosk, kiosk.get(kiosk_url(live_server, token), timeout=30))
     assert "Welcome. What would you like to do?" in start.text
     assert not signed_in_at_provider(kiosk, eid, live_server.url)
     assert KioskEidSession.objects.filter(ended_at__isnull=True).count() == 0

@@ -296,6 +296,27 @@ def complete(request) -> SignedIn:
     )
 
 
+def session_open(request, device: Device) -> bool:
+    """Is someone still signed in on this kiosk (this browser's kiosk session, or an eID
+    session of the device not yet ended at the provider)?"""
+    from sportel.accounts.middleware import kiosk_of
+
+    return bool(
+        (request.user.is_authenticated and kiosk_of(request))
+        or KioskEidSession.objects.filter(device=device, ended_at__isnull=True).exists()
+    )
+
+
+def content_security_policy() -> str:
+    """The site's policy, with the provider's origin allowed as a form's destination."""
+    from urllib.parse import urlsplit
+
+    from sportel.core.middleware import CSP
+
+    url = urlsplit(settings.OIDC_OP_AUTHORIZATION_ENDPOINT)
+    return CSP.replace("form-action 'self'", f"form-action 'self' {url.scheme}://{url.netloc}")
+
+
 def end_session_endpoint() -> str | None:
     """The provider's end_session_endpoint, or None when the provider does not answer (the
     discovery document is fetched with a short timeout: it is also the check that the provider

@@ -169,7 +169,9 @@ def kiosk(request, device: Device):
     provider too when they signed in with the eID (the provider comes back here)."""
     leave = _end_kiosk_session(request, device)
     if leave:
-        return redirect(leave)
+        # A page that moves on to the provider's logout by itself (a meta refresh, no script):
+        # a redirect would be refused by the browser when a form led here (CSP form-action).
+        return render(request, "floor/kiosk/leaving.html", _kiosk_context(device, leave=leave))
     return render(
         request,
         "floor/kiosk/start.html",
@@ -558,21 +560,24 @@ def kiosk_sign_in_eid(request, device: Device):
     token = request.resolver_match.kwargs["token"]
     then = "pay" if request.GET.get("next") == "pay" or request.POST.get("next") == "pay" else ""
     if request.method == "POST":
-        leave = _end_kiosk_session(request, device)
-        if leave:
-            return redirect(leave)
+        if kiosk_eid.session_open(request, device):
+            # Someone is still signed in here: the start screen ends that first.
+            return redirect(_start_path(request, device))
         return redirect(
             kiosk_eid.authorization_url(
                 request, device, token=token, then=then, language=get_language()
             )
         )
     error = kiosk_eid.MESSAGES.get(request.session.pop(KIOSK_EID_ERROR, None) or "")
-    return render(
+    response = render(
         request,
         "floor/kiosk/sign_in_eid.html",
         _kiosk_context(device, error=error, then=then),
         status=400 if error else 200,
     )
+    # The form's answer sends the browser on to the provider: CSP form-action must allow it.
+    response["Content-Security-Policy"] = kiosk_eid.content_security_policy()
+    return response
 
 
 @never_cache
@@ -729,9 +734,9 @@ def kiosk_pay_receipt(request, device: Device, checkout: str):
 @device_page(Device.Kind.KIOSK)
 @require_POST
 def kiosk_finish(request, device: Device):
-    """Finish: the resident is logged out (at the eID provider too when they signed in with
-    it) and the kiosk is back at its start screen."""
-    return redirect(_end_kiosk_session(request, device) or _start_path(request, device))
+    """Finish: back to the start screen, which logs the resident out (at the eID provider too
+    when they signed in with it)."""
+    return redirect(_start_path(request, device))
 
 
 # --- tickets by SMS: the gateway's signed webhook ---------------------------------------------
