@@ -22,9 +22,9 @@ from sportel.floor.models import Device, KioskEidSession
 from .eid import (
     CITIZEN,
     callback_after_login,
-    follow_leaving,
     eid_fixture,  # noqa: F401  (the fixture "eid")
     eid_provider_fixture,  # noqa: F401  (the fixture "eid_provider")
+    follow_leaving,
     provider_log_in,
     set_back_provider_login,
     signed_in_at_provider,
