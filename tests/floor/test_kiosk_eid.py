@@ -234,12 +234,24 @@ def test_finishing_ends_the_session_at_sportel_and_at_the_provider(live_server, 
     assert landing.url.endswith("/documents/")
     assert signed_in_at_provider(kiosk, eid, live_server.url)
     csrf = kiosk.cookies["csrftoken"]
-    answer = kiosk.post(
+    finished = kiosk.post(
         kiosk_url(live_server, token, "finish/"),
         data={"csrfmiddlewaretoken": csrf},
         headers={"Referer": landing.url},
+        allow_redirects=False,
         timeout=30,
     )
+    assert finished.headers["Location"] == kiosk_url(live_server, token).removeprefix(
+        live_server.url
+    )
+    # Logged out at Sportel at once, even before the browser reaches the start screen.
+    assert AuditEntry.objects.filter(action="floor.kiosk_sign_out").count() == 0
+    assert (
+        kiosk.get(kiosk_url(live_server, token, "documents/"), allow_redirects=False, timeout=10)
+        .headers["Location"]
+        .endswith("/sign-in/")
+    )
+    answer = kiosk.get(kiosk_url(live_server, token), timeout=30)
     # The start screen says it is logging out and moves on to the provider's end-session
     # endpoint, which comes back to the kiosk's start screen.
     assert answer.url == kiosk_url(live_server, token)

@@ -734,8 +734,11 @@ def kiosk_pay_receipt(request, device: Device, checkout: str):
 @device_page(Device.Kind.KIOSK)
 @require_POST
 def kiosk_finish(request, device: Device):
-    """Finish: back to the start screen, which logs the resident out (at the eID provider too
-    when they signed in with it)."""
+    """Finish: the resident is logged out here, and the start screen (where the kiosk goes)
+    ends their session at the eID provider too when they signed in with it."""
+    from django.contrib.auth import logout
+
+    logout(request)
     return redirect(_start_path(request, device))
 
 

@@ -5,30 +5,81 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-class Migration(migrations.Migration):
+def offer_eid_on_kiosks(apps, schema_editor):
+    """Kiosks registered before the eID function existed offer it too, as new kiosks do by
+    default; it shows only where the eID is configured and the kiosk signs people in."""
+    Device = apps.get_model("floor", "Device")
+    for device in Device.objects.filter(kind="kiosk"):
+        if "eid" not in device.functions and {"apply", "pay"} & set(device.functions):
+            device.functions = [*device.functions, "eid"]
+            device.save(update_fields=["functions"])
 
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('core', '0004_notification_lease'),
-        ('floor', '0005_kiosk_payment'),
+        ("core", "0004_notification_lease"),
+        ("floor", "0005_kiosk_payment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KioskEidSession',
+            name="KioskEidSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('id_token', models.TextField(blank=True)),
-                ('level', models.CharField(blank=True, help_text='eIDAS level at sign-in', max_length=16)),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('provider_logout', models.CharField(blank=True, help_text="Whether the provider's session was ended too (sent) or not (unreachable).", max_length=16)),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='floor.device')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.municipality', verbose_name='municipality')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("id_token", models.TextField(blank=True)),
+                (
+                    "level",
+                    models.CharField(blank=True, help_text="eIDAS level at sign-in", max_length=16),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "provider_logout",
+                    models.CharField(
+                        blank=True,
+                        help_text="Whether the provider's session was ended too (sent) or not (unreachable).",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="floor.device",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.municipality",
+                        verbose_name="municipality",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['device', 'ended_at'], name='floor_kiosk_device__4bd2f0_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["device", "ended_at"], name="floor_kiosk_device__4bd2f0_idx"
+                    )
+                ],
             },
         ),
+        migrations.RunPython(offer_eid_on_kiosks, migrations.RunPython.noop),
     ]
