@@ -180,6 +180,14 @@ if OIDC_ENABLED:
 # Every call to the eID provider (token, keys, user info) is bounded: a hung provider fails the
 # login instead of holding a worker (mozilla-django-oidc waits forever by default).
 OIDC_TIMEOUT = float(env("SPORTEL_OIDC_TIMEOUT", "10"))
+# The managed kiosk's eID sign-in (floor/kiosk_eid.py) ends the provider's session when the kiosk
+# session ends (RP-initiated logout): the end_session_endpoint is read from the discovery
+# document, or given outright. The ID token's auth_time may be this many seconds older than the
+# sign-in request (clock skew); the discovery call at logout waits at most the logout timeout.
+OIDC_OP_DISCOVERY_ENDPOINT = env("SPORTEL_OIDC_DISCOVERY_URL", "")
+OIDC_OP_END_SESSION_ENDPOINT = env("SPORTEL_OIDC_END_SESSION_ENDPOINT", "")
+SPORTEL_KIOSK_EID_SKEW_SECONDS = int(env("SPORTEL_KIOSK_EID_SKEW_SECONDS", "10"))
+SPORTEL_KIOSK_EID_LOGOUT_TIMEOUT = float(env("SPORTEL_KIOSK_EID_LOGOUT_TIMEOUT", "3"))
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:after-login"
 LOGOUT_REDIRECT_URL = "web:home"

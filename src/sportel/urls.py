@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("oidc/", include("mozilla_django_oidc.urls")),
+    path("oidc/kiosk/", include(floor_urls.eid_urlpatterns)),
     path("open311/v2/", include("sportel.reports.open311")),
     path("", include(opendata_urls.machine_urlpatterns)),
 ]

@@ -48,4 +48,8 @@ OAUTH2_PROVIDER = {
         "email": "Email address",
     },
     "OAUTH2_VALIDATOR_CLASS": "tests.oidc_provider.validator.EIDValidator",
+    # RP-initiated logout (end_session_endpoint in the discovery document): a relying party
+    # that sends a valid id_token_hint logs the person out without a confirmation page.
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
 }

@@ -17,3 +17,11 @@ class EIDValidator(OAuth2Validator):
             "email_verified": True,
             "nid": citizen["nid"],
         }
+
+    def get_id_token_dictionary(self, token, token_handler, request):
+        from .urls import provider_mode
+
+        claims, expiration = super().get_id_token_dictionary(token, token_handler, request)
+        if provider_mode() == "no_auth_time":
+            claims.pop("auth_time", None)
+        return claims, expiration

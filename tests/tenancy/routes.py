@@ -1700,6 +1700,20 @@ PUBLIC.update(
 )
 
 
+PUBLIC.update(
+    {
+        "floor:kiosk-sign-in-eid": "a kiosk starts an eID sign-in: as floor:kiosk (its token, only "
+        "under its own municipality); 404 where eID is not among the kiosk's functions "
+        "(tests/floor/test_kiosk_eid.py)",
+        "floor-eid:callback": "the eID provider's answer for every kiosk: it signs in only the "
+        "browser whose session holds the matching state, onto the kiosk that started it, whose "
+        "token it checks (tests/floor/test_kiosk_eid.py)",
+        "floor-eid:logged-out": "the provider's logout coming back: a redirect to the start screen "
+        "this browser's session names, nothing else",
+    }
+)
+
+
 # --- revenue: collection, assessment, statements, manual queue, cash, My taxes ------------------
 def _revenue_assessed(municipality):
     """A fiscal package, one owner with a property, the year assessed, in ``municipality``."""

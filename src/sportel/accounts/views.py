@@ -66,8 +66,15 @@ class LoginView(auth_views.LoginView):
 
 
 class KioskLoginView(LoginView):
-    """Log in at a kiosk: no sign-up or eID links (neither can be done at a shared screen),
-    back into the kiosk flow afterwards, and a session that ends when the screen is left idle."""
+    """Log in at a kiosk: no sign-up or eID links, back into the kiosk flow afterwards, and a
+    session that ends when the screen is left idle.
+
+    This kiosk is a web page, not a registered device: Sportel cannot tell one screen from
+    another, so it could not end the resident's session at the eID provider when they walk away
+    (the next person would find it open there). The managed kiosk of the floor module is a
+    device with its own token and offers the eID safely: a fresh login forced at the provider,
+    the callback bound to the device and browser, and the provider's session ended with the
+    kiosk session (``sportel.floor.kiosk_eid``)."""
 
     template_name = "accounts/kiosk_login.html"
     authentication_form = KioskLoginForm

@@ -327,6 +327,7 @@ class Device(TenantScoped):
         CHECK_IN = "check_in", _("Check in to an appointment")
         APPLY = "apply", _("Apply for a service")
         PAY = "pay", _("Pay taxes and fees")
+        EID = "eid", _("Sign in with the national eID")
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="devices")
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
@@ -375,6 +376,28 @@ class KioskSignInCode(TenantScoped):
         from django.utils.crypto import salted_hmac
 
         return salted_hmac("sportel.floor.kiosk-sign-in", f"{user_id}:{code}").hexdigest()
+
+
+class KioskEidSession(TenantScoped):
+    """A resident signed in at a kiosk with the national eID (floor/kiosk_eid.py). The row keeps
+    the ID token until the kiosk session ends, so that the provider's session can be ended too
+    (RP-initiated logout) even when Sportel's own session has already expired: the next person
+    at this kiosk ends it. The token is blanked when the session ends."""
+
+    device = models.ForeignKey("Device", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    id_token = models.TextField(blank=True)
+    level = models.CharField(max_length=16, blank=True, help_text=_("eIDAS level at sign-in"))
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    provider_logout = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text=_("Whether the provider's session was ended too (sent) or not (unreachable)."),
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["device", "ended_at"])]
 
 
 class AppointmentReminder(TenantScoped):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("kiosk/<str:token>/check-in/", views.kiosk_check_in, name="kiosk-check-in"),
     path("kiosk/<str:token>/sign-in/", views.kiosk_sign_in, name="kiosk-sign-in"),
     path("kiosk/<str:token>/sign-in/code/", views.kiosk_sign_in_code, name="kiosk-sign-in-code"),
+    path("kiosk/<str:token>/sign-in/eid/", views.kiosk_sign_in_eid, name="kiosk-sign-in-eid"),
     path("kiosk/<str:token>/documents/", views.kiosk_documents, name="kiosk-documents"),
     path("kiosk/<str:token>/pay/", views.kiosk_pay, name="kiosk-pay"),
     path("kiosk/<str:token>/finish/", views.kiosk_finish, name="kiosk-finish"),
@@ -34,6 +35,16 @@ urlpatterns = [
     path("appointments/", views.appointments, name="appointments"),
     path("appointments/<str:code>/cancel/", views.cancel_appointment, name="cancel-appointment"),
 ]
+
+# The kiosk's eID sign-in comes back to one address for every kiosk (the one registered at the
+# provider), outside the language prefix: ``/oidc/kiosk/`` (floor/kiosk_eid.py).
+eid_urlpatterns = (
+    [
+        path("callback/", views.eid_callback, name="callback"),
+        path("logged-out/", views.eid_logged_out, name="logged-out"),
+    ],
+    "floor-eid",
+)
 
 staff_urlpatterns = (
     [

@@ -32,8 +32,8 @@ from django.views.decorators.http import require_POST
 from sportel.core.screens import panels
 from sportel.services.forms import add_service_errors
 
+from . import kiosk_eid, selectors, services, workflow
 from . import kiosk_sign_in as kiosk_sign_in_service
-from . import selectors, services, workflow
 from .forms import BookingForm, CheckInForm, KioskCodeForm, KioskNidForm, TicketForm
 from .models import Appointment, Channel, Device, QueueCategory
 
@@ -162,12 +162,43 @@ def _kiosk_context(device: Device, **extra) -> dict:
 
 
 @device_page(Device.Kind.KIOSK)
+@never_cache
 def kiosk(request, device: Device):
-    """The start screen: what this kiosk offers."""
+    """The start screen: what this kiosk offers. Arriving here ends the kiosk session of the
+    person before (Finish, the idle timer and "Back to the start" all lead here), at the eID
+    provider too when they signed in with the eID (the provider comes back here)."""
+    leave = _end_kiosk_session(request, device)
+    if leave:
+        # A page that moves on to the provider's logout by itself (a meta refresh, no script):
+        # a redirect would be refused by the browser when a form led here (CSP form-action).
+        return render(request, "floor/kiosk/leaving.html", _kiosk_context(device, leave=leave))
     return render(
         request,
         "floor/kiosk/start.html",
-        _kiosk_context(device, functions=set(device.functions), waits=_waits(device.office)),
+        _kiosk_context(
+            device,
+            functions=set(device.functions),
+            waits=_waits(device.office),
+            eid=kiosk_eid.offered(device),
+        ),
+    )
+
+
+def _start_path(request, device: Device) -> str:
+    return reverse(
+        "floor:kiosk",
+        kwargs={
+            "municipality_slug": device.office.municipality.slug,
+            "token": request.resolver_match.kwargs["token"],
+        },
+    )
+
+
+def _end_kiosk_session(request, device: Device) -> str | None:
+    """End whatever kiosk session this browser or this device still has; the provider's logout
+    URL when the browser must go there (it comes back to the start screen)."""
+    return kiosk_eid.end(
+        request, device, back_to=_start_path(request, device), language=get_language()
     )
 
 
@@ -466,7 +497,7 @@ def kiosk_sign_in(request, device: Device):
     return render(
         request,
         "floor/kiosk/sign_in.html",
-        _kiosk_context(device, form=form),
+        _kiosk_context(device, form=form, eid=kiosk_eid.offered(device)),
         status=400 if form.errors else 200,
     )
 
@@ -496,17 +527,103 @@ def kiosk_sign_in_code(request, device: Device):
             then = request.session.pop(KIOSK_NEXT, None)
             login(request, user, backend="sportel.accounts.backends.LoginBackend")
             start_kiosk_session(request, slug)
-            if Device.Function.PAY in device.functions and (
-                then == "pay" or Device.Function.APPLY not in device.functions
-            ):
-                return redirect("floor:kiosk-pay", municipality_slug=slug, token=token)
-            return redirect("floor:kiosk-documents", municipality_slug=slug, token=token)
+            return _after_sign_in(device, token, then)
     return render(
         request,
         "floor/kiosk/sign_in_code.html",
         _kiosk_context(device, form=form),
         status=400 if form.errors else 200,
     )
+
+
+KIOSK_EID_ERROR = "floor_kiosk_eid_error"
+
+
+def _after_sign_in(device: Device, token: str, then: str | None):
+    """Where a resident goes once signed in at the kiosk: paying when they came for it (or
+    when the kiosk only offers that), their certificates otherwise."""
+    slug = device.office.municipality.slug
+    if Device.Function.PAY in device.functions and (
+        then == "pay" or Device.Function.APPLY not in device.functions
+    ):
+        return redirect("floor:kiosk-pay", municipality_slug=slug, token=token)
+    return redirect("floor:kiosk-documents", municipality_slug=slug, token=token)
+
+
+@device_page(Device.Kind.KIOSK)
+@never_cache
+def kiosk_sign_in_eid(request, device: Device):
+    """Sign in with the national eID: a page that says what happens, and a button that ends
+    anything left of the person before and sends the kiosk's browser to the provider."""
+    if not kiosk_eid.offered(device):
+        raise Http404(_("This kiosk does not offer that."))
+    token = request.resolver_match.kwargs["token"]
+    then = "pay" if request.GET.get("next") == "pay" or request.POST.get("next") == "pay" else ""
+    if request.method == "POST":
+        if kiosk_eid.session_open(request, device):
+            # Someone is still signed in here: the start screen ends that first.
+            return redirect(_start_path(request, device))
+        return redirect(
+            kiosk_eid.authorization_url(
+                request, device, token=token, then=then, language=get_language()
+            )
+        )
+    error = kiosk_eid.MESSAGES.get(request.session.pop(KIOSK_EID_ERROR, None) or "")
+    response = render(
+        request,
+        "floor/kiosk/sign_in_eid.html",
+        _kiosk_context(device, error=error, then=then),
+        status=400 if error else 200,
+    )
+    # The form's answer sends the browser on to the provider: CSP form-action must allow it.
+    response["Content-Security-Policy"] = kiosk_eid.content_security_policy()
+    return response
+
+
+@never_cache
+def eid_callback(request):
+    """The provider's answer (``/oidc/kiosk/callback/``): the resident is signed in for a kiosk
+    session on the kiosk that started it, or told why not on that kiosk's eID page."""
+    from django.contrib.auth import login
+    from django.utils import translation
+
+    from sportel.accounts.middleware import start_kiosk_session
+
+    try:
+        done = kiosk_eid.complete(request)
+    except kiosk_eid.Refused as refused:
+        pending_token = refused.token
+        if refused.device is not None and pending_token:
+            request.session[KIOSK_EID_ERROR] = refused.code
+            with translation.override(refused.language or get_language()):
+                to = reverse(
+                    "floor:kiosk-sign-in-eid",
+                    kwargs={
+                        "municipality_slug": refused.device.office.municipality.slug,
+                        "token": pending_token,
+                    },
+                )
+            return redirect(to)
+        with translation.override(refused.language or get_language()):
+            return render(
+                request,
+                "floor/eid_refused.html",
+                {"message": kiosk_eid.MESSAGES[refused.code]},
+                status=400,
+            )
+    device = done.device
+    slug = device.office.municipality.slug
+    login(request, done.user, backend="sportel.accounts.backends.LoginBackend")
+    start_kiosk_session(request, slug)
+    request.session[kiosk_eid.SIGNED_IN] = done.session.pk
+    with translation.override(done.language or get_language()):
+        return _after_sign_in(device, done.token, done.then)
+
+
+@never_cache
+def eid_logged_out(request):
+    """The provider's logout came back (``/oidc/kiosk/logged-out/``): the kiosk's start screen."""
+    return redirect(kiosk_eid.returned(request) or "/")
 
 
 @device_page(Device.Kind.KIOSK)
@@ -617,15 +734,12 @@ def kiosk_pay_receipt(request, device: Device, checkout: str):
 @device_page(Device.Kind.KIOSK)
 @require_POST
 def kiosk_finish(request, device: Device):
-    """Finish: the resident is logged out and the kiosk is back at its start screen."""
+    """Finish: the resident is logged out here, and the start screen (where the kiosk goes)
+    ends their session at the eID provider too when they signed in with it."""
     from django.contrib.auth import logout
 
     logout(request)
-    return redirect(
-        "floor:kiosk",
-        municipality_slug=device.office.municipality.slug,
-        token=request.resolver_match.kwargs["token"],
-    )
+    return redirect(_start_path(request, device))
 
 
 # --- tickets by SMS: the gateway's signed webhook ---------------------------------------------
