@@ -100,7 +100,7 @@ def post(key, fmt="json", **attributes):
     for name, value in attributes.items():
         data[f"attribute[{name}]"] = value
     return Client().post(
-        f"{OPEN311}requests.{fmt}", {k: v for k, v in data.items() if v is not None}
+        f"{OPEN311}requests.{fmt}?locale=en", {k: v for k, v in data.items() if v is not None}
     )
 
 
