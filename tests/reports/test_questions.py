@@ -653,3 +653,26 @@ def test_unknown_service_still_the_standards_404(client, categories):
 
     root, body, x, _ = both(client, "services/no-such-thing", jurisdiction_id="shkoder")
     assert_error(root, body, 404, x, "service_code")
+
+
+def test_seeding_the_demo_again_keeps_the_administrators_questions(
+    shkoder, channel_category, admin
+):
+    from sportel.reports.catalogue import load_categories
+
+    length = CategoryAttribute.objects.get(category=channel_category, code="length_m")
+    configuration.move_question(length, actor=admin, up=True)
+    dry = CategoryAttribute.objects.get(category=channel_category, code="fields_dry")
+    assert configuration.set_question_active(dry, actor=admin, active=False) == "deleted"
+    load_categories(shkoder)  # `sportel demo` seeds on every start
+    assert definition()[1] == ["channel_type", "length_m", "cause"]
+
+
+def test_the_empty_rows_asked_for_come_back_within_limits(shkoder, channel_category, staff):
+    url = f"{BASE}{channel_category.pk}/questions/new/"
+    for count, rows in (("7", 7), ("99999999999", 4), ("x", 4), ("500", 20)):
+        refused = staff.post(url, {**DEPTH, "description_sq": "", "new-count": count})
+        assert refused.status_code == 400
+        html = refused.content.decode()
+        assert html.count('name="new-') - 1 == rows * 3, count  # minus new-count itself
+    assert not CategoryAttribute.objects.filter(code="water_depth").exists()

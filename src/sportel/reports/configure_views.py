@@ -139,7 +139,8 @@ def _value_rows(post, question: CategoryAttribute | None) -> list[dict]:
         rows.append(row)
     count = NEW_VALUE_ROWS if rows else NEW_VALUE_ROWS + 1
     if post is not None:
-        count = max(count, min(int(post.get("new-count") or 0), 20))
+        wanted = str(post.get("new-count") or "")
+        count = max(count, min(int(wanted), 20) if wanted.isdigit() and len(wanted) < 4 else 0)
     for n in range(1, count + 1):
         rows.append(
             {
