@@ -212,7 +212,6 @@ def question(request, municipality_slug, pk, qpk=None):
             "new_count": sum(1 for r in rows if r.get("new")),
             "value_errors": value_errors,
             "answered": answered,
-            "list_types": ("singlevaluelist", "multivaluelist"),
         },
         status=400 if form.errors else 200,
     )
