@@ -338,7 +338,14 @@ def _reports_tables(shkoder, make_staff) -> dict:
         value="spam.i.perseritur@shembull.al",
         reason="Qindra raporte të rreme",
     )
-    return {"administrator": administrator}
+    # The channel's questions: one retired (its own table), one answer of a list retired.
+    from sportel.reports.models import CategoryAttribute
+
+    CategoryAttribute.objects.filter(category=channel, code="length_m").update(is_active=False)
+    kind = CategoryAttribute.objects.get(category=channel, code="channel_type")
+    kind.values[2]["retired"] = True
+    kind.save(update_fields=["values"])
+    return {"administrator": administrator, "channel_category": channel.pk, "question": kind.pk}
 
 
 def log_in(page, user, *, second_factor: bool = False) -> None:
@@ -398,6 +405,14 @@ PAGES = {
     ),
     "reports/staff/configure_bans.html": (
         "/shkoder/staff/reports/configure/bans/",
+        "administrator",
+    ),
+    "reports/staff/configure_category.html": (
+        "/shkoder/staff/reports/configure/categories/{channel_category}/",
+        "administrator",
+    ),
+    "reports/staff/configure_question.html": (
+        "/shkoder/staff/reports/configure/categories/{channel_category}/questions/{question}/",
         "administrator",
     ),
 }
@@ -474,6 +489,8 @@ def test_table_reflows_without_sideways_scroll_or_split_words(page, accessible, 
         statement=tables["statement"],
         demand=tables["demand"],
         costing=tables["costing"],
+        channel_category=tables["channel_category"],
+        question=tables["question"],
     )
     if who != "anyone":
         log_in(

@@ -1063,6 +1063,131 @@ def reports_configure_category_active(municipality, ctx):
     )
 
 
+def _reports_questions(municipality):
+    """The probe category with two questions (a list and a number); the list's text is the
+    marker."""
+    from sportel.reports.models import CategoryAttribute
+
+    category, _report = _reports_probe_data(municipality)
+    depth, _ = CategoryAttribute.objects.get_or_create(
+        category=category,
+        code="probe_depth",
+        defaults={
+            "datatype": "singlevaluelist",
+            "order": 1,
+            "description_sq": f"Sa thellë Q6D {municipality.slug}?",
+            "values": [{"key": "knee", "name_sq": "Gjuri"}],
+        },
+    )
+    CategoryAttribute.objects.get_or_create(
+        category=category,
+        code="probe_length",
+        defaults={"datatype": "number", "order": 2, "description_sq": "Sa metra?"},
+    )
+    return category, depth
+
+
+@tenant_route(
+    "reports: settings, a category's question (new and existing)",
+    url_names=("staff-reports:configure-question", "staff-reports:configure-new-question"),
+    owner_role=Role.ADMINISTRATOR,
+)
+def reports_configure_question(municipality, ctx):
+    category, question = _reports_questions(municipality)
+    return Probe(
+        url=_reports_url(
+            "staff-reports:configure-question", municipality, pk=category.pk, qpk=question.pk
+        ),
+        marker="Q6D",
+    )
+
+
+@tenant_route(
+    "reports: settings, a question changed",
+    url_names=(),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def reports_configure_question_post(municipality, ctx):
+    from sportel.reports.models import CategoryAttribute
+
+    category, question = _reports_questions(municipality)
+    return Probe(
+        url=_reports_url(
+            "staff-reports:configure-question", municipality, pk=category.pk, qpk=question.pk
+        ),
+        method="POST",
+        data={
+            "datatype": "singlevaluelist",
+            "variable": "on",
+            "description_sq": "Pyetje e ndryshuar",
+            "value-knee-name_sq": "Gjuri",
+        },
+        state=lambda: CategoryAttribute.objects.get(pk=question.pk).description_sq,
+    )
+
+
+@tenant_route(
+    "reports: settings, add a question",
+    url_names=(),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def reports_configure_question_add(municipality, ctx):
+    from sportel.reports.models import CategoryAttribute
+
+    category, _question = _reports_questions(municipality)
+    return Probe(
+        url=_reports_url("staff-reports:configure-new-question", municipality, pk=category.pk),
+        method="POST",
+        data={"code": "probe_new", "datatype": "text", "variable": "on", "description_sq": "E re?"},
+        state=lambda: CategoryAttribute.objects.filter(category=category).count(),
+    )
+
+
+@tenant_route(
+    "reports: settings, move a question",
+    url_names=("staff-reports:configure-question-move",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def reports_configure_question_move(municipality, ctx):
+    from sportel.reports.models import CategoryAttribute
+
+    category, question = _reports_questions(municipality)
+    return Probe(
+        url=_reports_url(
+            "staff-reports:configure-question-move", municipality, pk=category.pk, qpk=question.pk
+        ),
+        method="POST",
+        data={"direction": "down"},
+        state=lambda: CategoryAttribute.objects.get(pk=question.pk).order,
+    )
+
+
+@tenant_route(
+    "reports: settings, retire a question",
+    url_names=("staff-reports:configure-question-active",),
+    owner_role=Role.ADMINISTRATOR,
+    ok_status=(302,),
+)
+def reports_configure_question_active(municipality, ctx):
+    from sportel.reports.models import CategoryAttribute
+
+    category, question = _reports_questions(municipality)
+    return Probe(
+        url=_reports_url(
+            "staff-reports:configure-question-active",
+            municipality,
+            pk=category.pk,
+            qpk=question.pk,
+        ),
+        method="POST",
+        data={"active": "0"},
+        state=lambda: CategoryAttribute.objects.filter(pk=question.pk, is_active=True).exists(),
+    )
+
+
 def _reports_route(municipality):
     from sportel.reports.models import RoutingRule
 

@@ -372,7 +372,8 @@ CATEGORIES = [
 
 @transaction.atomic
 def load_categories(municipality) -> int:
-    """Create (or update) the standard categories for ``municipality``; returns the count."""
+    """Create (or update) the standard categories for ``municipality``, with their questions
+    when a category is new; returns the count."""
     count = 0
     for order, (code, sq, en, services) in enumerate(CATEGORIES, start=1):
         group, _ = Category.objects.update_or_create(
@@ -382,15 +383,18 @@ def load_categories(municipality) -> int:
         )
         for sub, service in enumerate(services, start=1):
             questions = service.pop("questions", [])
-            category, _ = Category.objects.update_or_create(
+            category, created = Category.objects.update_or_create(
                 municipality=municipality,
                 code=service["code"],
                 defaults={**service, "parent": group, "order": order * 10 + sub},
             )
             service["questions"] = questions
+            if not created:
+                # Its questions are the administrator's now (settings page): added, reordered or
+                # retired there, they are not put back here.
+                count += 1
+                continue
             for n, question in enumerate(questions, start=1):
-                CategoryAttribute.objects.update_or_create(
-                    category=category, code=question["code"], defaults={**question, "order": n}
-                )
+                CategoryAttribute.objects.create(category=category, **question, order=n)
             count += 1
     return count

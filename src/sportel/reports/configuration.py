@@ -1,5 +1,5 @@
-"""The administrator's writes on how reports are set up: categories (Open311 services), routing
-rules (category and administrative unit -> team), area weights for the priority list, and the
+"""The administrator's writes on how reports are set up: categories (Open311 services), their
+questions (Open311 attributes), routing rules (category and administrative unit -> team), area weights for the priority list, and the
 ban list.
 
 Each function checks ``reports.configure`` for the municipality, validates everything against
@@ -8,6 +8,11 @@ transaction and records an audit entry saying what changed. Refusals are ``Valid
 keyed by field; nothing is written then. A category's code is its Open311 ``service_code``: it
 is fixed when the category is created, so clients that stored it keep working; a category is
 retired (hidden from residents and Open311), never deleted.
+
+A question's code (the Open311 attribute ``code``) and a list value's ``key`` follow the same
+rule: fixed at creation; once a report answered with them they are retired, never deleted, so
+they can never mean something else; and a question with answers keeps its datatype (the stored
+answers were checked against it).
 """
 
 import re
@@ -25,7 +30,7 @@ from sportel.core import audit
 from sportel.core.calendar import local_today
 from sportel.core.models import AdministrativeUnit, Municipality
 
-from .models import AreaWeight, BannedReporter, Category, Report, RoutingRule
+from .models import AreaWeight, BannedReporter, Category, CategoryAttribute, Report, RoutingRule
 
 CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -155,6 +160,331 @@ def set_category_active(category: Category, *, actor, active: bool) -> Category:
             data={"code": locked.code},
         )
     return locked
+
+
+# --- questions (Open311 attributes) ------------------------------------------------------------
+
+# Open311 attribute codes and value keys travel in form field names (attribute[code]) and URLs.
+QUESTION_CODE = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
+VALUE_KEY = re.compile(r"^[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)*$")
+QUESTION_TEXTS = (
+    ("description_sq", 300),
+    ("description_en", 300),
+    ("datatype_description_sq", 300),
+    ("datatype_description_en", 300),
+)
+MAX_QUESTIONS = 30  # in use, per category
+MAX_VALUES = 60  # per list, retired ones included
+_TEMPORARY = 10000  # orders are renumbered through values above every real one
+
+
+def question_answered(question: CategoryAttribute) -> bool:
+    """Did any report of the category answer ``question``?"""
+    return Report.objects.filter(
+        category_id=question.category_id, attributes__has_key=question.code
+    ).exists()
+
+
+def value_used(question: CategoryAttribute, key: str) -> bool:
+    """Did any report choose ``key`` in ``question``? For a multivaluelist the stored list is
+    searched as JSON text (``"key"`` with its quotes: keys are letters, digits, ``_.-``), which
+    PostgreSQL and SQLite both do (SQLite has no JSON containment); the match ignores case, and
+    a false match only retires a value that could have gone."""
+    answers = Report.objects.filter(category_id=question.category_id)
+    if question.datatype == CategoryAttribute.Datatype.MULTIVALUELIST:
+        return answers.filter(**{f"attributes__{question.code}__icontains": f'"{key}"'}).exists()
+    return answers.filter(**{f"attributes__{question.code}": key}).exists()
+
+
+def _renumber(category_id: int, ordered: list[int]) -> None:
+    """Orders 1..n in ``ordered`` (questions in use first, then the retired). Two steps, so the
+    unique (category, order) constraint holds after each statement on both databases."""
+    from django.db.models import F
+
+    CategoryAttribute.objects.filter(category_id=category_id).update(order=F("order") + _TEMPORARY)
+    for n, pk in enumerate(ordered, start=1):
+        CategoryAttribute.objects.filter(pk=pk).update(order=n)
+
+
+def _ordered_ids(category_id: int, *, last: int | None = None) -> list[int]:
+    rows = list(
+        CategoryAttribute.objects.filter(category_id=category_id)
+        .order_by("order", "pk")
+        .values_list("pk", "is_active")
+    )
+    active = [pk for pk, on in rows if on and pk != last]
+    if last is not None:
+        active.append(last)
+    return active + [pk for pk, on in rows if not on]
+
+
+def _clean_values(question, datatype: str, rows: list[dict], errors: dict) -> tuple[list, dict]:
+    """The list's values after the change, and what changed (added, renamed, retired, removed,
+    restored). ``rows``: the existing values by ``key`` (names, ``remove``, ``restore``) and new
+    ones (``new``: True) with a key and names; a new row left empty is ignored."""
+    before = {str(v["key"]): v for v in (question.values if question else [])}
+    changes: dict[str, list] = {
+        "added": [],
+        "renamed": [],
+        "retired": [],
+        "removed": [],
+        "restored": [],
+    }
+    if datatype not in (
+        CategoryAttribute.Datatype.SINGLEVALUELIST,
+        CategoryAttribute.Datatype.MULTIVALUELIST,
+    ):
+        changes["removed"] = sorted(before)
+        return [], changes
+    values: list[dict] = []
+    problems: list[str] = []
+    given = {str(r.get("key")): r for r in rows if not r.get("new")}
+    for key, old in before.items():
+        row = given.get(key, {})
+        name_sq = (row.get("name_sq", old.get("name_sq", "")) or "").strip()[:200]
+        name_en = (row.get("name_en", old.get("name_en", "")) or "").strip()[:200]
+        if not name_sq:
+            problems.append(_("Give the answer %(key)s a name in Albanian.") % {"key": key})
+        value = {"key": key, "name_sq": name_sq, "name_en": name_en}
+        retired = bool(old.get("retired"))
+        if retired and row.get("restore"):
+            retired = False
+            changes["restored"].append(key)
+        elif not retired and row.get("remove"):
+            if question is not None and question.datatype == datatype and value_used(question, key):
+                retired = True
+                changes["retired"].append(key)
+            else:
+                changes["removed"].append(key)
+                continue
+        if (name_sq, name_en) != (old.get("name_sq", ""), old.get("name_en", "")):
+            changes["renamed"].append(key)
+        if retired:
+            value["retired"] = True
+        values.append(value)
+    taken = {key.lower() for key in before}
+    for row in rows:
+        if not row.get("new"):
+            continue
+        key = (row.get("key") or "").strip()
+        name_sq = (row.get("name_sq") or "").strip()[:200]
+        name_en = (row.get("name_en") or "").strip()[:200]
+        if not (key or name_sq or name_en):
+            continue
+        if not VALUE_KEY.match(key) or len(key) > 60:
+            problems.append(
+                _(
+                    "The key of a new answer is letters, digits and . _ - (e.g. primary): "
+                    "“%(key)s” is not."
+                )
+                % {"key": key[:60]}
+            )
+            continue
+        if key.lower() in taken:
+            problems.append(
+                _("Another answer of this question has (or had) the key %(key)s.") % {"key": key}
+            )
+            continue
+        if not name_sq:
+            problems.append(_("Give the answer %(key)s a name in Albanian.") % {"key": key})
+        taken.add(key.lower())
+        values.append({"key": key, "name_sq": name_sq, "name_en": name_en})
+        changes["added"].append(key)
+    if len(values) > MAX_VALUES:
+        problems.append(_("A list has at most %(n)s answers.") % {"n": MAX_VALUES})
+    if not any(not v.get("retired") for v in values):
+        problems.append(_("A list needs at least one answer to choose: add one."))
+    if problems:
+        errors["values"] = problems
+    return values, changes
+
+
+def _type_is_fixed() -> str:
+    return _(
+        "Reports already answered this question, so its type cannot change (their answers "
+        "were checked against it). Retire it and add a new question instead."
+    )
+
+
+def save_question(
+    category: Category, *, actor, data: dict, question: CategoryAttribute | None = None
+) -> CategoryAttribute:
+    """Add (``question`` None) or change a question of the Open311 service ``category``.
+    ``data``: code (on creation only), datatype, required, variable, the texts in
+    :data:`QUESTION_TEXTS` and, for lists, ``values`` (rows as :func:`_clean_values` reads).
+
+    The code never changes after creation and is unique within the category, retired
+    questions included; a question that reports answered keeps its datatype."""
+    role = require(actor, category.municipality, "reports.configure")
+    if question is not None and question.category_id != category.pk:
+        raise ValidationError(_("This question belongs to another category."))
+    errors: dict[str, list] = {}
+    fields: dict = {}
+    if category.parent_id is None:
+        errors["__all__"] = [_("A group asks no questions; its categories do.")]
+    for name, length in QUESTION_TEXTS:
+        fields[name] = (data.get(name) or "").strip()[:length]
+    if not fields["description_sq"]:
+        errors["description_sq"] = [_("Write the question in Albanian.")]
+    datatype = str(data.get("datatype") or "")
+    if datatype not in CategoryAttribute.Datatype.values:
+        errors["datatype"] = [_("Choose the type of answer.")]
+    elif question is not None and datatype != question.datatype and question_answered(question):
+        errors["datatype"] = [_type_is_fixed()]
+    fields["datatype"] = datatype
+    fields["required"] = bool(data.get("required"))
+    fields["variable"] = bool(data.get("variable", True))
+    if not fields["variable"]:
+        fields["required"] = False  # information only: nothing to answer
+    if question is None:
+        code = (data.get("code") or "").strip().lower()
+        if not QUESTION_CODE.match(code) or len(code) > 60:
+            errors["code"] = [
+                _("The code is lower-case letters, digits, _ and -, e.g. channel_type.")
+            ]
+        elif CategoryAttribute.objects.filter(category=category, code=code).exists():
+            errors["code"] = [_("Another question of this category has (or had) this code.")]
+    else:
+        code = question.code
+    values, value_changes = _clean_values(question, datatype, data.get("values") or [], errors)
+    fields["values"] = values
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        # The category's row lock orders concurrent edits of its questions (codes, orders).
+        Category.objects.select_for_update().get(pk=category.pk)
+        if question is None:
+            in_use = CategoryAttribute.objects.filter(category=category, is_active=True).count()
+            if in_use >= MAX_QUESTIONS:
+                raise ValidationError(
+                    {
+                        "__all__": [
+                            _("A category asks at most %(n)s questions.") % {"n": MAX_QUESTIONS}
+                        ]
+                    }
+                )
+            if CategoryAttribute.objects.filter(category=category, code=code).exists():
+                raise ValidationError(
+                    {"code": [_("Another question of this category has (or had) this code.")]}
+                )
+            top = CategoryAttribute.objects.filter(category=category).order_by("-order").first()
+            question = CategoryAttribute.objects.create(
+                category=category,
+                code=code,
+                order=(top.order if top else 0) + 1,
+                **fields,
+            )
+            _renumber(category.pk, _ordered_ids(category.pk, last=question.pk))
+            action, changed = "reports.question_create", sorted(fields)
+        else:
+            locked = CategoryAttribute.objects.select_for_update().get(pk=question.pk)
+            if locked.datatype != datatype and question_answered(locked):
+                # Answered between the check above and the lock.
+                raise ValidationError({"datatype": [_type_is_fixed()]})
+            changed = [k for k, v in fields.items() if getattr(locked, k) != v]
+            for key, value in fields.items():
+                setattr(locked, key, value)
+            locked.save()
+            question, action = locked, "reports.question_change"
+        audit.record(
+            action,
+            actor=actor,
+            role=role,
+            municipality=category.municipality,
+            obj=question,
+            data={
+                "category": category.code,
+                "code": question.code,
+                "changed": changed,
+                "values": {k: v for k, v in value_changes.items() if v},
+            },
+        )
+    question.refresh_from_db()
+    return question
+
+
+def move_question(question: CategoryAttribute, *, actor, up: bool) -> CategoryAttribute:
+    """One place up or down among the questions in use (Open311 ``order`` 1 is asked first)."""
+    category = question.category
+    role = require(actor, category.municipality, "reports.configure")
+    with transaction.atomic():
+        Category.objects.select_for_update().get(pk=category.pk)
+        ids = _ordered_ids(category.pk)
+        active = list(
+            CategoryAttribute.objects.filter(category=category, is_active=True).values_list(
+                "pk", flat=True
+            )
+        )
+        ordered_active = [pk for pk in ids if pk in active]
+        if question.pk not in ordered_active:
+            raise ValidationError(_("A retired question has no place in the order."))
+        at = ordered_active.index(question.pk)
+        to = at - 1 if up else at + 1
+        if not 0 <= to < len(ordered_active):
+            return question
+        ordered_active[at], ordered_active[to] = ordered_active[to], ordered_active[at]
+        _renumber(category.pk, ordered_active + [pk for pk in ids if pk not in active])
+        codes = dict(
+            CategoryAttribute.objects.filter(pk__in=ordered_active).values_list("pk", "code")
+        )
+        audit.record(
+            "reports.question_move",
+            actor=actor,
+            role=role,
+            municipality=category.municipality,
+            obj=question,
+            data={
+                "category": category.code,
+                "code": question.code,
+                "order": [codes[pk] for pk in ordered_active],
+            },
+        )
+    question.refresh_from_db()
+    return question
+
+
+def set_question_active(question: CategoryAttribute, *, actor, active: bool) -> str:
+    """Retire a question (no longer asked, gone from the Open311 service definition) or bring
+    it back (asked last). A question no report answered is deleted instead of retired, so its
+    code is free again; one that was answered stays, retired, with its answers shown on the
+    reports. Returns what happened: "retired", "deleted", "restored" or "unchanged"."""
+    category = question.category
+    role = require(actor, category.municipality, "reports.configure")
+    with transaction.atomic():
+        Category.objects.select_for_update().get(pk=category.pk)
+        locked = CategoryAttribute.objects.filter(pk=question.pk).first()
+        if locked is None or locked.is_active == active:
+            return "unchanged"
+        if active:
+            if CategoryAttribute.objects.filter(category=category, is_active=True).count() >= (
+                MAX_QUESTIONS
+            ):
+                raise ValidationError(
+                    _("A category asks at most %(n)s questions.") % {"n": MAX_QUESTIONS}
+                )
+            locked.is_active = True
+            locked.save(update_fields=["is_active"])
+            _renumber(category.pk, _ordered_ids(category.pk, last=locked.pk))
+            outcome = "restored"
+        elif question_answered(locked):
+            locked.is_active = False
+            locked.save(update_fields=["is_active"])
+            _renumber(category.pk, _ordered_ids(category.pk))
+            outcome = "retired"
+        else:
+            outcome = "deleted"
+        audit.record(
+            f"reports.question_{'restore' if active else 'retire'}",
+            actor=actor,
+            role=role,
+            municipality=category.municipality,
+            obj=locked,
+            data={"category": category.code, "code": locked.code, "outcome": outcome},
+        )
+        if outcome == "deleted":
+            locked.delete()
+            _renumber(category.pk, _ordered_ids(category.pk))
+    return outcome
 
 
 # --- routing ------------------------------------------------------------------------------------

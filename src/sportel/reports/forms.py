@@ -76,9 +76,14 @@ class DetailsForm(forms.Form):
     def __init__(self, *args, category=None, language="sq", contact=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = []
+        # Open311 variable=false: text shown to the resident, nothing to answer.
+        self.notes = []
         fields = {}
-        for attribute in category.attributes.all() if category else []:
+        for attribute in category.questions() if category else []:
             if not attribute.variable:
+                self.notes.append(
+                    (attribute.description(language), attribute.datatype_description(language))
+                )
                 continue
             label = attribute.description(language)
             hint = attribute.datatype_description(language)
@@ -417,5 +422,54 @@ class BanForm(forms.Form):
                     "Say who to ban: a report number, an email, a phone, a device_id or an IP address."
                 ),
                 "reason": _("Give the reason; other staff read it."),
+            },
+        )
+
+
+class QuestionForm(forms.Form):
+    """A category's question (an Open311 attribute). The list's values are rows of their own on
+    the page (see configure_views._value_rows); configuration.save_question checks both."""
+
+    code = forms.CharField(
+        label=_("Code (Open311 attribute code)"),
+        max_length=60,
+        required=False,
+        help_text=_(
+            "Lower-case letters, digits, _ and -, e.g. channel_type. It cannot change later: "
+            "applications send answers under it."
+        ),
+    )
+    description_sq = forms.CharField(label=_("Question (Albanian)"), max_length=300, required=False)
+    description_en = forms.CharField(label=_("Question (English)"), max_length=300, required=False)
+    datatype = forms.ChoiceField(
+        label=_("Type of answer"), required=False, widget=forms.RadioSelect
+    )
+    required = forms.BooleanField(label=_("An answer is required"), required=False)
+    variable = forms.BooleanField(
+        label=_("Ask for an answer"),
+        required=False,
+        help_text=_("Untick to show the text to the resident as information only."),
+    )
+    datatype_description_sq = forms.CharField(
+        label=_("Hint (Albanian)"), max_length=300, required=False
+    )
+    datatype_description_en = forms.CharField(
+        label=_("Hint (English)"), max_length=300, required=False
+    )
+
+    def __init__(self, *args, creating=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The Open311 name beside ours: developers and the API guide speak of it.
+        self.fields["datatype"].choices = [
+            (value, f"{label} ({value})") for value, label in CategoryAttribute.Datatype.choices
+        ]
+        if not creating:
+            del self.fields["code"]
+        _require(
+            self,
+            {
+                "code": _("The code is lower-case letters, digits, _ and -, e.g. channel_type."),
+                "description_sq": _("Write the question in Albanian."),
+                "datatype": _("Choose the type of answer."),
             },
         )

@@ -73,9 +73,19 @@ class Category(TenantScoped):
     def description(self, language: str | None = None) -> str:
         return in_language(self, "description", language)
 
+    def questions(self) -> list["CategoryAttribute"]:
+        """The questions in use, in their order (retired ones keep their answers, unasked).
+        Filtered here rather than in SQL so a ``prefetch_related("attributes")`` serves it."""
+        return [a for a in self.attributes.all() if a.is_active]
+
 
 class CategoryAttribute(models.Model):
-    """A question a category asks (an Open311 service attribute)."""
+    """A question a category asks (an Open311 service attribute).
+
+    Its ``code`` is the Open311 attribute code that clients send answers under
+    (``attribute[code]``): fixed at creation, unique within the category, and never given to
+    another question once reports answered it (an answered question is retired, not deleted).
+    The same holds for the ``key`` of each value of a list."""
 
     class Datatype(models.TextChoices):
         STRING = "string", _("Text on one line")
@@ -91,11 +101,16 @@ class CategoryAttribute(models.Model):
     required = models.BooleanField(_("required"), default=False)
     variable = models.BooleanField(_("asks for input"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=1)
+    is_active = models.BooleanField(
+        _("in use"),
+        default=True,
+        help_text=_("A retired question is no longer asked; the answers reports gave stay."),
+    )
     description_sq = models.CharField(_("question (Albanian)"), max_length=300)
     description_en = models.CharField(_("question (English)"), max_length=300, blank=True)
     datatype_description_sq = models.CharField(_("hint (Albanian)"), max_length=300, blank=True)
     datatype_description_en = models.CharField(_("hint (English)"), max_length=300, blank=True)
-    # [{"key": "k", "name_sq": "...", "name_en": "..."}]
+    # [{"key": "k", "name_sq": "...", "name_en": "...", "retired": true (once retired)}]
     values = models.JSONField(_("values"), default=list, blank=True)
 
     class Meta:
@@ -116,11 +131,20 @@ class CategoryAttribute(models.Model):
     def datatype_description(self, language: str | None = None) -> str:
         return in_language(self, "datatype_description", language)
 
-    def value_names(self, language: str | None = None) -> list[tuple[str, str]]:
+    @property
+    def is_list(self) -> bool:
+        return self.datatype in (self.Datatype.SINGLEVALUELIST, self.Datatype.MULTIVALUELIST)
+
+    def value_names(
+        self, language: str | None = None, *, retired: bool = False
+    ) -> list[tuple[str, str]]:
+        """(key, name) of the values a resident may choose; with ``retired``, also those
+        retired (to show answers given before)."""
         lang = (language or get_language() or "sq")[:2]
         return [
             (str(v["key"]), (v.get("name_en") if lang == "en" else "") or v.get("name_sq", ""))
             for v in self.values
+            if retired or not v.get("retired")
         ]
 
 

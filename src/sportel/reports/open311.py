@@ -311,7 +311,7 @@ def service_list(request, fmt):
             "service_code": c.code,
             "service_name": c.name(lang),
             "description": c.description(lang),
-            "metadata": any(a.variable for a in c.attributes.all()),
+            "metadata": any(a.variable for a in c.questions()),
             "type": "realtime",
             "keywords": c.keywords,
             "group": c.parent.name(lang),
@@ -345,7 +345,7 @@ def service_definition(request, fmt, code):
                     else {}
                 ),
             }
-            for a in category.attributes.all()
+            for a in category.questions()
         ],
     }
     return render(fmt, "service_definition", None, body)

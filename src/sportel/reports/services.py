@@ -150,7 +150,7 @@ def clean_attributes(category: Category, raw: dict) -> dict:
     ``attribute[code]``, the name Open311 clients send them under."""
     answers: dict = {}
     errors: dict[str, str] = {}
-    for attribute in category.attributes.all():
+    for attribute in category.questions():
         if not attribute.variable:
             continue
         key = f"attribute[{attribute.code}]"

@@ -23,6 +23,26 @@ urlpatterns = [
         configure_views.category_active,
         name="configure-category-active",
     ),
+    path(
+        "configure/categories/<int:pk>/questions/new/",
+        configure_views.question,
+        name="configure-new-question",
+    ),
+    path(
+        "configure/categories/<int:pk>/questions/<int:qpk>/",
+        configure_views.question,
+        name="configure-question",
+    ),
+    path(
+        "configure/categories/<int:pk>/questions/<int:qpk>/move/",
+        configure_views.question_move,
+        name="configure-question-move",
+    ),
+    path(
+        "configure/categories/<int:pk>/questions/<int:qpk>/active/",
+        configure_views.question_active,
+        name="configure-question-active",
+    ),
     path("configure/routing/", configure_views.routing, name="configure-routing"),
     path(
         "configure/routing/<int:pk>/remove/",

@@ -283,7 +283,7 @@ def _answer_rows(report):
         value = report.attributes.get(attribute.code)
         if value in (None, "", []):
             continue
-        names = dict(attribute.value_names())
+        names = dict(attribute.value_names(retired=True))
         if isinstance(value, list):
             value = ", ".join(names.get(v, v) for v in value)
         else:
