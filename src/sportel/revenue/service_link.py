@@ -84,10 +84,12 @@ def owes_nothing(case):
         return None
     sums = clearance.totals(lines)
     summary = "; ".join(f"{x.year} {x.tax_head}: {x.principal}" for x in lines)
+    text = refusal_text(case, lines)
     return InstantRefusal(
         reason=f"owes {sums['principal']} ALL to the municipality ({summary})",
-        text=refusal_text(case, lines),
+        text=text,
         data={
+            "display": _display(case, lines, text),
             "clearance_owed": str(sums["principal"]),
             "owed_total": str(sums["total"]),
             "bills": [
@@ -106,6 +108,38 @@ def owes_nothing(case):
             ],
         },
     )
+
+
+def _display(case, lines: list[clearance.OwedLine], text: str) -> dict:
+    """The same refusal as a table, for pages (services renders ``display`` generically): the
+    first sentence, the amounts by year and tax head with their total, then the advice."""
+    sums = clearance.totals(lines)
+    sentences = text.split("\n")
+    with translation.override(case.language):
+        columns = [_("Year"), _("Tax or fee"), _("Principal"), _("Penalty"), _("Interest"),
+                   _("Total")]  # fmt: skip
+        rows = []
+        for x in lines:
+            head = x.tax_head
+            if x.under_appeal:
+                head += " " + _("(under appeal)")
+            if x.in_instalments:
+                head += " " + _("(in an instalment agreement)")
+            rows.append(
+                [str(x.year), head, *(format_all(v) for v in
+                 (x.principal, x.penalty, x.interest, x.total))]
+            )  # fmt: skip
+        foot = [_("Total owed"), "", *(format_all(sums[k]) for k in
+                ("principal", "penalty", "interest", "total"))]  # fmt: skip
+        caption = _("What is owed, by year and tax")
+    return {
+        "lead": sentences[0],
+        "caption": caption,
+        "columns": columns,
+        "rows": rows,
+        "foot": foot,
+        "advice": sentences[len(lines) + 2 :],
+    }
 
 
 def refusal_text(case, lines: list[clearance.OwedLine]) -> str:
