@@ -38,8 +38,8 @@ class InstantRefusal:
     data: dict = field(default_factory=dict)
 
 
-# name → check(case) returning None when the data check passes, an InstantRefusal when the records say
-# no, else (a string) why the machine cannot decide and a specialist must.
+# name → check(case) returning None when the data check passes, an InstantRefusal when the
+# records say no, else (a string) why the machine cannot decide and a specialist must.
 INSTANT_CHECKS: dict[str, Callable[[Case], "str | InstantRefusal | None"]] = {}
 # name → guard(locked_case): takes the locks that order the decision against the writes that
 # could change the check's answer (revenue: the taxpayer's payments). Inside the decision's
