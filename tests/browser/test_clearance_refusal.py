@@ -1,6 +1,7 @@
-"""Browser journey: a resident who owes local taxes applies for the tax clearance certificate
-and reads on the case page, at once and in their language, why it is not issued, what is owed
-and how to pay it (axe-checked, at 320 and 1280 px)."""
+"""Browser journey: a resident who owes local taxes applies online for the tax clearance
+certificate and is told at once, on the receipt, that it is refused, what is owed by year and
+tax head (principal, penalty, interest, total) and how to pay; the case page keeps the decision
+in its history. In Albanian and English, at 320 and 1280 px, axe-checked."""
 
 import json
 import os
@@ -11,15 +12,25 @@ from sportel.core.money import format_all
 from tests.browser.test_tables import log_in
 
 SHOTS = os.environ.get("SPORTEL_SCREENSHOTS", "")
+NAME = {"sq": "Vërtetim për shlyerjen e detyrimeve tatimore vendore",
+        "en": "Local tax clearance certificate"}  # fmt: skip
+WORDS = {
+    "sq": ("Fillo tani", "Ruaj dhe vazhdo", "Vazhdo", "Dërgo kërkesën", "Kërkesa juaj u refuzua",
+           "Vërtetimi për shlyerjen e detyrimeve nuk mund të lëshohet", "Si të paguani"),
+    "en": ("Start now", "Save and continue", "Continue", "Submit application",
+           "Your application was refused", "The tax clearance certificate cannot be issued",
+           "How to pay"),
+}  # fmt: skip
 
 
-def test_a_resident_who_owes_reads_why_and_how_to_pay(page, accessible, shkoder):
+def test_a_resident_who_owes_is_refused_at_once_and_told_how_to_pay(page, accessible, shkoder):
     from sportel.core.models import Person
     from sportel.revenue import assessment, fiscal, ledger
     from sportel.revenue.models import Invoice
     from sportel.services.catalogue import seed_catalogue
+    from sportel.services.models import Case
     from tests.revenue.conftest import make_property
-    from tests.services.factories import CitizenFactory, submit
+    from tests.services.factories import CitizenFactory
 
     seed_catalogue(shkoder)
     citizen = CitizenFactory()
@@ -31,23 +42,40 @@ def test_a_resident_who_owes_reads_why_and_how_to_pay(page, accessible, shkoder)
         json.loads(text),
     ):
         assessment.run_to_end(assessment.start_run(fiscal.create_package(shkoder, data)).pk)
-    case = submit(shkoder, citizen, "tax-clearance-certificate")
     total = format_all(ledger.taxpayer_owed(shkoder, person=person))
     references = list(Invoice.objects.filter(person=person).values_list("reference", flat=True))
     log_in(page, citizen)
-    path = reverse("services:case", kwargs={"municipality_slug": "shkoder", "number": case.number})
-    # The note is in the case's language (Albanian here) whichever language the page is in.
-    for prefix in ("", "/en"):
+    for language in ("sq", "en"):
+        start, save, go_on, send, refused, first_line, how = WORDS[language]
+        prefix = "/en" if language == "en" else ""
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{prefix}/shkoder/services/")
+        page.get_by_role("link", name=NAME[language]).first.click()
+        page.get_by_role("button", name=start).click()
+        page.locator("#id_purpose").fill("Për tenderin")
+        page.get_by_role("button", name=save).click()
+        page.get_by_role("link", name=go_on).click()
+        page.get_by_role("button", name=send).click()
+        page.wait_for_url("**/receipt/")
+        assert page.locator("#refusal-title").inner_text() == refused
+        body = page.locator("#refusal").inner_text()
+        assert body.startswith(first_line) and how in body
+        assert total in body and all(r in body for r in references)
+        assert page.locator("#receipt-status").inner_text() in ("Mbyllur", "Closed")
+        case = Case.objects.filter(applicant_user=citizen).latest("pk")
+        assert (case.status, case.decision) == ("closed", "rejected")
+        receipt = page.url
         for width in (320, 1280):
             page.set_viewport_size({"width": width, "height": 900})
-            page.goto(prefix + path)
-            body = page.locator("main").inner_text()
-            assert "Vërtetimi për shlyerjen e detyrimeve nuk mund të lëshohet" in body
-            assert total in body and all(r in body for r in references)
+            page.goto(receipt)
             assert page.evaluate("document.scrollingElement.scrollWidth") <= width
             if SHOTS:
-                lang = "en" if prefix else "sq"
                 page.screenshot(
-                    path=f"{SHOTS}/clearance-refused-{lang}-{width}.png", full_page=True
+                    path=f"{SHOTS}/clearance-refused-{language}-{width}.png", full_page=True
                 )
             accessible(page)
+        # The case page keeps the decision in the case's history.
+        page.goto(prefix + reverse("services:case", args=["shkoder", case.number]))
+        history = page.locator("main").inner_text()
+        assert first_line in history and total in history
+        accessible(page)

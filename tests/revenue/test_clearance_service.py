@@ -1,6 +1,6 @@
 """The catalogue's tax clearance certificate, applied for like any service, is decided by the
-ledger: sealed at once when nothing is owed, left to a tax officer (with the amounts) when
-something is."""
+ledger: sealed at once when nothing is owed, refused at once (with the amounts) when something
+is."""
 
 from datetime import date
 from decimal import Decimal
@@ -44,16 +44,18 @@ def test_the_package_makes_the_catalogue_service_instant_once(taxpayer, shkoder)
     assert join_clearance_service(shkoder).pk == version.pk  # nothing published twice
 
 
-def test_someone_who_owes_waits_for_an_officer_who_sees_the_amounts(taxpayer, shkoder):
+def test_someone_who_owes_is_refused_at_once_with_the_amounts(taxpayer, shkoder):
     citizen, person = taxpayer
     owed = ledger.taxpayer_owed(shkoder, person=person)
     assert owed > 0
     case = submit(shkoder, citizen, "tax-clearance-certificate")
     case.refresh_from_db()
-    assert case.status == "submitted" and not case.document_code
-    note = case.events.filter(kind=CaseEvent.Kind.NOTE).latest("pk")
-    assert note.visibility == CaseEvent.Visibility.INTERNAL
-    assert f"owes {owed} ALL" in note.text and "2026" in note.text
+    assert (case.status, case.decision) == ("closed", "rejected") and not case.document_code
+    decision = case.events.get(action="auto_reject")
+    assert decision.kind == CaseEvent.Kind.DECISION
+    assert decision.visibility == CaseEvent.Visibility.PUBLIC
+    assert decision.data["clearance_owed"] == str(owed) and "2026" in decision.text
+    assert decision.data["legal_basis"].startswith("Ligji 9632/2006")
 
 
 def test_once_paid_the_certificate_is_sealed_at_once_and_says_nothing_is_owed(
@@ -86,11 +88,11 @@ def test_once_paid_the_certificate_is_sealed_at_once_and_says_nothing_is_owed(
 
 def test_a_certificate_an_officer_issues_anyway_states_what_is_owed(taxpayer, shkoder):
     """The printed content comes from the ledger when the document is made, not from the
-    check: an officer approving a case of someone who owes cannot print 'owes nothing'."""
+    check: a document made for a case of someone who owes cannot print 'owes nothing'."""
     from sportel.revenue.service_link import certificate_content
 
     citizen, person = taxpayer
-    case = submit(shkoder, citizen, "tax-clearance-certificate")
+    case = submit(shkoder, citizen, "tax-clearance-certificate")  # refused: it owes
     owed = ledger.taxpayer_owed(shkoder, person=person)
     fields, body = certificate_content(case)
     assert owed > 0 and dict(fields)["Detyrime ndaj bashkisë"] == format_all(owed)

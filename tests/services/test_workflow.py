@@ -25,6 +25,7 @@ EDGES = {
     (S.IN_PROGRESS, "approve"): ("public-information-request", "approve"),
     (S.IN_PROGRESS, "reject"): ("public-information-request", "reject"),
     (S.SUBMITTED, "auto_approve"): ("residence-certificate", None),
+    (S.SUBMITTED, "auto_reject"): ("residence-certificate", None),
     (S.APPROVED, "issue_document"): ("tax-clearance-certificate", "issue_document"),
     (S.APPROVED, "close"): ("public-information-request", "close"),
     (S.DOCUMENT_ISSUED, "close"): ("tax-clearance-certificate", "close"),
@@ -60,9 +61,27 @@ def test_every_edge_of_the_table_has_a_test():
 
 
 @pytest.mark.parametrize(("edge"), sorted(TRANSITIONS), ids=lambda e: f"{e[0]}-{e[1]}")
-def test_edge_moves_the_case_and_appends_history(edge, shkoder, citizen, specialist):
+def test_edge_moves_the_case_and_appends_history(edge, shkoder, citizen, specialist, monkeypatch):
     source, action = edge
     code, performed = EDGES[edge]
+    if action == "auto_reject":  # the instant path: the system refuses when the records say no
+        from sportel.services.instant import INSTANT_CHECKS, InstantRefusal
+
+        refusal = InstantRefusal(reason="test", text="Regjistri thotë jo.", data={"n": 1})
+        monkeypatch.setitem(INSTANT_CHECKS, "civil_register", lambda case: refusal)
+        case = submit(shkoder, citizen, code)
+        case.refresh_from_db()
+        assert list(case.events.values_list("action", flat=True)) == [
+            "submit",
+            "auto_reject",
+            "close",
+        ]
+        decision = case.events.get(action="auto_reject")
+        assert (decision.from_status, decision.to_status) == (S.SUBMITTED, S.REJECTED)
+        assert decision.text == "Regjistri thotë jo." and decision.actor is None
+        assert (case.status, case.decision, case.document_code) == (S.CLOSED, "rejected", "")
+        assert AuditEntry.objects.filter(action="case.auto_reject").exists()
+        return
     if performed is None:  # the instant path: the system approves when the check passes
         case = submit(shkoder, citizen, code)
         actions = list(case.events.values_list("action", flat=True))

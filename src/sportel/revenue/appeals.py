@@ -1,13 +1,18 @@
 """Administrative appeals against an assessment (one demand: one tax head of one bill).
 
-The rules, from the tax procedures law as the tax administration explains it (tatime.gov.al,
+The rules. What the law fixes is kept here, in code, with its source (tatime.gov.al,
 "Ankimimi"; law 9920/2008 applies to local taxes where law 9632/2006 says nothing):
 
-- the appeal is filed within one month of the notice (here :data:`notices.APPEAL_DAYS` days from
-  the first tax notice stating the demand, or from the demand itself when no notice was sent);
+- the appeal is filed within one month of the notice (:data:`APPEAL_DAYS` days from the first
+  tax notice stating the demand, or from the demand itself when no notice was sent);
 - it is accepted only when the amount assessed is paid, or guaranteed by a bank (the guarantee
-  is attached); penalties need not be paid first;
-- the tax office decides within :data:`DECISION_DAYS` days (shown to staff as the deadline).
+  is attached); penalties need not be paid first (:data:`PAYMENT_FIRST`).
+
+What the municipality sets — how many days its tax office gives itself to decide and who
+decides — is dated data in the fiscal package of the bill's year
+(``FiscalPackage.appeal_decision_days``, ``appeal_decided_by_*``, ``appeal_source``). The rules
+an appeal is filed under are copied onto it (``Appeal.rules``, :func:`rules_for`), so a later
+package, or a corrected one, never changes how a past appeal is read or decided.
 
 While an appeal waits for its decision the demand is off the enforcement list. The decision is
 a new row: *upheld* (the assessment stands), *amended* (a revised demand and a ledger revision
@@ -41,8 +46,58 @@ from .models import (
 )
 from .notices import APPEAL_DAYS
 
+# Fixed by the law (above), not by the council: the same for every municipality and year.
+PAYMENT_FIRST = True
+LAW_SOURCE = (
+    "Ligji nr. 9920, datë 19.5.2008 «Për procedurat tatimore», i ndryshuar (ankimi brenda "
+    "një muaji, pasi detyrimi të jetë paguar ose garantuar me garanci bankare; zbatohet për "
+    "taksat vendore ku ligji nr. 9632/2006 nuk parashikon ndryshe), as tatime.gov.al "
+    "('Ankimimi') states it; not checked against the official gazette."
+)
+# Where a bill's year has no package (bills imported from before Sportel): decision 0024's.
 DECISION_DAYS = 60
+DEFAULT_DECIDED_BY = {
+    "sq": "Drejtoria e të ardhurave vendore e bashkisë",
+    "en": "the municipality's local revenue directorate",
+}
 MAX_REASON = 4000
+
+
+def rules_for(demand: Demand) -> dict:
+    """The appeal rules of ``demand``'s bill: the law's fixed rules and the fiscal package of
+    the bill's year (its decision period, who decides, its source)."""
+    from .models import FiscalPackage
+
+    package = FiscalPackage.objects.filter(
+        municipality_id=demand.municipality_id, year=demand.invoice.year
+    ).first()
+    rules = {
+        "appeal_days": APPEAL_DAYS,
+        "payment_first": PAYMENT_FIRST,
+        "law": LAW_SOURCE,
+        "package": None,
+        "year": demand.invoice.year,
+        "decision_days": DECISION_DAYS,
+        "decided_by": dict(DEFAULT_DECIDED_BY),
+        "source": "",
+    }
+    if package is not None:
+        rules.update(
+            package=package.pk,
+            decision=package.decision,
+            decision_days=package.appeal_decision_days,
+            decided_by={
+                "sq": package.appeal_decided_by_sq or DEFAULT_DECIDED_BY["sq"],
+                "en": package.appeal_decided_by_en or DEFAULT_DECIDED_BY["en"],
+            },
+            source=package.appeal_source,
+        )
+    return rules
+
+
+def decided_by(rules: dict, language: str) -> str:
+    names = rules.get("decided_by") or DEFAULT_DECIDED_BY
+    return names.get(language) or names.get("sq") or DEFAULT_DECIDED_BY["sq"]
 
 
 def line_key(demand: Demand) -> tuple:
@@ -98,8 +153,20 @@ def appeal_window_start(demand: Demand):
     return timezone.localtime(when).date()
 
 
-def appeal_deadline(demand: Demand):
-    return appeal_window_start(demand) + timedelta(days=APPEAL_DAYS)
+def appeal_deadline(demand: Demand, rules: dict | None = None):
+    days = (rules or {}).get("appeal_days", APPEAL_DAYS)
+    return appeal_window_start(demand) + timedelta(days=days)
+
+
+def may_appeal(invoice, actor) -> bool:
+    """The bill is the actor's own person's, or a business's a clerk recorded them as
+    representing (core's Business.representatives: a typed NIPT links nothing)."""
+    user_id = getattr(actor, "pk", None)
+    if user_id is None:
+        return False
+    if invoice.person_id is not None:
+        return invoice.person.user_id == user_id
+    return invoice.business.representatives.filter(user_id=user_id).exists()
 
 
 def file_appeal(
@@ -119,9 +186,15 @@ def file_appeal(
     if existing is not None:
         return existing, False
     invoice = demand.invoice
-    person = invoice.person
-    if person is None or person.user_id != getattr(actor, "pk", None):
-        raise ValidationError({"demand": _("You can appeal only your own tax bills.")})
+    person, business = invoice.person, invoice.business
+    if not may_appeal(invoice, actor):
+        raise ValidationError(
+            {
+                "demand": _(
+                    "You can appeal only your own tax bills or those of a business you represent."
+                )
+            }
+        )
     errors: dict[str, str] = {}
     reason = (reason or "").strip()
     if not reason:
@@ -132,14 +205,15 @@ def file_appeal(
         errors["demand"] = _("This assessment was replaced: appeal the current one.")
     if line_key(demand) in pending_line_keys(municipality):
         errors["demand"] = _("An appeal of this tax is already waiting for a decision.")
+    rules = rules_for(demand)
     today = timezone.localdate()
-    deadline = appeal_deadline(demand)
+    deadline = appeal_deadline(demand, rules)
     if today > deadline:
         errors["demand"] = _("The time to appeal this assessment ended on %(date)s.") % {
             "date": deadline.strftime("%d.%m.%Y")
         }
     outstanding = ledger.demand_outstanding(demand)
-    if outstanding > 0 and not guarantee:
+    if rules["payment_first"] and outstanding > 0 and not guarantee:
         errors["guarantee"] = _(
             "The law accepts an appeal only once the amount assessed is paid or guaranteed by a "
             "bank: pay the %(amount)s ALL still owed first, or attach the bank guarantee."
@@ -162,7 +236,8 @@ def file_appeal(
         reason=reason,
         guarantee=guarantee,
         outstanding_when_filed=outstanding,
-        decide_by=today + timedelta(days=DECISION_DAYS),
+        decide_by=today + timedelta(days=rules["decision_days"]),
+        rules=rules,
         key=key[:64],
     )
     if checked is not None:
@@ -179,8 +254,13 @@ def file_appeal(
                 municipality=municipality,
                 obj=appeal,
                 subject=person,
-                subject_user=person.user_id,
-                data={"demand": demand.pk, "guarantee": guarantee, "attachment": bool(checked)},
+                subject_user=person.user_id if person is not None else None,
+                data={
+                    "demand": demand.pk,
+                    "guarantee": guarantee,
+                    "attachment": bool(checked),
+                    "business": business.nipt if business is not None else None,
+                },
             )
     except IntegrityError:
         if appeal.attachment:
@@ -266,8 +346,14 @@ def _tell_taxpayer(appeal: Appeal, *, outcome: str, amount: Decimal | None) -> N
 
     from sportel.core.notifications import send_notification
 
-    person = appeal.invoice.person
-    if person is None or not (person.email or getattr(person.user, "email", "")):
+    person, business = appeal.invoice.person, appeal.invoice.business
+    if person is None:
+        # A business's appeal: the business's address (its representatives read My taxes).
+        address, name, language = business.email, business.name, "sq"
+    else:
+        address = person.email or getattr(person.user, "email", "")
+        name, language = person.full_name, person.preferred_language or "sq"
+    if not address:
         return
     link = settings.SPORTEL_PUBLIC_URL.rstrip("/") + reverse(
         "revenue:mine", kwargs={"municipality_slug": appeal.municipality.slug}
@@ -275,15 +361,15 @@ def _tell_taxpayer(appeal: Appeal, *, outcome: str, amount: Decimal | None) -> N
     send_notification(
         template="revenue_appeal_decision",
         context={
-            "name": person.full_name,
+            "name": name,
             "municipality": appeal.municipality.name,
             "number": appeal.pk,
             "outcome": outcome,
             "amount": format_all(amount) if amount is not None else "",
             "link": link,
         },
-        language=person.preferred_language or "sq",
-        to_email=person.email or person.user.email,
+        language=language,
+        to_email=address,
         municipality=appeal.municipality,
         person=person,
     )

@@ -2,21 +2,30 @@
 
 Sealed by the documents module when the ledger says the taxpayer owes nothing (no bill of any
 year with an amount still owed); refused with the amounts owed, per year and tax head,
-otherwise. The check reads the ledger, then the document is rendered and sealed outside any
+otherwise (:func:`statement`: principal, late-payment penalty and delay interest to the day).
+
+What counts as owed (decision 0028): every principal still unpaid in the ledger, including a
+line under appeal with a bank guarantee instead of payment (an appeal does not extinguish the
+debt; the law asks it to be paid or guaranteed, and a guarantee is not a payment) and a line in
+an instalment agreement (the agreement schedules the debt, it does not pay it). Both are shown
+with their status so the taxpayer knows why. The penalty and the interest are computed, not
+booked, so they are shown but do not, alone, refuse a certificate. The check reads the ledger, then the document is rendered and sealed outside any
 transaction (decision 0012); a payment arriving in between only makes it more true.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sportel.core import audit
-from sportel.core.money import format_all
+from sportel.core.money import format_all, to_money
 
 from . import ledger
-from .models import Demand
+from .models import Demand, EnforcementStep, FiscalPackage
+from .penalty import days_late, penalty
 
 DOCUMENT_TYPE = "revenue.tax-clearance"
 
@@ -28,6 +37,84 @@ class Refusal:
     @property
     def total(self) -> Decimal:
         return sum((amount for _y, _h, amount in self.owed), Decimal("0.00"))
+
+
+@dataclass
+class OwedLine:
+    """What one bill owes for one tax head, on a day."""
+
+    year: int
+    tax_head: str
+    reference: str
+    principal: Decimal
+    penalty: Decimal
+    interest: Decimal
+    under_appeal: bool = False
+    in_instalments: bool = False
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.penalty + self.interest
+
+
+def totals(lines: list[OwedLine]) -> dict[str, Decimal]:
+    zero = Decimal("0.00")
+    return {
+        "principal": sum((x.principal for x in lines), zero),
+        "penalty": sum((x.penalty for x in lines), zero),
+        "interest": sum((x.interest for x in lines), zero),
+        "total": sum((x.total for x in lines), zero),
+    }
+
+
+def statement(
+    municipality, *, person=None, business=None, on: date | None = None
+) -> list[OwedLine]:
+    """What the taxpayer owes on ``on`` (today), by year and tax head (names in the active
+    language): the principal still unpaid in the ledger, the late-payment penalty of the
+    bill's year's package (rate per day, capped) and its delay interest (rate per year)."""
+    from .appeals import line_key, pending_line_keys
+
+    on = on or timezone.localdate()
+    english = translation.get_language() == "en"
+    owed = ledger.outstanding_by_demand(municipality, person=person, business=business)
+    owed = {pk: amount for pk, amount in owed.items() if amount > 0}
+    if not owed:
+        return []
+    packages = {p.year: p for p in FiscalPackage.objects.filter(municipality=municipality)}
+    appealed = pending_line_keys(municipality)
+    last_step: dict[int, str] = {}
+    for demand_id, step in (
+        EnforcementStep.objects.filter(demand_id__in=owed)
+        .order_by("recorded_at", "pk")
+        .values_list("demand_id", "step")
+    ):
+        last_step[demand_id] = step  # the latest step is the case's state
+    merged: dict[tuple[int, str, str], OwedLine] = {}
+    for demand in Demand.objects.filter(pk__in=owed).select_related("tax_head", "invoice"):
+        principal = owed[demand.pk]
+        year = demand.invoice.year
+        package = packages.get(year)
+        late_penalty = penalty(
+            principal,
+            demand.due_date,
+            on,
+            rate=package.penalty_rate_per_day if package else Decimal("0.0006"),
+            cap_days=package.penalty_cap_days if package else 365,
+        )
+        rate = package.delay_interest_rate if package else Decimal(0)
+        interest = to_money(principal * rate * days_late(demand.due_date, on, 10**6) / 365)
+        head = demand.tax_head.name_en if english else demand.tax_head.name_sq
+        line = merged.setdefault(
+            (year, head, demand.invoice.reference),
+            OwedLine(year, head, demand.invoice.reference, *(Decimal("0.00"),) * 3),
+        )
+        line.principal += principal
+        line.penalty += late_penalty
+        line.interest += interest
+        line.under_appeal |= line_key(demand) in appealed
+        line.in_instalments |= last_step.get(demand.pk) == EnforcementStep.Step.INSTALMENTS
+    return sorted(merged.values(), key=lambda x: (x.year, x.tax_head, x.reference))
 
 
 def amounts_owed(municipality, *, person=None, business=None) -> list[tuple[int, str, Decimal]]:

@@ -24,6 +24,26 @@ def _decimal(value, field: str) -> Decimal:
     return result
 
 
+def _appeal_rules(appeal: dict) -> dict:
+    """The package's appeal rules (what the council sets; the law's fixed rules stay in
+    revenue/appeals.py). Missing keys keep the model's defaults."""
+    rules: dict = {}
+    if "decision_days" in appeal:
+        days = appeal["decision_days"]
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+            raise ValidationError(
+                {"appeal": _("The days to decide an appeal must be a whole number, 1 to 365.")}
+            )
+        rules["appeal_decision_days"] = days
+    decided_by = appeal.get("decided_by") or {}
+    rules["appeal_decided_by_sq"] = str(decided_by.get("sq", ""))[:200]
+    rules["appeal_decided_by_en"] = str(decided_by.get("en", ""))[:200]
+    rules["appeal_source"] = str(appeal.get("source", ""))
+    if "delay_interest_rate" in appeal:
+        raise ValidationError({"appeal": _("The delay interest is not an appeal rule.")})
+    return rules
+
+
 def create_package(municipality, data: dict, *, actor=None) -> FiscalPackage:
     """Create a year's package from ``data`` (the shape of data/*.json). Refused, with nothing
     written, when its dates overlap another package of the municipality or a rate is bad."""
@@ -54,7 +74,9 @@ def create_package(municipality, data: dict, *, actor=None) -> FiscalPackage:
             decision_date=date.fromisoformat(data["decision_date"]),
             penalty_rate_per_day=_decimal(data.get("penalty_rate_per_day", "0.0006"), "penalty"),
             penalty_cap_days=int(data.get("penalty_cap_days", 365)),
+            delay_interest_rate=_decimal(data.get("delay_interest_rate", "0"), "interest"),
             source_note=data.get("source_note", ""),
+            **_appeal_rules(data.get("appeal") or {}),
         )
         heads = {}
         for order, head in enumerate(data["tax_heads"], start=1):

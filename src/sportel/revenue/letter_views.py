@@ -24,7 +24,7 @@ from sportel.accounts.permissions import has_permission
 from sportel.core import audit
 from sportel.core.tenancy import request_municipality
 
-from . import appeals, enforcement, notice_tasks, notices, rf
+from . import appeals, enforcement, notice_tasks, notices, rf, selectors
 from .models import Appeal, AppealDecision, Demand, EnforcementStep, Invoice, TaxNotice
 
 
@@ -48,11 +48,12 @@ def _pdf(document) -> FileResponse:
 
 
 def _own_invoice(request, reference: str) -> Invoice:
+    """A bill of the user's own person or of a business they represent; else 404."""
     return get_object_or_404(
-        Invoice.objects.select_related("person", "business", "municipality"),
-        municipality=request_municipality(request),
+        selectors.own_invoices(request_municipality(request), request.user).select_related(
+            "person", "business", "municipality"
+        ),
         reference=rf.compact(reference),
-        person__user=request.user,
     )
 
 
@@ -80,7 +81,7 @@ def letter(request, municipality_slug: str, pk: int):
         TaxNotice.objects.select_related("document"),
         municipality=request_municipality(request),
         pk=pk,
-        invoice__person__user=request.user,
+        invoice__in=selectors.own_invoices(request_municipality(request), request.user),
     )
     return _pdf(found.document)
 
@@ -124,12 +125,15 @@ def appeal(request, municipality_slug: str, reference: str):
         invoice.demands.filter(superseded_by__isnull=True).select_related("tax_head", "invoice")
     )
     language = _language()
+    # The rules of the bill's year (its fiscal package; the law's fixed ones): shown as they
+    # will be applied.
+    rules = appeals.rules_for(demands[0]) if demands else None
     if request.method == "POST":
         form = AppealForm(request.POST, request.FILES, demands=demands, language=language)
         if form.is_valid():
             demand = next(d for d in demands if d.pk == form.cleaned_data["demand"])
             try:
-                appeals.file_appeal(
+                filed = appeals.file_appeal(
                     demand,
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
@@ -141,10 +145,14 @@ def appeal(request, municipality_slug: str, reference: str):
                 for name, errors in exc.message_dict.items():
                     form.add_error(name if name in form.fields else None, errors)
             else:
+                filed, _created = filed
                 messages.success(
                     request,
-                    _("Your appeal was received. The tax office decides within %(days)s days.")
-                    % {"days": appeals.DECISION_DAYS},
+                    _("Your appeal was received. %(who)s decides within %(days)s days.")
+                    % {
+                        "who": appeals.decided_by(filed.rules, language).capitalize(),
+                        "days": filed.rules.get("decision_days", appeals.DECISION_DAYS),
+                    },
                 )
                 return redirect(
                     reverse("revenue:mine", kwargs={"municipality_slug": municipality_slug})
@@ -160,7 +168,9 @@ def appeal(request, municipality_slug: str, reference: str):
             "invoice": invoice,
             "grouped": rf.grouped(invoice.reference),
             "form": form,
-            "days": notices.APPEAL_DAYS,
+            "days": rules["appeal_days"] if rules else notices.APPEAL_DAYS,
+            "decided_by": appeals.decided_by(rules, language) if rules else "",
+            "decision_days": rules["decision_days"] if rules else None,
             "appeals": appeals.appeals_of_invoice(invoice),
         },
         status=status,
@@ -207,7 +217,7 @@ def appeal_list(request, municipality_slug: str):
     municipality = request.municipality
     rows = list(
         Appeal.objects.filter(municipality=municipality)
-        .select_related("invoice__person", "demand__tax_head", "decision")
+        .select_related("invoice__person", "invoice__business", "demand__tax_head", "decision")
         # Waiting appeals first on both databases (PostgreSQL sorts NULLs last by default).
         .order_by(F("decision").asc(nulls_first=True), "decide_by", "pk")[:500]
     )
@@ -245,7 +255,9 @@ class DecisionForm(forms.Form):
 def appeal_detail(request, municipality_slug: str, pk: int):
     municipality = request.municipality
     found = get_object_or_404(
-        Appeal.objects.select_related("invoice__person", "demand__tax_head", "filed_by"),
+        Appeal.objects.select_related(
+            "invoice__person", "invoice__business", "demand__tax_head", "filed_by"
+        ),
         municipality=municipality,
         pk=pk,
     )

@@ -70,6 +70,34 @@ class FiscalPackage(TenantScoped):
         _("late-payment penalty per day"), max_digits=7, decimal_places=6, default=Decimal("0.0006")
     )
     penalty_cap_days = models.PositiveSmallIntegerField(_("penalty days at most"), default=365)
+    delay_interest_rate = models.DecimalField(
+        _("delay interest per year"),
+        max_digits=7,
+        decimal_places=6,
+        default=Decimal("0"),
+        help_text=_(
+            "Interest on unpaid principal per year of delay (e.g. 0.05 for 5 %), besides the "
+            "penalty; 0 where the package sets none."
+        ),
+    )
+    # The appeal rules that vary by municipality and year (revenue/appeals.py keeps what the
+    # law fixes: the 30 days to appeal and "paid or guaranteed first").
+    appeal_decision_days = models.PositiveSmallIntegerField(
+        _("days to decide an appeal"),
+        default=60,
+        help_text=_("The time the municipality gives itself to decide an appeal."),
+    )
+    appeal_decided_by_sq = models.CharField(
+        _("who decides appeals (Albanian)"), max_length=200, blank=True
+    )
+    appeal_decided_by_en = models.CharField(
+        _("who decides appeals (English)"), max_length=200, blank=True
+    )
+    appeal_source = models.TextField(
+        _("appeal rules: source"),
+        blank=True,
+        help_text=_("The council decision or law each appeal rule comes from."),
+    )
     source_note = models.TextField(
         _("sources"),
         blank=True,
@@ -590,6 +618,15 @@ class Appeal(TenantScoped):
     outstanding_when_filed = models.DecimalField(max_digits=14, decimal_places=2)
     filed_at = models.DateTimeField(auto_now_add=True)
     decide_by = models.DateField(_("decision due by"))
+    rules = models.JSONField(
+        _("appeal rules applied"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "The rules the appeal was filed under (the fiscal package of the bill's year, and "
+            "the law's fixed rules), kept so a past decision can be re-run as it was made."
+        ),
+    )
     key = models.CharField(max_length=64, help_text="Idempotency key of the filing form.")
 
     class Meta:

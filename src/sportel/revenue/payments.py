@@ -21,6 +21,7 @@ from sportel.core.money import to_money
 
 from . import ledger
 from .allocation import Open, allocate
+from .locks import lock_receipts_shared, lock_taxpayer
 from .models import (
     Account,
     CashSession,
@@ -181,6 +182,10 @@ def apply(payment: Payment) -> Payment:
     if payment.person_id is None and payment.business_id is None:
         raise ValidationError(_("Choose who paid before applying the payment."))
     payer = {"person": payment.person} if payment.person_id else {"business": payment.business}
+    # Read what is owed under the taxpayer's lock: two payments of one taxpayer, or a payment
+    # and a tax clearance decision, then happen one after the other (revenue.locks).
+    lock_receipts_shared(payment.municipality_id)
+    lock_taxpayer(person_id=payment.person_id, business_id=payment.business_id)
     applied, left = allocate(payment.amount, open_items(payment.municipality, **payer))
     demands = {d.pk: d for d in Demand.objects.filter(pk__in=[i for i, _a in applied])}
     refs = _payer(payment)
@@ -241,6 +246,8 @@ def reverse_payment(payment: Payment, *, key: str, booked_on: date, actor=None) 
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if locked.status == Payment.Status.REVERSED:
             return locked
+        lock_receipts_shared(locked.municipality_id)
+        lock_taxpayer(person_id=locked.person_id, business_id=locked.business_id)
         for txn in LedgerTransaction.objects.filter(
             municipality=locked.municipality, key__in=[f"receipt:{locked.pk}", f"apply:{locked.pk}"]
         ):

@@ -132,6 +132,31 @@ def queue(municipality):
     ).order_by("received_on", "pk")
 
 
+def own_invoices(municipality, user):
+    """The bills a signed-in user may see and act on: their own person's, and those of the
+    businesses a clerk recorded them as representing (core's Business.representatives)."""
+    from django.db.models import Q
+
+    ids = Invoice.objects.filter(municipality=municipality).filter(
+        Q(person__user=user) | Q(business__representatives__user=user)
+    )
+    return Invoice.objects.filter(pk__in=ids.values("pk"))
+
+
+def represented_businesses(municipality, user):
+    from sportel.core.models import Business
+
+    return (
+        Business.objects.filter(municipality=municipality, representatives__user=user)
+        .distinct()
+        .order_by("name", "pk")
+    )
+
+
+def invoices_of_business(municipality, business):
+    return Invoice.objects.filter(municipality=municipality, business=business).order_by("-year")
+
+
 def invoices_of_person(municipality, person):
     return Invoice.objects.filter(municipality=municipality, person=person).order_by("-year")
 

@@ -2,18 +2,23 @@
 
 Where a municipality keeps its taxes in Sportel (it has a fiscal package), its catalogue
 service ``tax-clearance-certificate`` becomes instant: an application, online, at a kiosk or at
-the counter, is decided at once by :func:`owes_nothing` (the same rule as revenue's own
-clearance page, :mod:`revenue.clearance`), and the sealed certificate states what the ledger
-says. A taxpayer who owes something is told at once, in the case's timeline (the case page,
-the API's answer, the counter's screen), that the certificate cannot be issued, with the amounts
-owed per year and tax head and the RF reference of each bill to pay it with
-(:func:`tell_what_is_owed`). The case itself is not refused by a machine: it stays
-``submitted`` for a tax officer (the services workflow lets only a person who worked a case
-reject it, with its legal basis), with an internal note listing the amounts.
+the counter, is decided at once by :func:`owes_nothing`. Nothing owed: the sealed certificate,
+which states what the ledger says. Something owed: the case is refused at once (the workflow's
+``auto_reject``) and closed; the applicant reads in the case's timeline, and is sent by their
+notification channel, the amounts owed by year and tax head (principal, penalty, interest,
+total), the RF reference of each bill and where to pay (:func:`refusal_text`).
+
+Who may learn a taxpayer's debts (decision 0028): a person proven to be the applicant
+(decision 0010), for their own taxes; for a business, its representative as a clerk recorded
+them (at the counter, where the papers are seen). Anyone else's case waits for a tax officer and
+its timeline shows no amounts. The decision is ordered against payments by the taxpayer's lock
+(:mod:`revenue.locks`, :func:`_guard`): the check is asked again under it, in the decision's
+transaction.
 """
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -21,140 +26,188 @@ from sportel.core.money import format_all
 from sportel.services.catalogue import catalogue_data, publish_version, version_values
 from sportel.services.identity import identity_proven
 from sportel.services.issuance import PURPOSE_FIELD, output_content
-from sportel.services.models import ServiceType
-from sportel.services.services import instant_check
+from sportel.services.models import Channel, ServiceType
+from sportel.services.services import InstantRefusal, instant_check
 
-from . import clearance, ledger
-from .models import Demand, FiscalPackage
+from . import clearance
+from .locks import lock_receipts_shared, lock_taxpayer
+from .models import FiscalPackage, Invoice
 
 SERVICE_CODE = "tax-clearance-certificate"
 CHECK = "tax_clearance"
 OUTPUT_TYPE = "tax_clearance_certificate"
 
 
-@instant_check(CHECK)
-def owes_nothing(case) -> str | None:
-    """None when the applicant (person or business) owes nothing in the ledger, else why not."""
+def _taxpayer(case) -> dict:
+    business = case.applicant_business
+    return {"business": business} if business is not None else {"person": case.applicant_person}
+
+
+def represents(case) -> bool:
+    """Does the applicant act for the business the case names? At the counter the clerk saw
+    the papers; elsewhere only a link a clerk recorded before (core's Business.representatives,
+    made at the counter) counts: a typed NIPT is a claim."""
+    if case.channel == Channel.COUNTER:
+        return True
+    person = case.applicant_person
+    return (
+        person is not None and case.applicant_business.representatives.filter(pk=person.pk).exists()
+    )
+
+
+def _guard(case) -> None:
+    """The locks a payment of this taxpayer takes too (revenue.locks)."""
+    lock_receipts_shared(case.municipality_id)
+    if case.applicant_business_id is not None:
+        lock_taxpayer(business_id=case.applicant_business_id)
+    else:
+        lock_taxpayer(person_id=case.applicant_person_id)
+
+
+@instant_check(CHECK, guard=_guard)
+def owes_nothing(case):
+    """None when the applicant (person or business) owes nothing in the ledger; an
+    :class:`InstantRefusal` with the amounts when they owe; else (a string) why a tax officer
+    must decide."""
     if not identity_proven(case):
         return "identity not proven: a typed personal number is a claim (decision 0010)"
     person, business = case.applicant_person, case.applicant_business
     if person is None and business is None:
         return "no taxpayer to look up"
-    owed = clearance.amounts_owed(
-        case.municipality, **({"business": business} if business else {"person": person})
+    if business is not None and not represents(case):
+        return (
+            "representation of the business not verified: a typed NIPT is a claim (decision 0028)"
+        )
+    with translation.override(case.language):
+        lines = clearance.statement(case.municipality, **_taxpayer(case))
+    if not lines:
+        return None
+    sums = clearance.totals(lines)
+    summary = "; ".join(f"{x.year} {x.tax_head}: {x.principal}" for x in lines)
+    text = refusal_text(case, lines)
+    return InstantRefusal(
+        reason=f"owes {sums['principal']} ALL to the municipality ({summary})",
+        text=text,
+        data={
+            "display": _display(case, lines, text),
+            "clearance_owed": str(sums["principal"]),
+            "owed_total": str(sums["total"]),
+            "bills": [
+                {
+                    "year": x.year,
+                    "tax_head": x.tax_head,
+                    "reference": x.reference,
+                    "principal": str(x.principal),
+                    "penalty": str(x.penalty),
+                    "interest": str(x.interest),
+                    "total": str(x.total),
+                    "under_appeal": x.under_appeal,
+                    "in_instalments": x.in_instalments,
+                }
+                for x in lines
+            ],
+        },
     )
-    if owed:
-        tell_what_is_owed(case)
-        lines = "; ".join(f"{year} {head}: {amount}" for year, head, amount in owed)
-        total = sum((amount for _y, _h, amount in owed), 0)
-        return f"owes {total} ALL to the municipality ({lines}): not issued automatically"
-    return None
 
 
-def owed_bills(municipality, *, person=None, business=None) -> list[tuple[int, str, Decimal, str]]:
-    """(year, tax head in the active language, amount still owed, the bill's RF reference), by
-    year and tax head: what a taxpayer must pay before a clearance can be issued."""
-    owed = ledger.outstanding_by_demand(municipality, person=person, business=business)
-    english = translation.get_language() == "en"
-    rows = []
-    for demand in Demand.objects.filter(pk__in=owed).select_related("tax_head", "invoice"):
-        if owed[demand.pk] > 0:
-            head = demand.tax_head.name_en if english else demand.tax_head.name_sq
-            rows.append((demand.invoice.year, head, owed[demand.pk], demand.invoice.reference))
-    # One line per year and tax head (a head's instalments are one amount).
-    merged: dict[tuple[int, str, str], Decimal] = {}
-    for year, head, amount, reference in rows:
-        merged[(year, head, reference)] = merged.get((year, head, reference), 0) + amount
-    return sorted((y, h, a, r) for (y, h, r), a in merged.items())
+def _display(case, lines: list[clearance.OwedLine], text: str) -> dict:
+    """The same refusal as a table, for pages (services renders ``display`` generically): the
+    first sentence, the amounts by year and tax head with their total, then the advice."""
+    sums = clearance.totals(lines)
+    sentences = text.split("\n")
+    with translation.override(case.language):
+        columns = [_("Year"), _("Tax or fee"), _("Principal"), _("Penalty"), _("Interest"),
+                   _("Total")]  # fmt: skip
+        rows = []
+        for x in lines:
+            head = x.tax_head
+            if x.under_appeal:
+                head += " " + _("(under appeal)")
+            if x.in_instalments:
+                head += " " + _("(in an instalment agreement)")
+            rows.append(
+                [str(x.year), head, *(format_all(v) for v in
+                 (x.principal, x.penalty, x.interest, x.total))]
+            )  # fmt: skip
+        foot = [_("Total owed"), "", *(format_all(sums[k]) for k in
+                ("principal", "penalty", "interest", "total"))]  # fmt: skip
+        caption = _("What is owed, by year and tax")
+    return {
+        "lead": sentences[0],
+        "caption": caption,
+        "columns": columns,
+        "rows": rows,
+        "foot": foot,
+        "advice": sentences[len(lines) + 2 :],
+    }
 
 
-def refusal_text(case, bills: list[tuple[int, str, Decimal, str]]) -> str:
-    """What the applicant reads, in the case's language: not issued, what is owed, how to pay."""
+def refusal_text(case, lines: list[clearance.OwedLine]) -> str:
+    """What the applicant reads and is sent, in the case's language: refused, what is owed by
+    year and tax head (principal, penalty, interest, total), and how to pay it."""
     from django.urls import reverse
 
-    total = sum((amount for _y, _h, amount, _r in bills), Decimal("0.00"))
-    references = {}
-    for year, _head, _amount, reference in bills:
-        references.setdefault(reference, year)
+    sums = clearance.totals(lines)
+    references: dict[str, int] = {}
+    for line in lines:
+        references.setdefault(line.reference, line.year)
     with translation.override(case.language):
-        lines = [
+        url = settings.SPORTEL_PUBLIC_URL.rstrip("/") + reverse(
+            "revenue:mine", kwargs={"municipality_slug": case.municipality.slug}
+        )
+        text = [
             _(
                 "The tax clearance certificate cannot be issued: according to the "
                 "municipality's ledger you owe local taxes and fees."
             )
         ]
-        lines += [
-            _("%(year)s, %(head)s: %(amount)s")
-            % {"year": year, "head": head, "amount": format_all(amount)}
-            for year, head, amount, _r in bills
-        ]
-        lines.append(_("Total owed: %(total)s") % {"total": format_all(total)})
-        lines.append(
+        for line in lines:
+            row = _(
+                "%(year)s, %(head)s: %(total)s (principal %(principal)s, penalty "
+                "%(penalty)s, interest %(interest)s)"
+            ) % {
+                "year": line.year,
+                "head": line.tax_head,
+                "total": format_all(line.total),
+                "principal": format_all(line.principal),
+                "penalty": format_all(line.penalty),
+                "interest": format_all(line.interest),
+            }
+            if line.under_appeal:
+                row += " " + _("(under appeal)")
+            if line.in_instalments:
+                row += " " + _("(in an instalment agreement)")
+            text.append(row)
+        text.append(
             _(
-                "How to pay: online on the “My taxes” page (%(url)s), at a bank or at the "
-                "counter, with the RF reference of the bill: %(references)s."
+                "Total owed: %(total)s (principal %(principal)s, penalty %(penalty)s, "
+                "interest %(interest)s)"
+            )
+            % {key: format_all(value) for key, value in sums.items()}
+        )
+        text.append(
+            _(
+                "How to pay: online on the “My taxes” page (%(url)s), at a self-service "
+                "kiosk, at the counter of the one-stop shop or at a bank, with the RF "
+                "reference of the bill: %(references)s."
             )
             % {
-                "url": reverse(
-                    "revenue:mine", kwargs={"municipality_slug": case.municipality.slug}
-                ),
+                "url": url,
                 "references": "; ".join(
                     _("%(year)s bill %(reference)s") % {"year": year, "reference": reference}
                     for reference, year in references.items()
                 ),
             }
         )
-        lines.append(
-            _(
-                "Once it is paid, apply again and the certificate is issued at once. This "
-                "application stays with a tax officer, who decides it."
+        if any(x.under_appeal or x.in_instalments for x in lines):
+            text.append(
+                _(
+                    "A tax under appeal is owed until the appeal is decided or the amount is "
+                    "paid; an instalment agreement schedules a debt, it does not pay it."
+                )
             )
-        )
-    return "\n".join(lines)
-
-
-def tell_what_is_owed(case) -> None:
-    """Put the refusal, with the amounts and the RF references, in the case's public timeline
-    (once per case), and audit it. The case's state is not changed."""
-    from django.db import transaction
-
-    from sportel.core import audit
-    from sportel.services.history import append_event, lock
-    from sportel.services.models import CaseEvent
-
-    person, business = case.applicant_person, case.applicant_business
-    with translation.override(case.language):
-        bills = owed_bills(
-            case.municipality, **({"business": business} if business else {"person": person})
-        )
-    if not bills:
-        return
-    with transaction.atomic():
-        locked = lock(case)
-        if locked.events.filter(data__has_key="clearance_owed").exists():
-            return
-        total = sum((amount for _y, _h, amount, _r in bills), Decimal("0.00"))
-        append_event(
-            locked,
-            actor=None,
-            kind=CaseEvent.Kind.NOTE,
-            action="note",
-            visibility=CaseEvent.Visibility.PUBLIC,
-            text=refusal_text(locked, bills),
-            data={
-                "clearance_owed": str(total),
-                "bills": [
-                    {"year": y, "tax_head": h, "amount": str(a), "reference": r}
-                    for y, h, a, r in bills
-                ],
-            },
-        )
-        audit.record(
-            "revenue.clearance.refuse",
-            municipality=case.municipality,
-            subject=person if business is None else None,
-            data={"bills": len(bills), "case": locked.number},
-        )
+        text.append(_("Once it is paid, apply again: the certificate is issued at once."))
+    return "\n".join(text)
 
 
 @output_content(OUTPUT_TYPE)
@@ -180,7 +233,20 @@ def certificate_content(case) -> tuple[list[tuple[str, str]], str] | None:
             fields += [(_("Business"), business.name), (_("NIPT"), business.nipt)]
         fields += [(_("Date"), today), (_("Amount owed to the municipality"), format_all(total))]
         body = ""
-        if not total:
+        if (
+            not total
+            and not Invoice.objects.filter(
+                municipality=case.municipality, **_taxpayer(case)
+            ).exists()
+        ):
+            # No taxpayer record (decision 0028): nothing was ever assessed, so nothing is
+            # owed; the certificate says which of the two it is.
+            body = _(
+                "It is certified that on %(date)s the taxpayer above owes nothing to the "
+                "municipality in local taxes and fees: no local tax or fee has been assessed "
+                "to them in its ledger."
+            ) % {"date": today}
+        elif not total:
             body = _(
                 "It is certified that on %(date)s the taxpayer above owes nothing to the "
                 "municipality in local taxes and fees, according to its ledger."

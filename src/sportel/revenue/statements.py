@@ -32,6 +32,7 @@ from sportel.core.models import Business, Person
 from . import bulk, ledger, payments
 from .allocation import Open, allocate
 from .camt053 import ParsedStatement, StatementError, TxLine, parse
+from .locks import lock_receipts_exclusive
 from .models import (
     Account,
     Demand,
@@ -323,6 +324,9 @@ def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> Non
     on PostgreSQL, executemany on SQLite; the ledger's seal checked per transaction by the
     database). The statement's own audit entry counts what was done (one per import, not one
     per payment)."""
+    # What payers owe is read and lowered under the municipality's receipts lock: a tax
+    # clearance decision (or a single payment) waits for this statement's commit (revenue.locks).
+    lock_receipts_exclusive(municipality.pk)
     credits = [
         line for line in parsed.lines if line.status == "BOOK" and line.credit and not line.reversal
     ]

@@ -365,17 +365,46 @@ def my_taxes(request, municipality_slug: str):
     for bill in bills:  # letters sent and appeals (letter_views)
         bill.update(letter_views.bill_documents(bill["invoice"]))
     credit = sum((ledger.taxpayer_credit(municipality, person=p) for p in people), 0)
-    return render(request, "revenue/my_taxes.html", {"bills": bills, "credit": credit})
+    # The businesses a clerk recorded this account's person as representing: their bills, to
+    # pay and to appeal, each under the business's name and NIPT.
+    businesses = []
+    for business in selectors.represented_businesses(municipality, request.user):
+        business_bills = [
+            _bill(invoice) for invoice in selectors.invoices_of_business(municipality, business)
+        ]
+        businesses.append(
+            {
+                "business": business,
+                "bills": business_bills,
+                "credit": ledger.taxpayer_credit(municipality, business=business),
+            }
+        )
+    return render(
+        request,
+        "revenue/my_taxes.html",
+        {"bills": bills, "credit": credit, "businesses": businesses},
+    )
+
+
+def _bill(invoice) -> dict:
+    lines = selectors.invoice_lines(invoice)
+    bill = {
+        "invoice": invoice,
+        "grouped": rf.grouped(invoice.reference),
+        "lines": lines,
+        "owed": sum((line["outstanding"] for line in lines), 0),
+    }
+    bill.update(letter_views.bill_documents(invoice))
+    return bill
 
 
 # --- online payment (sandbox) ------------------------------------------------------------------
 def _own_invoice(request, reference: str) -> Invoice:
-    """A bill of a person linked to the logged-in account, in this municipality; else 404."""
+    """A bill of a person linked to the logged-in account, or of a business it represents, in
+    this municipality; else 404."""
     return get_object_or_404(
-        Invoice,
-        municipality=request_municipality(request),
+        selectors.own_invoices(request_municipality(request), request.user),
         reference=rf.compact(reference),
-        person__user=request.user,
     )
 
 

@@ -367,7 +367,11 @@ def _open_case(
             actor=actor,
             override_check=override_check,
         ).obj
-        business_row.representatives.add(person)
+        if channel == Channel.COUNTER:
+            # The clerk saw the papers that make this person the business's representative
+            # (decision 0010: a relationship staff verified). Online, a typed NIPT is a claim:
+            # it links nothing, or anyone could read a business's taxes (decision 0028).
+            business_row.representatives.add(person)
 
     if draft is not None:
         application = Application.objects.select_for_update().get(pk=draft.pk)

@@ -15,6 +15,7 @@ ACCESS_LABELS = {
     "case.approve": gettext_lazy("Approved the case"),
     # An instant service's check on the municipality's own register decided it.
     "case.auto_approve": gettext_lazy("Approved the case"),
+    "case.auto_reject": gettext_lazy("Refused the case"),
     "case.reject": gettext_lazy("Rejected the case"),
     "case.issue_document": gettext_lazy("Issued the document"),
     "case.close": gettext_lazy("Closed the case"),

@@ -49,7 +49,7 @@ from .casework import (
 )
 from .history import case_changed
 from .identity import _check_assurance, person_for_user
-from .instant import INSTANT_CHECKS, instant_check, run_instant
+from .instant import INSTANT_CHECKS, InstantRefusal, instant_check, run_instant
 from .issuance import document_fields
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "MAX_ATTACHMENTS",
     "MOVING_HOME_SERVICES",
     "CheckedUpload",
+    "InstantRefusal",
     "_check_assurance",
     "add_attachment",
     "add_note",

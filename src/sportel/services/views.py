@@ -465,6 +465,7 @@ def receipt(request, municipality_slug: str, number: str, channel: str = Channel
             case=case,
             ends=deadlines.effective_ends(case),
             document=web_selectors.issued_document(case),
+            refusal=web_selectors.automatic_refusal(case),
             identity_waiting=identity_waiting(case),
         ),
     )

@@ -87,6 +87,14 @@ def issued_document(case: Case):
     return document_of(case.municipality, case.document_code)
 
 
+def automatic_refusal(case: Case):
+    """The decision event of a case an instant check refused (its text says why and what to
+    do), shown on the receipt at once; None otherwise."""
+    if case.decision != "rejected":
+        return None
+    return case.events.filter(action="auto_reject").first()
+
+
 def case_on_tracking_page(municipality: Municipality, code: str) -> Case | None:
     """The case a tracking code names, only if it belongs to this municipality."""
     case = selectors.case_by_tracking_code(code)

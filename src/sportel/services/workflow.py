@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "extend": _("extend the deadline of"),
     "approve": _("approve"),
     "auto_approve": _("approve automatically"),
+    "auto_reject": _("refuse automatically"),
     "reject": _("reject"),
     "issue_document": _("issue the document of"),
     "close": _("close"),
@@ -69,6 +70,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (IN_PROGRESS, "reject"): REJECTED,
     # Instant services: the data check on the municipality's own records replaces the specialist.
     (SUBMITTED, "auto_approve"): APPROVED,
+    # ... and where the records themselves say no (e.g. the ledger shows taxes owed, for a tax
+    # clearance), the check refuses at once, telling the applicant what the records say and
+    # what to do; a person would only copy the same figures, days later.
+    (SUBMITTED, "auto_reject"): REJECTED,
     # An approval produces the sealed output document.
     (APPROVED, "issue_document"): DOCUMENT_ISSUED,
     # Approved services without an output document (e.g. an enrolment) close straight away.
@@ -86,7 +91,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 
 ACTIONS = tuple(sorted({action for _state, action in TRANSITIONS}))
 # Actions only the system takes (never offered to a person).
-SYSTEM_ACTIONS = frozenset({"auto_approve"})
+SYSTEM_ACTIONS = frozenset({"auto_approve", "auto_reject"})
 FINAL_STATES = frozenset({CLOSED, WITHDRAWN})
 # In this order in the staff queue's SQL and its partial indexes (models.OPEN).
 OPEN_STATE_LIST = (SUBMITTED, ASSIGNED, IN_PROGRESS, AWAITING_APPLICANT)
