@@ -174,3 +174,30 @@ def test_a_resident_signs_in_with_the_eid_on_a_narrow_kiosk_in_english_and_walks
     assert kiosk.locator("#id_nid").input_value() == ""
     accessible(kiosk)
     kiosk.context.close()
+
+
+def test_a_provider_that_skips_the_login_is_refused_with_a_clear_message(
+    browser, live_server, accessible, eid, eid_kiosk, tmp_path
+):
+    """Albanian at 1280 px: a provider that ignores prompt=login and max_age hands back an old
+    login; the kiosk says why it refuses, on its eID page, and nobody is signed in."""
+    from tests.floor.eid import set_back_provider_login
+
+    token = eid_kiosk["token"]
+    start = f"/shkoder/floor/kiosk/{token}/"
+    eid.set_mode("lax")
+    kiosk = kiosk_page(browser, live_server, WIDE, locale="sq-AL")
+    kiosk.goto(f"{eid.url}/login/")
+    provider_login(kiosk, eid)
+    kiosk.wait_for_load_state()
+    set_back_provider_login(eid, 600)
+    kiosk.goto(f"{start}sign-in/eid/")
+    kiosk.locator("#eid-continue").click()
+    kiosk.wait_for_url(f"**{start}sign-in/eid/")
+    kiosk.locator("#eid-error").wait_for()
+    assert "eID-ja nuk konfirmoi se sapo u identifikuat" in kiosk.locator("#eid-error").inner_text()
+    assert kiosk.title().startswith("Gabim")
+    accessible(kiosk)
+    shot(kiosk, "floor-kiosk-eid-refused-sq", tmp_path)
+    assert not KioskEidSession.objects.exists()
+    kiosk.context.close()

@@ -325,6 +325,12 @@ def test_a_kiosk_without_the_eid_function_neither_offers_nor_accepts_it(live_ser
     assert (
         browser().get(kiosk_url(live_server, token, "sign-in/eid/"), timeout=10).status_code == 404
     )
+    # A kiosk's token opens its eID page only under its own municipality's path.
+    _lezhe, lezhe_token = kiosks["lezhe"]
+    foreign = browser().get(kiosk_url(live_server, lezhe_token, "sign-in/eid/"), timeout=10)
+    assert foreign.status_code == 404
+    own = browser().get(kiosk_url(live_server, lezhe_token, "sign-in/eid/", slug="lezhe"))
+    assert own.status_code == 200
 
 
 def test_no_eid_at_the_kiosk_when_the_eid_is_not_configured(client, kiosks):

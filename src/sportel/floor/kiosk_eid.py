@@ -389,7 +389,11 @@ def returned(request) -> str | None:
     """Where the kiosk goes when the provider's logout comes back (its start screen), or None
     when this browser did not send anyone to the provider's logout."""
     back = request.session.pop(RETURN, None)
-    state = request.GET.get("state", "")
-    if not back or not constant_time_compare(state, back.get("state", "")):
+    state = request.GET.get("state")
+    if not back:
+        return None
+    # A provider that does not echo the state still brings the kiosk back to its start screen
+    # (nothing is at stake here: the address comes from this browser's own session).
+    if state is not None and not constant_time_compare(state, back.get("state", "")):
         return None
     return back["to"]
