@@ -44,5 +44,9 @@ class AccountsConfig(AppConfig):
             }
         )
 
+        from sportel.core import warmup
+
+        warmup.register_hot_models("accounts.User")  # every signed-in request reads its row
+
         # The admin is for platform operators, who must pass TOTP like staff.
         admin.site.__class__ = OTPAdminSite

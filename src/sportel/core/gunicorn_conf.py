@@ -6,8 +6,8 @@ workers. The directory is emptied when the server starts, and a dead worker's li
 dropped.
 
 Each worker runs the registered warm-up steps (``sportel.core.warmup``: fonts, seal keys and
-certificates) once it has loaded the app and before it takes a request, so no resident's
-request pays for a cold start.
+certificates) once it has loaded the app and before it takes a request, then opens each of its
+request threads' database connections, so no resident's request pays for a cold start.
 """
 
 import os
@@ -36,3 +36,8 @@ def post_worker_init(worker):
 
     warmup.run()
     connections.close_all()  # the warm-up's connection; request threads open their own
+    # ... now, not on a resident's request: each request thread's database connection opened
+    # and its server process's catalogue read (gthread workers start the pool before this hook).
+    pool = getattr(worker, "tpool", None)
+    if pool is not None:
+        warmup.in_each_thread(pool, worker.cfg.threads, warmup.warm_connection)

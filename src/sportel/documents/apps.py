@@ -21,6 +21,16 @@ class DocumentsConfig(AppConfig):
         core_warmup.register("documents.seals", warmup.load_seals)
         core_warmup.register("documents.sample_seal", warmup.seal_a_sample)
         core_warmup.register("documents.log_key", warmup.load_log_key)
+        # What issuing a document writes (core.warmup.warm_connection).
+        core_warmup.register_hot_models(
+            "documents.IssuedDocument",
+            "documents.DocumentEvent",
+            "documents.SealCertificate",
+            "documents.LogHead",
+            "documents.LogLeaf",
+            "documents.LogNode",
+            "django_tasks_database.DBTaskResult",
+        )
 
         # "Who accessed my data": a document naming the resident, in words.
         register_action_words(

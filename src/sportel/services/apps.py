@@ -21,3 +21,15 @@ class ServicesConfig(AppConfig):
 
         feeds.register()  # the open data portal's statistics (core/feeds.py)
         audit_words.register()
+        from sportel.core import warmup
+
+        # What a submission reads and writes (core.warmup.warm_connection).
+        warmup.register_hot_models(
+            "services.ServiceType",
+            "services.ServiceTypeVersion",
+            "services.AssignmentRule",
+            "services.CaseCounter",
+            "services.Application",
+            "services.Case",
+            "services.CaseEvent",
+        )

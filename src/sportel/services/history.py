@@ -45,8 +45,24 @@ def lock_own_row(case: Case) -> Case:
     rows :func:`lock` would join in again (service version and type, municipality, applicant)
     are the ones this request already holds, kept wherever the locked row still points at the
     same ones; anything else loads on use as usual. One plain row read instead of a five-table
-    join (about 2 ms of CPU per instant certificate)."""
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    join (about 2 ms of CPU per instant certificate). The case's last event number comes
+    with the row (the events that follow are numbered from it while the lock is held): one
+    statement instead of two, written out (the ORM would spend more building it than the
+    round trip costs)."""
+    q = connection.ops.quote_name
+    case_table, event_table = q(Case._meta.db_table), q(CaseEvent._meta.db_table)
+    columns = ", ".join(f"c.{q(f.column)}" for f in Case._meta.concrete_fields)
+    lock_clause = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT {columns}, (SELECT MAX(e.{q('seq')}) FROM {event_table} e"  # noqa: S608 -- our tables
+        f" WHERE e.{q('case_id')} = c.{q('id')}) AS last_event_seq"
+        f" FROM {case_table} c WHERE c.{q('id')} = %s{lock_clause}"
+    )
+    rows = list(Case.objects.raw(sql, [case.pk]))
+    if not rows:
+        raise Case.DoesNotExist(f"case {case.pk}")
+    locked = rows[0]
+    last_event_seq = locked.__dict__.pop("last_event_seq", None) or 0
     version = case.service_version if Case.service_version.field.is_cached(case) else None
     for name in _RELATED:
         field = Case._meta.get_field(name)
@@ -58,7 +74,7 @@ def lock_own_row(case: Case) -> Case:
             cached = version._meta.get_field("service_type")
             if cached.is_cached(version) and version.service_type_id == locked.service_type_id:
                 field.set_cached_value(locked, version.service_type)
-    locked._last_event_seq = None
+    locked._last_event_seq = last_event_seq
     return locked
 
 
