@@ -280,9 +280,29 @@ def in_process(label, src, env, start, count, threads) -> dict:
     return result
 
 
+def ensure_database(url: str) -> None:
+    """Create the scratch database when it does not exist yet (``make bench`` on a new machine)."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres", required=True, help="an empty database's URL (flushed)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "SPORTEL_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/sportel_bench"
+        ),
+        help="a scratch database's URL (flushed; created when missing)",
+    )
     parser.add_argument("--baseline", type=Path, help="an older checkout to compare with")
     parser.add_argument("--rounds", type=int, default=4, help="bursts per server start")
     parser.add_argument("--repeats", type=int, default=2, help="server starts per tree")
@@ -304,8 +324,9 @@ def main() -> None:
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     print(f"setting up {data_dir} ...", flush=True)
-    sportel(env, "flush", "--no-input")
+    ensure_database(args.postgres)
     sportel(env, "migrate", "--no-input")
+    sportel(env, "flush", "--no-input")
     p12 = sportel(env, "shell", "-c", SETUP).strip().splitlines()[-1]
     passphrase = (Path(p12).parent / "seal.passphrase").read_text().strip()
     # Production settings for the served app, with the development seal given as a
