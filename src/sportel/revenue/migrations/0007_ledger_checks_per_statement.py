@@ -90,6 +90,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunPython(
             _run({"sqlite": SQLITE_DROP + SQLITE, "postgresql": POSTGRES}),
-            _run({"sqlite": SQLITE_DROP + SQLITE, "postgresql": POSTGRES_BACK}),
+            # Backwards on SQLite, 0006 restores them after its own rebuild.
+            _run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_BACK}),
         )
     ]
