@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
@@ -460,7 +460,22 @@ def run_batch(run_id: int, size: int = BATCH, *, keys: list[str] | None = None) 
                 obj=run,
                 data={"year": run.package.year, "taxpayers": len(keys)},
             )
+    if finished:
+        _analyze()
     return finished
+
+
+def _analyze() -> None:
+    """Fresh planner statistics for the tables a run has just filled (PostgreSQL): a run writes
+    millions of rows faster than autovacuum samples them, and the next statement import's
+    matching reads invoices by payer (measured: a 100 000-line import planned against the
+    statistics of an empty invoice table took minutes instead of seconds)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ANALYZE revenue_invoice, revenue_demand, revenue_ledgertransaction, revenue_ledgerline"
+        )
 
 
 def run_to_end(run_id: int, size: int = BATCH) -> AssessmentRun:
