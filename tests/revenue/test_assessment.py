@@ -12,6 +12,7 @@ from sportel.revenue.models import (
     Demand,
     FiscalPackage,
     Invoice,
+    LedgerLine,
     LedgerTransaction,
     Property,
 )
@@ -93,7 +94,13 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_posts_nothing_twice(
     assessment.run_to_end(run.pk, size=3)
     assessment.run_to_end(assessment.start_run(package).pk)  # and once more: nothing new
     assert ledger.trial_balance(shkoder)[Account.RECEIVABLE] == Decimal("51600.00")
-    assert LedgerTransaction.objects.count() == Demand.objects.count()
+    # One receivable line per demand, in one transaction per batch (decision 0027): 4
+    # taxpayers in batches of 3 are 2 transactions.
+    lines = LedgerLine.objects.filter(account=Account.RECEIVABLE, demand__isnull=False)
+    assert sorted(lines.values_list("demand_id", flat=True)) == sorted(
+        Demand.objects.values_list("pk", flat=True)
+    )
+    assert LedgerTransaction.objects.filter(kind="assessment").count() == 2
 
 
 def test_a_correction_is_a_revision_and_the_ledger_carries_the_difference(

@@ -112,13 +112,29 @@ def test_the_database_refuses_changes_to_posted_lines(shkoder):
 @pytest.mark.postgres_only
 def test_postgresql_refuses_an_unbalanced_transaction_at_commit(shkoder):
     """Even lines left in an open transaction must balance when the transaction commits."""
-    pk = _raw_open_transaction(shkoder)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError, match="sealed"), transaction.atomic():
+        pk = _raw_open_transaction(shkoder)
         LedgerLine.objects.create(
             transaction_id=pk, municipality=shkoder, account=Account.BANK, cents=1000
         )
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert not LedgerLine.objects.exists()
+
+
+@pytest.mark.postgres_only
+def test_postgresql_refuses_to_commit_an_open_transaction_even_balanced(shkoder):
+    """A transaction is sealed before commit (decision 0027), so no committed transaction can
+    take more lines later: the rule holds across database transactions, not only within one."""
+    with pytest.raises(IntegrityError, match="sealed"), transaction.atomic():
+        pk = _raw_open_transaction(shkoder)
+        for account, cents in ((Account.BANK, 1000), (Account.SUSPENSE, -1000)):
+            LedgerLine.objects.create(
+                transaction_id=pk, municipality=shkoder, account=account, cents=cents
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert not LedgerTransaction.objects.exists()
 
 
 def test_a_reversal_mirrors_the_original(shkoder):

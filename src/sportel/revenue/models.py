@@ -261,12 +261,28 @@ class Invoice(TenantScoped):
     """A taxpayer's bill (fletëpagesë) for a year, paid with its RF reference."""
 
     year = models.PositiveSmallIntegerField(_("year"))
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True)
-    business = models.ForeignKey(Business, on_delete=models.PROTECT, null=True, blank=True)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
     reference = models.CharField(_("RF reference"), max_length=25)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # An invoice has either a person or a business: each index holds only the rows that
+        # name one (decision 0027).
+        indexes = [
+            models.Index(
+                fields=["person"], condition=Q(person__isnull=False), name="revenue_invoice_person"
+            ),
+            models.Index(
+                fields=["business"],
+                condition=Q(business__isnull=False),
+                name="revenue_invoice_business",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["municipality", "reference"], name="revenue_invoice_rf"
@@ -283,11 +299,23 @@ class Demand(TenantScoped):
     one). A correction is a new row with ``revision`` + 1 that supersedes the previous one; the
     ledger carries the difference."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="demands")
-    tax_head = models.ForeignKey(TaxHead, on_delete=models.PROTECT, related_name="demands")
-    property = models.ForeignKey(Property, on_delete=models.PROTECT, null=True, blank=True)
-    premises = models.ForeignKey(Premises, on_delete=models.PROTECT, null=True, blank=True)
-    run = models.ForeignKey(AssessmentRun, on_delete=models.PROTECT, null=True, blank=True)
+    # No index of their own on invoice (the revision constraint's index starts with it), tax
+    # head, property and run: no query looks demands up by them (decision 0027).
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="demands", db_index=False
+    )
+    tax_head = models.ForeignKey(
+        TaxHead, on_delete=models.PROTECT, related_name="demands", db_index=False
+    )
+    property = models.ForeignKey(
+        Property, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
+    premises = models.ForeignKey(
+        Premises, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
+    run = models.ForeignKey(
+        AssessmentRun, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
     revision = models.PositiveSmallIntegerField(default=1)
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
@@ -300,6 +328,13 @@ class Demand(TenantScoped):
 
     class Meta:
         ordering = ["tax_head__priority", "due_date", "id"]
+        indexes = [
+            models.Index(
+                fields=["premises"],
+                condition=Q(premises__isnull=False),
+                name="revenue_demand_premises",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["invoice", "tax_head", "property", "premises", "revision"],
@@ -358,21 +393,45 @@ class LedgerLine(models.Model):
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="lines"
     )
+    # Indexes only where a query looks lines up (decision 0027): (municipality, account) also
+    # serves the municipality alone; the tax head is grouped by, never looked up; person,
+    # business and payment are indexed only on the lines that name one.
     municipality = models.ForeignKey(
-        "core.Municipality", on_delete=models.PROTECT, related_name="+"
+        "core.Municipality", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     account = models.CharField(max_length=4, choices=Account.choices)
     cents = models.BigIntegerField()
-    tax_head = models.ForeignKey(TaxHead, on_delete=models.PROTECT, null=True, blank=True)
-    demand = models.ForeignKey(Demand, on_delete=models.PROTECT, null=True, blank=True)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True)
-    business = models.ForeignKey(Business, on_delete=models.PROTECT, null=True, blank=True)
-    payment = models.ForeignKey("Payment", on_delete=models.PROTECT, null=True, blank=True)
+    tax_head = models.ForeignKey(
+        TaxHead, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
+    demand = models.ForeignKey(
+        Demand, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
+    business = models.ForeignKey(
+        Business, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
+    payment = models.ForeignKey(
+        "Payment", on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
 
     class Meta:
         indexes = [
             models.Index(fields=["municipality", "account"]),
             models.Index(fields=["demand"]),
+            models.Index(
+                fields=["person"], condition=Q(person__isnull=False), name="revenue_line_person"
+            ),
+            models.Index(
+                fields=["business"],
+                condition=Q(business__isnull=False),
+                name="revenue_line_business",
+            ),
+            models.Index(
+                fields=["payment"], condition=Q(payment__isnull=False), name="revenue_line_payment"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -465,47 +465,53 @@ def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> Non
     for pk, (line, found, _key) in zip(ids, fresh, strict=True):
         amount = clean_amount(line.amount)
         memo = (line.rf_reference or line.end_to_end)[:140]
+        if not found.payer:
+            # Unmatched: into receipts not yet applied, until someone assigns it.
+            entries.append(
+                ledger.Entry(
+                    LedgerTransaction.Kind.RECEIPT,
+                    [
+                        ledger.debit(Account.BANK, amount, payment_id=pk),
+                        ledger.credit(Account.SUSPENSE, amount, payment_id=pk),
+                    ],
+                    key=f"receipt:{pk}",
+                    booked_on=line.booked_on,
+                    memo=memo,
+                )
+            )
+            continue
+        # Matched at import: one transaction from the bank straight to the demands (decision
+        # 0027), not a receipt into suspense and an allocation out of it; reversing the
+        # payment mirrors it as before (payments.reverse_payment).
+        refs = (
+            {"person_id": found.person_id}
+            if found.person_id
+            else {"business_id": found.business_id}
+        )
+        applied, left = matcher.allocate(found.payer, amount)
+        lines = [ledger.debit(Account.BANK, amount, payment_id=pk)]
+        for demand_id, part in applied:
+            lines.append(
+                ledger.credit(
+                    Account.RECEIVABLE,
+                    part,
+                    demand_id=demand_id,
+                    tax_head_id=matcher.demands[demand_id][2],
+                    payment_id=pk,
+                    **refs,
+                )
+            )
+        if left > 0:
+            lines.append(ledger.credit(Account.CREDIT, left, payment_id=pk, **refs))
         entries.append(
             ledger.Entry(
-                LedgerTransaction.Kind.RECEIPT,
-                [
-                    ledger.debit(Account.BANK, amount, payment_id=pk),
-                    ledger.credit(Account.SUSPENSE, amount, payment_id=pk),
-                ],
-                key=f"receipt:{pk}",
+                LedgerTransaction.Kind.ALLOCATION,
+                lines,
+                key=f"apply:{pk}",
                 booked_on=line.booked_on,
                 memo=memo,
             )
         )
-        if found.payer:
-            refs = (
-                {"person_id": found.person_id}
-                if found.person_id
-                else {"business_id": found.business_id}
-            )
-            applied, left = matcher.allocate(found.payer, amount)
-            lines = [ledger.debit(Account.SUSPENSE, amount, payment_id=pk)]
-            for demand_id, part in applied:
-                lines.append(
-                    ledger.credit(
-                        Account.RECEIVABLE,
-                        part,
-                        demand_id=demand_id,
-                        tax_head_id=matcher.demands[demand_id][2],
-                        payment_id=pk,
-                        **refs,
-                    )
-                )
-            if left > 0:
-                lines.append(ledger.credit(Account.CREDIT, left, payment_id=pk, **refs))
-            entries.append(
-                ledger.Entry(
-                    LedgerTransaction.Kind.ALLOCATION,
-                    lines,
-                    key=f"apply:{pk}",
-                    booked_on=line.booked_on,
-                )
-            )
     # Each key names a payment created just now, so none can have been posted before.
     ledger.post_many(municipality, entries, fresh_keys=True)
 
