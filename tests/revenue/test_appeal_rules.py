@@ -100,7 +100,7 @@ def test_the_migration_gives_existing_packages_and_appeals_their_rules(
     appeal, _ = appeals.file_appeal(building(invoice), actor=arta_user, reason="G.", key="m")
     Appeal.objects.filter(pk=appeal.pk).update(rules={})
     FiscalPackage.objects.update(appeal_source="", appeal_decided_by_sq="", appeal_decided_by_en="")
-    migration = importlib.import_module("sportel.revenue.migrations.0006_appeal_rules")
+    migration = importlib.import_module("sportel.revenue.migrations.0009_appeal_rules")
     migration.forwards(global_apps, None)
     appeal.refresh_from_db()
     package = FiscalPackage.objects.get(municipality=shkoder, year=invoice.year)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('revenue', '0005_tariff_costing'),
+        ('revenue', '0008_references_checked_per_statement'),
     ]
 
     operations = [
