@@ -605,7 +605,7 @@ def _jurisdiction_and_key(request) -> tuple[Municipality, Open311Key]:
 _CONFIGURATION: dict[tuple[str, str, str], tuple] = {}
 _CONFIGURATION_SIZE = 500
 _FINGERPRINT = """
-SELECT md5(k::text || m::text || coalesce((
+SELECT encode(sha256(convert_to(k::text || m::text || coalesce((
     SELECT c::text
         || coalesce((SELECT p::text FROM {category} p WHERE p.id = c.parent_id), '')
         || coalesce((SELECT string_agg(a::text, '|' ORDER BY a.id) FROM {attribute} a
@@ -614,7 +614,7 @@ SELECT md5(k::text || m::text || coalesce((
                      WHERE r.category_id = c.id), '')
     FROM {category} c
     WHERE c.municipality_id = m.id AND c.code = %s AND c.is_active AND c.parent_id IS NOT NULL
-), '-'))
+), '-'), 'UTF8')), 'hex')
 FROM {key} k JOIN {municipality} m ON m.id = k.municipality_id
 WHERE k.key_hash = %s AND k.revoked_at IS NULL AND m.slug = %s AND m.is_active
 """
