@@ -30,9 +30,20 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "src")]
+# SPORTEL_BENCH_SRC: the tree whose code is measured (the --baseline's, in a subprocess).
+SRC = Path(os.environ.get("SPORTEL_BENCH_SRC") or REPO / "src")
+sys.path[:0] = [str(REPO), str(SRC)]
 
-from bench.run import machine, median, today, write_section  # noqa: E402
+from bench.run import (  # noqa: E402
+    SPORTEL,
+    Server,
+    free_port,
+    gunicorn_command,
+    machine,
+    median,
+    today,
+    write_section,
+)
 
 DB_NAME = os.environ.get("SPORTEL_BENCH_REPORTS_DB", "sportel_reportsbench")
 ADMIN_URL = os.environ.get("SPORTEL_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -189,7 +200,7 @@ def floor_of(run, url: str, rounds: int) -> tuple[list[float], list[float]]:
     return ours, floor
 
 
-def bench_posts(ctx, url: str, n: int) -> tuple[float, float]:
+def bench_posts(ctx, url: str, n: int, *, floor: bool = True) -> tuple[float, float]:
     import psycopg
     from django.test import Client
 
@@ -217,6 +228,8 @@ def bench_posts(ctx, url: str, n: int) -> tuple[float, float]:
         )
         assert response.status_code == 200, response.content
     ours = n / (time.perf_counter() - started)
+    if not floor:
+        return ours, 0.0
     category = Category.objects.get(municipality=ctx["municipality"], code="pothole")
     started = time.perf_counter()
     with psycopg.connect(url) as raw:
@@ -246,6 +259,286 @@ def bench_posts(ctx, url: str, n: int) -> tuple[float, float]:
     return ours, floor
 
 
+# --- POST requests over HTTP: gunicorn, CPU per request ---------------------------------------
+
+
+def pg_backend_cpu(url: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend connected to the bench's database
+    (Linux /proc; PostgreSQL on this machine). Background processes are not counted."""
+    import psycopg
+
+    tick = os.sysconf("SC_CLK_TCK")
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        ]
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _post_client(port, bodies, out):
+    """One keep-alive connection POSTing ``bodies`` one after the other; (latencies, errors)."""
+    import http.client
+
+    headers = {
+        "Host": "localhost",
+        "X-Forwarded-Proto": "https",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    latencies, errors, first_error = [], 0, ""
+    for body in bodies:
+        started = time.perf_counter()
+        try:
+            conn.request("POST", "/open311/v2/requests.json", body, headers)
+            response = conn.getresponse()
+            payload = response.read()
+            ok = response.status == 200
+            if response.getheader("Connection", "").lower() == "close":
+                conn.close()
+        except (OSError, http.client.HTTPException) as exc:
+            ok, payload = False, repr(exc).encode()
+            conn.close()
+        if ok:
+            latencies.append(time.perf_counter() - started)
+        else:
+            errors += 1
+            first_error = first_error or payload[:300].decode(errors="replace")
+    conn.close()
+    out.put((latencies, errors, first_error))
+
+
+def post_bodies(key: str, n: int, tag: str) -> list[str]:
+    from urllib.parse import urlencode
+
+    return [
+        urlencode(
+            {
+                "jurisdiction_id": "shkoder",
+                "api_key": key,
+                "service_code": "pothole",
+                "description": "Gropë e madhe",
+                "attribute[depth_cm]": "12",
+                "lat": f"{41.9 + random.random() * 0.3:.6f}",
+                "long": f"{19.35 + random.random() * 0.35:.6f}",
+                "email": f"{tag}-{i}-{time.time_ns()}@bench.al",
+            }
+        )
+        for i in range(n)
+    ]
+
+
+def http_burst(port: int, url: str, server, key: str, n: int, clients: int, tag: str) -> dict:
+    """``n`` POSTs from ``clients`` keep-alive connections (one process each): throughput,
+    latency, and CPU per POST of the server (gunicorn's master and workers) and of the
+    PostgreSQL backends, read from /proc, so the figure holds whatever else the machine does."""
+    import multiprocessing
+
+    bodies = post_bodies(key, n, tag)
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    procs = [
+        multiprocessing.Process(target=_post_client, args=(port, bodies[i::clients], queue))
+        for i in range(clients)
+    ]
+    cpu_before, pg_before = server.cpu_seconds(), pg_backend_cpu(url)
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    wall = time.perf_counter() - started
+    for p in procs:
+        p.join()
+    time.sleep(0.2)  # the workers' last ticks land in their counters
+    cpu = server.cpu_seconds() - cpu_before
+    pg_after = pg_backend_cpu(url)
+    pg_cpu = sum(max(0.0, t - pg_before.get(pid, 0.0)) for pid, t in pg_after.items())
+    latencies = sorted(x for lat, _e, _f in results for x in lat)
+    errors = sum(e for _l, e, _f in results)
+    if errors:
+        print(f"  {errors} errors, first: {next(f for _l, _e, f in results if f)}", flush=True)
+    done = max(len(latencies), 1)
+    return {
+        "rate": len(latencies) / wall,
+        "p50": latencies[len(latencies) // 2] * 1000 if latencies else float("nan"),
+        "p95": latencies[int(len(latencies) * 0.95) - 1] * 1000 if latencies else float("nan"),
+        "app_ms": cpu * 1000 / done,
+        "pg_ms": pg_cpu * 1000 / done,
+        "errors": errors,
+        "load": (load_before + os.getloadavg()[0]) / 2,
+    }
+
+
+def statements_per_post(src: Path, url: str) -> int:
+    """Statements one POST sends (CaptureQueriesContext; BEGIN and COMMIT not counted), in a
+    subprocess importing ``src``."""
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, __file__, "--count-statements", "--reuse"],
+        env={**os.environ, "SPORTEL_BENCH_SRC": str(src)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def count_statements() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ctx = seed(0)
+    bench_posts(ctx, "", 6, floor=False)  # warm: the caches a worker holds after its first
+    with CaptureQueriesContext(connection) as captured:
+        bench_posts(ctx, "", 1, floor=False)
+    sql = [q["sql"] for q in captured.captured_queries]
+    print(len([s for s in sql if s not in ("BEGIN", "COMMIT")]))
+
+
+RATE_LIMIT_SETTINGS = """
+SPORTEL_OPEN311_POSTS_PER_IP_MINUTE = int(env("SPORTEL_OPEN311_POSTS_PER_IP_MINUTE") or 120)
+SPORTEL_OPEN311_POSTS_PER_KEY_MINUTE = int(env("SPORTEL_OPEN311_POSTS_PER_KEY_MINUTE") or 6000)
+"""
+
+
+def baseline_tree(rev: str) -> Path:
+    """``src/`` of ``rev`` in a temporary directory (git archive). A revision older than the
+    rate-limit variables gets them appended to its settings, so the bench's POSTs are not
+    answered 429 there (its code is otherwise untouched)."""
+    import subprocess
+
+    target = Path(tempfile.mkdtemp(prefix=f"sportel-baseline-{rev[:12]}-"))
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", rev, "src"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    settings_py = target / "src" / "sportel" / "settings.py"
+    text = settings_py.read_text()
+    if "SPORTEL_OPEN311_POSTS_PER_IP_MINUTE" not in text:
+        settings_py.write_text(text + RATE_LIMIT_SETTINGS)
+    subprocess.run(
+        [SPORTEL, "compile-messages"],
+        env={**os.environ, "PYTHONPATH": str(target / "src")},
+        capture_output=True,
+        check=False,
+    )
+    return target
+
+
+def bench_http(args, url: str, ctx) -> list[dict]:
+    """Each tree (the baseline's first) served by gunicorn in turn, alternating A B A B so the
+    machine's load drifts over both alike; ``args.http_rounds`` bursts of ``args.posts``."""
+    import secrets
+
+    data_dir = Path(os.environ["SPORTEL_DATA_DIR"])
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SPORTEL_")},
+        "SPORTEL_ENV": "production",
+        "SPORTEL_SECRET_KEY": secrets.token_urlsafe(50),
+        "SPORTEL_ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "SPORTEL_DATA_DIR": str(data_dir),
+        "SPORTEL_DATABASE_URL": url,
+        "SPORTEL_LOG_LEVEL": "WARNING",
+        "SPORTEL_OPEN311_POSTS_PER_IP_MINUTE": str(10**9),
+        "SPORTEL_OPEN311_POSTS_PER_KEY_MINUTE": str(10**9),
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    trees = [("after", SRC)]
+    if args.baseline:
+        trees.insert(0, ("before", args.baseline / "src"))
+    rows = {label: [] for label, _src in trees}
+    for _repeat in range(args.http_rounds):
+        for label, src in trees:
+            tree_env = {**env, "PYTHONPATH": str(src)}
+            port = free_port()
+            command = gunicorn_command(
+                f"127.0.0.1:{port}", tree_env, workers=args.workers, threads=args.threads
+            )
+            log = data_dir / f"gunicorn-{label}.log"
+            with Server(command, tree_env, port, log) as server:
+                server.wait_ready("/healthz")
+                time.sleep(2.0)  # every worker booted
+                http_burst(port, url, server, ctx["key"], 40 * args.workers, args.clients, "w")
+                row = http_burst(port, url, server, ctx["key"], args.posts, args.clients, label)
+            rows[label].append(row)
+            print(
+                f"  {label}: {row['rate']:.0f} POST/s, p50 {row['p50']:.0f} ms, p95 "
+                f"{row['p95']:.0f} ms, app CPU {row['app_ms']:.2f} ms, PostgreSQL CPU "
+                f"{row['pg_ms']:.2f} ms per POST, load {row['load']:.1f}, errors {row['errors']}",
+                flush=True,
+            )
+    out = []
+    for label, src in trees:
+        runs = rows[label]
+        out.append(
+            {
+                "label": label,
+                "statements": statements_per_post(src, url),
+                **{k: median([r[k] for r in runs]) for k in runs[0]},
+            }
+        )
+    return out
+
+
+def write_http(args, rows: list[dict], total: int, load_at_start: str) -> None:
+    command = (
+        "`.venv/bin/python bench/bench_reports.py --http-only"
+        + (f" --reports {args.reports}" if args.reports != 1_000_000 else "")
+        + (f" --posts {args.posts}" if args.posts != 300 else "")
+        + (f" --workers {args.workers}" if args.workers != 4 else "")
+        + (f" --threads {args.threads}" if args.threads != 2 else "")
+        + (f" --clients {args.clients}" if args.clients != 8 else "")
+        + (
+            f" --baseline-rev {args.baseline_rev}"
+            if args.baseline_rev
+            else (" --baseline <older tree>" if args.baseline else "")
+        )
+        + (" --reuse" if args.reuse else "")
+        + "`"
+    )
+    body = [
+        "Open311 `POST requests.json` over HTTP: `sportel serve` (gunicorn, production settings, "
+        f"{args.workers} workers × {args.threads} threads) on PostgreSQL with {total:,} reports, "
+        f"{args.posts} POSTs per burst from {args.clients} keep-alive connections, median of "
+        f"{args.http_rounds} server starts per tree"
+        + (", the baseline tree and this one alternating" if args.baseline else "")
+        + ". CPU per POST is read from /proc: gunicorn's master and workers (app) and the "
+        "PostgreSQL backends of the bench database (PostgreSQL); 2 cores give at most "
+        "2000 ms of CPU per second, so 300 POST/s needs app + PostgreSQL ≤ 6.7 ms per POST "
+        "(the load generator's own CPU comes on top on this machine). Statements: those one "
+        "POST sends, BEGIN and COMMIT not counted.",
+        "",
+        f"- Date: {today()}",
+        f"- Machine: {load_at_start}",
+        f"- Command: {command}",
+        "",
+        "| tree | POST/s | p50 ms | p95 ms | app CPU ms/POST | PostgreSQL CPU ms/POST | "
+        "statements/POST | load average |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        body.append(
+            f"| {row['label']} | {row['rate']:.0f} | {row['p50']:.0f} | {row['p95']:.0f} | "
+            f"{row['app_ms']:.2f} | {row['pg_ms']:.2f} | {row['statements']} | "
+            f"{row['load']:.1f} |"
+        )
+    for line in body:
+        print(line)
+    if not args.no_write:
+        write_section("Reports: Open311 POST over HTTP (PostgreSQL)", "\n".join(body))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reports", type=int, default=1_000_000)
@@ -253,7 +546,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=40, help="GET and nearby rounds")
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--http-only", action="store_true", help="only the POSTs over HTTP (no GET, no nearby)"
+    )
+    parser.add_argument("--baseline", type=Path, help="an older tree to serve in the same run")
+    parser.add_argument(
+        "--baseline-rev", help="a git revision of this repository to serve as the baseline"
+    )
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (HTTP POSTs)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP connections")
+    parser.add_argument("--http-rounds", type=int, default=3, help="server starts per tree")
+    parser.add_argument("--count-statements", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.count_statements:
+        setup_django(True)
+        count_statements()
+        return
+    if args.baseline_rev:
+        args.baseline = baseline_tree(args.baseline_rev)
     load_at_start = machine()
     url = setup_django(args.reuse)
     from django.db import connection
@@ -264,6 +575,10 @@ def main() -> None:
 
     ctx = seed(args.reports)
     total = Report.objects.count()
+    http_rows = bench_http(args, url, ctx)
+    write_http(args, http_rows, total, load_at_start)
+    if args.http_only:
+        return
     client = Client()
     bench_posts(ctx, url, 20)  # warm-up
     post_rates = [bench_posts(ctx, url, args.posts) for _ in range(3)]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse
 from django.urls import re_path, reverse
 from django.utils import timezone, translation
@@ -596,14 +597,84 @@ def _jurisdiction_and_key(request) -> tuple[Municipality, Open311Key]:
     return municipality, _api_key(request, municipality)
 
 
-def _post_request(request, fmt):
+# The configuration rows a write reads (the key, its municipality, the category with its
+# questions and routing rules), kept per process and used while a fingerprint of those very
+# rows, read in one statement with the key check, is unchanged: an edit, a revoked key or a
+# switched-off category shows at the next request of every process (PostgreSQL; elsewhere the
+# rows are read each time).
+_CONFIGURATION: dict[tuple[str, str, str], tuple] = {}
+_CONFIGURATION_SIZE = 500
+_FINGERPRINT = """
+SELECT encode(sha256(convert_to(k::text || m::text || coalesce((
+    SELECT c::text
+        || coalesce((SELECT p::text FROM {category} p WHERE p.id = c.parent_id), '')
+        || coalesce((SELECT string_agg(a::text, '|' ORDER BY a.id) FROM {attribute} a
+                     WHERE a.category_id = c.id), '')
+        || coalesce((SELECT string_agg(r::text, '|' ORDER BY r.id) FROM {route} r
+                     WHERE r.category_id = c.id), '')
+    FROM {category} c
+    WHERE c.municipality_id = m.id AND c.code = %s AND c.is_active AND c.parent_id IS NOT NULL
+), '-'), 'UTF8')), 'hex')
+FROM {key} k JOIN {municipality} m ON m.id = k.municipality_id
+WHERE k.key_hash = %s AND k.revoked_at IS NULL AND m.slug = %s AND m.is_active
+"""
+
+
+def _fingerprint_sql() -> str:
+    from .models import CategoryAttribute, RoutingRule
+
+    def table(model):
+        return connection.ops.quote_name(model._meta.db_table)
+
+    return _FINGERPRINT.format(
+        category=table(Category),
+        attribute=table(CategoryAttribute),
+        route=table(RoutingRule),
+        key=table(Open311Key),
+        municipality=table(Municipality),
+    )
+
+
+def _write_context(request, code: str) -> tuple[Municipality, Open311Key, Category | None]:
+    """The jurisdiction, the api_key and the category ``code`` of a write (None when there is
+    no such active category): from this process's cache when their rows are unchanged."""
+    slug = (request.POST.get("jurisdiction_id") or request.GET.get("jurisdiction_id") or "").strip()
+    key = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
+    fingerprint = None
+    if slug and key and code and connection.vendor == "postgresql":
+        key_hash = Open311Key.hash(key)
+        with connection.cursor() as cursor:
+            cursor.execute(_fingerprint_sql(), [code, key_hash, slug])
+            row = cursor.fetchone()
+        if row is not None:
+            fingerprint = row[0]
+            cached = _CONFIGURATION.get((slug, key_hash, code))
+            if cached is not None and cached[0] == fingerprint:
+                return cached[1:]
     municipality, api_key = _jurisdiction_and_key(request)
-    _rate_limit(request, api_key)
+    category = None
+    if code:
+        # The questions and the routing rules come along: filing reads both.
+        category = _services_of(municipality).filter(code=code).prefetch_related("routes").first()
+    if fingerprint is not None and category is not None:
+        if len(_CONFIGURATION) >= _CONFIGURATION_SIZE:
+            _CONFIGURATION.clear()
+        _CONFIGURATION[(slug, Open311Key.hash(key), code)] = (
+            fingerprint,
+            municipality,
+            api_key,
+            category,
+        )
+    return municipality, api_key, category
+
+
+def _post_request(request, fmt):
     params = request.POST
     code = (params.get("service_code") or "").strip()
+    municipality, api_key, category = _write_context(request, code)
+    _rate_limit(request, api_key)
     if not code:
         raise Open311Error(400, "service_code was not provided")
-    category = _services_of(municipality).filter(code=code).first()
     if category is None:
         raise Open311Error(404, f"service_code not found: {code[:60]}")
     if not (

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -29,7 +29,7 @@ from sportel.core.models import AdministrativeUnit, Municipality
 from sportel.core.notifications import NoRecipient, send_notification
 from sportel.core.uploads import check_upload
 
-from . import geo, workflow
+from . import geo, sql, workflow
 from .keys import ban_hash, reporter_key
 from .models import (
     AreaSubscription,
@@ -55,8 +55,16 @@ REOPEN_DAYS = getattr(settings, "SPORTEL_REPORTS_REOPEN_DAYS", 30)
 def refuse_banned(municipality, *, key, email="", phone="", device="", client_ip="") -> None:
     """PermissionDenied when the reporter, or any email, phone, device or address they send
     from, is on the municipality's ban list (bans that expired or were lifted do not count)."""
-    from .configuration import active_bans
+    _check_sender(
+        municipality, key=key, email=email, phone=phone, device=device, client_ip=client_ip
+    )
 
+
+def _check_sender(
+    municipality, *, key, email="", phone="", device="", client_ip="", area=False
+) -> bool:
+    """:func:`refuse_banned`, and in the same statement whether anyone is subscribed to the
+    area ``area`` (an administrative unit's id, None for none; False: not asked)."""
     hashes = {key}
     if email:
         hashes.add(reporter_key(email=email))
@@ -66,12 +74,12 @@ def refuse_banned(municipality, *, key, email="", phone="", device="", client_ip
         hashes.add(reporter_key(device=device))
     if client_ip:
         hashes.add(ban_hash(f"ip:{client_ip}"))
-    if (
-        active_bans(getattr(municipality, "pk", municipality))
-        .filter(value_hash__in=hashes)
-        .exists()
-    ):
+    banned, subscribed = sql.sender_check(
+        getattr(municipality, "pk", municipality), hashes, area=area
+    )
+    if banned:
         raise PermissionDenied(_("Reports from this sender are not accepted."))
+    return subscribed
 
 
 # --- moderation: personal data hidden before text is public ------------------------------------
@@ -314,11 +322,14 @@ def file_report(
     if not (description or "").strip() and not answers:
         raise ValidationError({"description": _("Describe the problem.")})
     key = reporter_key(account=account, person=person, email=email, phone=phone, device=device_id)
-    refuse_banned(
-        municipality, key=key, email=email, phone=phone, device=device_id, client_ip=client_ip
-    )
     if confirmed is None:
         confirmed = account is not None or filed_by is not None or api_key is not None
+    # The ban list, and for a report public at once whether the area has subscribers (told
+    # when it joins its cluster), in one statement.
+    subscribed = _check_sender(
+        municipality, key=key, email=email, phone=phone, device=device_id, client_ip=client_ip,
+        area=getattr(place.unit, "pk", None) if confirmed else False,
+    )  # fmt: skip
     if not confirmed and not (email or phone):
         raise ValidationError(
             {"email": _("Give an email address or a phone number, so we can confirm the report.")}
@@ -327,7 +338,7 @@ def file_report(
         return _file(
             municipality, category, place, description, answers, channel, account, person,
             first_name, last_name, email, phone, device_id, language, photos, api_key, filed_by,
-            confirmed, key, key_of_client,
+            confirmed, key, key_of_client, subscribed,
         )  # fmt: skip
     except IntegrityError:
         first = _first_filed(municipality, key_of_client) if key_of_client else None
@@ -344,7 +355,7 @@ def _first_filed(municipality: Municipality, key: str) -> Filed | None:
 def _file(
     municipality, category, place, description, answers, channel, account, person, first_name,
     last_name, email, phone, device_id, language, photos, api_key, filed_by, confirmed, key,
-    key_of_client,
+    key_of_client, subscribed,
 ) -> Filed:  # fmt: skip
     now = timezone.now()
     code = "" if confirmed else f"{secrets.randbelow(10**6):06d}"
@@ -352,11 +363,11 @@ def _file(
         # A confirmed report joins its cluster as it is written (no second UPDATE of the row).
         cluster, created = (
             _cluster_for(municipality.pk, category, place.lat, place.long, place.address,
-                         place.unit)
+                         place.unit, save=connection.vendor != "postgresql")
             if confirmed
             else (None, False)
         )  # fmt: skip
-        report = Report.objects.create(
+        report = Report(
             municipality=municipality,
             category=category,
             cluster=cluster,
@@ -388,10 +399,21 @@ def _file(
             updated_at=now,
             expected_at=_deadline(category),
         )
-        event = _append(report, actor=filed_by, action="file", to_status=report.status)
+        event = _event(report, actor=filed_by, action="file", to_status=report.status)
+        if connection.vendor == "postgresql":
+            # The cluster (when new), the report, its history row and the reporter's voice in
+            # one statement (reports/sql.py); elsewhere one statement each.
+            voice = _voice_row(report, cluster, created) if cluster is not None else None
+            sql.insert_filed(report, event, cluster=cluster, created=created, voice=voice)
+            if cluster is not None:
+                _notify_subscribers(report, subscribed=subscribed)
+        else:
+            report.save(force_insert=True)
+            event.report = report
+            event.save(force_insert=True)
+            if cluster is not None:
+                _joined(report, cluster, created, subscribed=subscribed)
         stored = [_store_photo(report, photo, event=event) for photo in photos]
-        if cluster is not None:
-            _joined(report, cluster, created)
         audit.record(
             "report.file",
             actor=filed_by or account,
@@ -430,16 +452,7 @@ def nearby_clusters(
         return []
     south, west, north, east = geo.box_around(lat, long, category.duplicate_radius_m)
     since = timezone.now() - timezone.timedelta(days=category.cluster_window_days)
-    candidates = Cluster.objects.filter(
-        municipality_id=category.municipality_id,
-        category=category,
-        is_open=True,
-        last_report_at__gte=since,
-        lat__gte=south,
-        lat__lte=north,
-        long__gte=west,
-        long__lte=east,
-    )
+    candidates = sql.open_clusters_in_box(category, south, west, north, east, since)
     found = [
         (cluster, geo.distance_m(lat, long, cluster.lat, cluster.long)) for cluster in candidates
     ]
@@ -458,10 +471,13 @@ def _join_cluster(report: Report) -> None:
     _joined(report, cluster, created)
 
 
-def _cluster_for(municipality_id, category, lat, long, address, unit) -> tuple[Cluster, bool]:
+def _cluster_for(
+    municipality_id, category, lat, long, address, unit, *, save=True
+) -> tuple[Cluster, bool]:
     """The open cluster of ``category`` a report at this place joins (the nearest within the
     category's radius and window, by the indexed bounding box), or a new one, created with the
-    reporter's voice already counted: (cluster, created)."""
+    reporter's voice already counted: (cluster, created). ``save=False`` leaves a new cluster
+    unsaved (the caller inserts it with the report)."""
     cluster = None
     if lat is not None:
         near = nearby_clusters(category, lat, long, limit=1)
@@ -478,7 +494,7 @@ def _cluster_for(municipality_id, category, lat, long, address, unit) -> tuple[C
     if cluster is not None:
         return cluster, False
     now = timezone.now()
-    cluster = Cluster.objects.create(
+    cluster = Cluster(
         municipality_id=municipality_id,
         category=category,
         unit=unit,
@@ -489,14 +505,32 @@ def _cluster_for(municipality_id, category, lat, long, address, unit) -> tuple[C
         last_report_at=now,
         voices=1,
     )
+    if save:
+        cluster.save(force_insert=True)
     return cluster, True
 
 
-def _joined(report: Report, cluster: Cluster, created: bool) -> None:
+def _voice_row(report: Report, cluster: Cluster, created: bool) -> ClusterVoice:
+    """The reporter's voice in ``cluster`` (unsaved): at the cluster's creation when it starts
+    it."""
+    return ClusterVoice(
+        municipality_id=cluster.municipality_id,
+        cluster=cluster,
+        reporter_key=report.reporter_key,
+        report=report,
+        email=report.email,
+        phone=report.phone,
+        account=report.account,
+        language=report.language,
+        at=cluster.created_at if created else timezone.now(),
+    )
+
+
+def _joined(report: Report, cluster: Cluster, created: bool, *, subscribed=None) -> None:
     """After ``report`` joined ``cluster``: its reporter's voice (one row; on an existing
     cluster the counter and the time of the last report move in one statement), and the
     residents subscribed to the area are told."""
-    _notify_subscribers(report)
+    _notify_subscribers(report, subscribed=subscribed)
     voice = {
         "key": report.reporter_key,
         "report": report,
@@ -702,7 +736,35 @@ def _append(
     data=None,
     external_id="",
 ) -> ReportEvent:
-    return ReportEvent.objects.create(
+    event = _event(
+        report,
+        actor=actor,
+        action=action,
+        to_status=to_status,
+        from_status=from_status,
+        public=public,
+        text=text,
+        data=data,
+        external_id=external_id,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def _event(
+    report,
+    *,
+    actor,
+    action,
+    to_status="",
+    from_status="",
+    public=True,
+    text="",
+    data=None,
+    external_id="",
+) -> ReportEvent:
+    """A history row of ``report``, not yet saved."""
+    return ReportEvent(
         municipality_id=report.municipality_id,
         report=report,
         at=timezone.now(),
@@ -1316,12 +1378,17 @@ def change_subscription(municipality: Municipality, secret: str, action: str):
     return row
 
 
-def _notify_subscribers(report: Report) -> None:
+def _notify_subscribers(report: Report, *, subscribed: bool | None = None) -> None:
     """The residents subscribed to the report's area are told by the worker: when anyone is
     subscribed there, the task is queued in this transaction (a transactional outbox: the
-    worker sees it only once the report commits, and a rolled-back report queues nothing)."""
+    worker sees it only once the report commits, and a rolled-back report queues nothing).
+    ``subscribed``: already looked up (with the ban list, :func:`_check_sender`)."""
     from .tasks import notify_area_subscribers
 
+    if subscribed is not None:
+        if subscribed:
+            notify_area_subscribers.enqueue(report.pk)
+        return
     if (
         AreaSubscription.objects.filter(
             municipality_id=report.municipality_id,
