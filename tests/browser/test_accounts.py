@@ -24,23 +24,23 @@ def test_citizen_signs_up_confirms_by_email_and_logs_in(transactional_db, page, 
     page.locator("input[name=language][value=sq]").check()
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/account/signup/sent/")
-    assert page.get_by_text("arta.krasniqi@example.al").first.is_visible()
+    expect(page.get_by_text("arta.krasniqi@example.al").first).to_be_visible()
 
     # Logging in before confirming is refused, with a way to get a new link.
     browser_login(page, "arta.krasniqi@example.al", PASSWORD)
-    assert page.get_by_text("Nuk e keni konfirmuar ende këtë llogari").first.is_visible()
-    assert page.get_by_role("link", name="Dërgo një konfirmim të ri").is_visible()
+    expect(page.get_by_text("Nuk e keni konfirmuar ende këtë llogari").first).to_be_visible()
+    expect(page.get_by_role("link", name="Dërgo një konfirmim të ri")).to_be_visible()
 
     # The citizen opens the link from the email in the outbox.
     link = confirmation_link("arta.krasniqi@example.al")
     assert link.startswith(page.base_url)
     page.goto(link)
-    assert page.get_by_role("heading", name="Llogaria u konfirmua").is_visible()
+    expect(page.get_by_role("heading", name="Llogaria u konfirmua")).to_be_visible()
 
     browser_login(page, "ARTA.KRASNIQI@example.al", PASSWORD)
     page.wait_for_url(re.compile(r".*/account/$"))
-    assert page.get_by_role("heading", name="Llogaria juaj").is_visible()
-    assert page.get_by_text("Arta Krasniqi").first.is_visible()
+    expect(page.get_by_role("heading", name="Llogaria juaj")).to_be_visible()
+    expect(page.get_by_text("Arta Krasniqi").first).to_be_visible()
     accessible(page)
     assert User.objects.get(username="arta.krasniqi@example.al").confirmed_at is not None
 
@@ -66,14 +66,14 @@ def test_citizen_signs_up_with_a_phone_number_and_confirms_with_the_sms_code(
     browser_login(page, "0695551234", PASSWORD)
     # The citizen chose English: after login the pages are in English.
     page.wait_for_url(re.compile(r".*/en/account/$"))
-    assert page.get_by_role("heading", name="Your account").is_visible()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
 
 
 def test_login_page_is_accessible_in_both_languages(transactional_db, page, accessible):
     page.goto("/account/login/")
     accessible(page)
     page.goto("/en/account/login/")
-    assert page.get_by_role("heading", name="Log in").is_visible()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     accessible(page)
 
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.conf import settings as django_settings
+from playwright.sync_api import expect
 
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.accounts.helpers import current_totp
@@ -37,7 +38,7 @@ def test_kiosk_login_has_no_sign_up_and_the_idle_screen_returns_to_the_start(
     assert page.locator("#navigation a[href^='/shkoder/kiosk/login/']").count() == 1
     assert page.locator("#navigation a[href^='/account/']").count() == 0
     page.goto("/shkoder/kiosk/login/?next=/shkoder/kiosk/")
-    assert page.get_by_role("heading", name="Hyni në kioskë").is_visible()
+    expect(page.get_by_role("heading", name="Hyni në kioskë")).to_be_visible()
     assert page.get_by_role("link", name="Krijoni një llogari").count() == 0
     accessible(page)
     fill_login(page, citizen.username, PASSWORD)
@@ -83,8 +84,8 @@ def test_citizen_logging_in_from_english_stays_english(
     accessible(page)
     fill_login(page, citizen.username, PASSWORD)
     page.wait_for_url(re.compile(r".*/en/account/$"))
-    assert page.get_by_role("heading", name="Your account").is_visible()
-    assert page.get_by_role("link", name="Who accessed my data").is_visible()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    expect(page.get_by_role("link", name="Who accessed my data")).to_be_visible()
     accessible(page)
     page.get_by_role("button", name="Log out").last.click()
     page.wait_for_url(re.compile(r".*/en/$"))
@@ -98,7 +99,7 @@ def test_staff_logging_in_from_english_pass_an_english_second_factor(
     page.goto("/en/account/login/")
     fill_login(page, clerk.username, "a-long-test-password")
     page.wait_for_url("**/en/account/2fa/**")
-    assert page.get_by_role("heading", name="Two-step verification").is_visible()
+    expect(page.get_by_role("heading", name="Two-step verification")).to_be_visible()
     accessible(page)
     page.locator("input[name=token]").fill(current_totp(clerk))
     page.locator("main form button[type=submit]").first.click()
@@ -117,7 +118,7 @@ def test_a_locked_out_owner_unlocks_with_a_code_in_english(
     for _ in range(django_settings.AXES_FAILURE_LIMIT):
         fill_login(page, owner.username, "wrong-password-1")
         page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Too many attempts").is_visible()
+    expect(page.get_by_role("heading", name="Too many attempts")).to_be_visible()
     accessible(page)
     page.get_by_role("button", name="Send me a code").click()
     page.wait_for_url("**/en/account/unlock/code/")
@@ -126,7 +127,7 @@ def test_a_locked_out_owner_unlocks_with_a_code_in_english(
     page.locator("input[name=code]").fill(code.group(1))
     page.get_by_role("button", name="Unlock").click()
     page.wait_for_url("**/en/account/login/**")
-    assert page.get_by_text("Your account is unlocked on this device").is_visible()
+    expect(page.get_by_text("Your account is unlocked on this device")).to_be_visible()
     assert page.locator("input[name=username]").input_value() == owner.username
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("main form button[type=submit]").first.click()

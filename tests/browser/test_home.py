@@ -1,16 +1,17 @@
 """Home and municipality home in a real browser: usable without JavaScript, accessible."""
 
 import pytest
+from playwright.sync_api import expect
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
 def test_home_lists_municipalities_and_is_accessible(page, shkoder, accessible, prefix):
     page.goto(f"{prefix}/")
-    assert page.locator("h1").first.is_visible()
+    expect(page.locator("h1").first).to_be_visible()
     accessible(page)
     page.get_by_role("link", name="Shkodër", exact=True).click()
     assert page.url.endswith(f"{prefix}/shkoder/")
-    assert page.get_by_text("Velipojë").is_visible()
+    expect(page.get_by_text("Velipojë")).to_be_visible()
     accessible(page)
 
 
@@ -38,7 +39,7 @@ def test_govuk_frontend_starts_from_its_module_file_under_the_csp(page, shkoder)
     page.wait_for_function("document.body.classList.contains('govuk-frontend-supported')")
     # The service navigation collapses behind its "Menu" button on a phone once JS runs.
     toggle = page.locator(".govuk-service-navigation__toggle")
-    assert toggle.is_visible()
+    expect(toggle).to_be_visible()
     toggle.click()
-    assert page.get_by_role("link", name="Hyni").is_visible()
+    expect(page.get_by_role("link", name="Hyni")).to_be_visible()
     assert problems == []

@@ -5,6 +5,8 @@ identity is proven. axe-core on every page."""
 
 import os
 
+from playwright.sync_api import expect
+
 from sportel.accounts.models import User
 from tests.accounts.factories import PASSWORD
 from tests.accounts.helpers import browser_login, browser_staff_login
@@ -40,7 +42,7 @@ def test_resident_proves_identity_at_the_counter(
     page.goto("/en/account/")
     page.get_by_role("link", name="Verify your identity").click()
     page.wait_for_url("**/en/account/identity/")
-    assert page.get_by_text("It is not verified yet").is_visible()
+    expect(page.get_by_text("It is not verified yet")).to_be_visible()
     accessible(page)
     page.get_by_role("button", name="Get a code for the counter").click()
     code = page.locator("#identity-code").inner_text().strip()
@@ -61,7 +63,7 @@ def test_resident_proves_identity_at_the_counter(
     page.get_by_label("Letërnjoftim").check()
     page.locator("#id_document_seen").check()
     page.get_by_role("button", name="Verifiko identitetin").click()
-    assert page.get_by_text("me numrin personal J10101001D").is_visible()
+    expect(page.get_by_text("me numrin personal J10101001D")).to_be_visible()
     accessible(page)
     page.set_viewport_size({"width": 320, "height": 900})
     _fits(page)

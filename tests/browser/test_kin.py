@@ -7,6 +7,8 @@ the relationship on their account. axe-core on every page."""
 import datetime as dt
 import os
 
+from playwright.sync_api import expect
+
 from sportel.accounts.models import KinRelationship, User
 from sportel.core.services import register_person
 from tests.accounts.factories import PASSWORD
@@ -93,7 +95,9 @@ def test_clerk_records_and_revokes_a_parents_relationship(
     page.locator("#id_document_number").fill("GJ-123/2020")
     page.locator("#id_document_seen").check()
     page.get_by_role("button", name="Record the relationship").click()
-    assert page.get_by_text("Recorded: Arta Hoxha is the legal guardian of Ben Hoxha.").is_visible()
+    expect(
+        page.get_by_text("Recorded: Arta Hoxha is the legal guardian of Ben Hoxha.")
+    ).to_be_visible()
     accessible(page)
     _fits(page)
     mistaken = KinRelationship.objects.get(child__nid=second_nid)
@@ -102,13 +106,13 @@ def test_clerk_records_and_revokes_a_parents_relationship(
     page.get_by_label("Personal number (NID) of the parent, guardian or child").fill(second_nid)
     page.get_by_role("button", name="Find", exact=True).click()
     listed = page.locator("#recorded-relationships")
-    assert listed.get_by_text("Ben Hoxha", exact=True).is_visible()
+    expect(listed.get_by_text("Ben Hoxha", exact=True)).to_be_visible()
     assert "Ema" not in listed.inner_text()  # only the child searched for
     accessible(page)
     _fits(page)
     page.locator(f"#reason-{mistaken.pk}").fill("Wrong court decision")
     page.get_by_role("button", name="Revoke — Ben Hoxha").click()
-    assert page.get_by_text("The relationship is revoked.").is_visible()
+    expect(page.get_by_text("The relationship is revoked.")).to_be_visible()
     accessible(page)
     _fits(page)
 
@@ -116,7 +120,7 @@ def test_clerk_records_and_revokes_a_parents_relationship(
     browser_login(page, parent.username, PASSWORD, next_url="/en/account/")
     page.goto("/en/account/")
     listed = page.locator("#relationship-list")
-    assert listed.get_by_text("Ema Hoxha").is_visible()
+    expect(listed.get_by_text("Ema Hoxha")).to_be_visible()
     assert "in force" in listed.inner_text() and "revoked" in listed.inner_text()
     accessible(page)
     for width in (320, 1280):

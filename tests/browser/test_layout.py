@@ -1,6 +1,7 @@
 """The layout on a phone and with a keyboard, and axe-core on the pages every visitor sees."""
 
 import pytest
+from playwright.sync_api import expect
 
 PAGES = ["/", "/shkoder/", "/account/login/", "/no-such-page/", "/accessibility/"]
 
@@ -32,7 +33,7 @@ def test_the_skip_link_is_the_first_stop_and_jumps_to_the_content(page, shkoder)
     skip = page.locator(".govuk-skip-link")
     assert skip.evaluate("element => element === document.activeElement")
     assert skip.inner_text() == "Kaloni te përmbajtja kryesore"
-    assert skip.is_visible(), "the skip link shows when it has focus"
+    expect(skip, "the skip link shows when it has focus").to_be_visible()
     page.keyboard.press("Enter")
     page.wait_for_function("document.activeElement && document.activeElement.id === 'main-content'")
     # The next Tab lands inside the main content, past the header and navigation.
@@ -79,9 +80,9 @@ def test_the_signed_in_layout_is_accessible_and_log_out_is_a_button(page, shkode
         ]
     )
     page.goto("/en/shkoder/")
-    assert page.get_by_role("link", name="Your account").is_visible()
+    expect(page.get_by_role("link", name="Your account")).to_be_visible()
     accessible(page)
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(lambda url: "/shkoder/" not in url)
-    assert page.get_by_role("link", name="Log in").is_visible()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
     assert not page.get_by_role("button", name="Log out").count()

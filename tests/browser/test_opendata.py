@@ -4,6 +4,7 @@ the report shows and publishes it. Every open data page with a table is also che
 the way tests/browser/test_tables.py checks the others."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_tables import SHOTS, SPLIT_WORDS_JS, log_in
 
@@ -96,7 +97,7 @@ def test_staff_upload_fix_a_validation_error_and_publish(
     accessible(page)
     _fits(page)
     page.get_by_role("button", name=words["create"]).click()
-    assert page.locator(".govuk-error-summary").is_visible()  # no title: the form says so
+    expect(page.locator(".govuk-error-summary")).to_be_visible()  # no title: the form says so
     accessible(page)
     page.locator("#id_title").fill("Familje me ndihmë ekonomike")
     page.get_by_role("button", name=words["create"]).click()
@@ -119,7 +120,7 @@ def test_staff_upload_fix_a_validation_error_and_publish(
     # The column holds a note as well as numbers: the manager makes it text, and it validates.
     page.locator("#type-2").select_option("string")
     page.get_by_role("button", name=words["save"]).click()
-    assert page.locator("#valid").is_visible()
+    expect(page.locator("#valid")).to_be_visible()
     accessible(page)
     _fits(page)
     page.get_by_role("button", name=words["publish"], exact=True).click()

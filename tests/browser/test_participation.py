@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from sportel.core.identifiers import with_check_letter
 from tests.accounts.helpers import browser_login
@@ -172,7 +173,7 @@ def test_the_results_page_explains_the_outcome(page, accessible, shkoder, prefix
     row = page.locator(f"#project-{winner}").inner_text()
     assert ("Funded as number 1" if prefix else "Financuar si i 1-ti") in row
     page.locator("summary").first.click()
-    assert page.locator(".govuk-details__text").first.is_visible()
+    expect(page.locator(".govuk-details__text").first).to_be_visible()
 
 
 @pytest.mark.parametrize(("prefix", "width"), SIZES)

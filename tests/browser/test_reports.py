@@ -13,6 +13,7 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from sportel.accounts.roles import Role
 from sportel.core.models import Notification
@@ -177,12 +178,12 @@ def test_administrator_sets_reports_up_and_a_ban_holds(
     page.fill("#id_duplicate_radius_m", "abc")
     page.click("#category-form button")
     # The mistake is explained next to the field; nothing stored yet.
-    assert page.locator("#id_duplicate_radius_m_error").is_visible()
+    expect(page.locator("#id_duplicate_radius_m_error")).to_be_visible()
     assert not Category.objects.filter(code="blocked-culvert").exists()
     accessible(page)
     page.fill("#id_duplicate_radius_m", "150")
     page.click("#category-form button")
-    assert page.locator("#category-blocked-culvert").is_visible()
+    expect(page.locator("#category-blocked-culvert")).to_be_visible()
     culvert = Category.objects.get(code="blocked-culvert")
     assert culvert.duplicate_radius_m == 150
 

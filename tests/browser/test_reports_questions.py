@@ -9,6 +9,7 @@ import os
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from sportel.accounts.roles import Role
 from sportel.core.models import Notification
@@ -95,7 +96,7 @@ def test_administrator_adds_a_list_question_and_a_resident_answers_it(
     page.click("#save-question")
     # A list question opens its own page again, to check its answers.
     assert texts["saved"] in page.locator(".govuk-notification-banner").inner_text()
-    assert page.locator("#value-knee").is_visible()
+    expect(page.locator("#value-knee")).to_be_visible()
     accessible(page)
     _narrow_enough(page, width)
     _shot(page, f"reports-question-{language}-{width}")

@@ -5,6 +5,7 @@ closes the day; a bank statement is imported and matched."""
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_tables import log_in
 
@@ -69,7 +70,7 @@ def test_a_clerk_takes_cash_for_a_bill_and_closes_the_day(page, accessible, reve
     page.locator("#id_reference").fill("RF00 1234")
     page.locator("#id_amount").fill("1000")
     page.locator("#take-cash").click()
-    assert page.locator(".govuk-error-summary").is_visible()  # not a valid RF reference
+    expect(page.locator(".govuk-error-summary")).to_be_visible()  # not a valid RF reference
     _widths(page, accessible)
     page.locator("#id_reference").fill(reference)
     page.locator("#id_amount").fill("1000")
@@ -79,7 +80,7 @@ def test_a_clerk_takes_cash_for_a_bill_and_closes_the_day(page, accessible, reve
     _widths(page, accessible)
     page.locator("#id_counted").fill("1000")
     page.locator("#close-day").click()
-    assert page.locator("#day-closed").is_visible()
+    expect(page.locator("#day-closed")).to_be_visible()
     _widths(page, accessible)
 
 

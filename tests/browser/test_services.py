@@ -12,6 +12,7 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from sportel.services import services, workflow
 from sportel.services.models import Case
@@ -90,7 +91,7 @@ def test_citizen_applies_online_with_a_draft_and_tracks_the_case(
 
     # Continue without answers: errors next to the fields, then save a partial draft.
     page.get_by_role("button", name="Ruaj dhe vazhdo").click()
-    assert page.locator("#id_information_description_error").is_visible()
+    expect(page.locator("#id_information_description_error")).to_be_visible()
     accessible(page)
     page.locator("#id_information_description").fill("Buxheti i ndriçimit publik 2026")
     page.get_by_role("button", name="Ruaje draftin dhe kthehu më vonë").click()
@@ -122,7 +123,7 @@ def test_citizen_applies_online_with_a_draft_and_tracks_the_case(
     number = page.locator("#case-number").inner_text()
     code = page.locator("#tracking-code").inner_text()
     assert number.startswith("SHK-")
-    assert page.locator("#expected-date").is_visible()
+    expect(page.locator("#expected-date")).to_be_visible()
 
     # The case page, with its timeline.
     page.get_by_role("link", name="Ndiqni kërkesën").click()
@@ -151,7 +152,7 @@ def test_clerk_serves_a_walk_in_at_the_counter(page, accessible, catalogue, make
     # A malformed number is refused with the reason.
     page.locator("#id_nid").fill("12345")
     page.get_by_role("button", name="Vazhdo").click()
-    assert page.locator("#id_nid_error").is_visible()
+    expect(page.locator("#id_nid_error")).to_be_visible()
     accessible(page)
     # An unknown person is registered from the identity card.
     nid = new_nid()
@@ -178,7 +179,7 @@ def test_clerk_serves_a_walk_in_at_the_counter(page, accessible, catalogue, make
     assert "Gjon Leka" in page.locator("#receipt").inner_text()
     # Fee paid and the family is in the register: the certificate is already issued.
     assert case.document_code
-    assert page.locator("#document-link").is_visible()
+    expect(page.locator("#document-link")).to_be_visible()
 
 
 def test_specialist_asks_for_more_the_citizen_answers_and_the_document_is_issued(
@@ -228,7 +229,7 @@ def test_specialist_asks_for_more_the_citizen_answers_and_the_document_is_issued
     # The specialist approves and issues the sealed document.
     page.reload()
     # Rejecting comes first; approving asks on a page of its own (no JavaScript needed).
-    assert page.locator("#action-reject").is_visible()
+    expect(page.locator("#action-reject")).to_be_visible()
     page.get_by_role("button", name="Miratoje").click()
     assert (
         page.get_by_role("heading", level=1).inner_text() == f"Të miratohet kërkesa {case.number}?"
@@ -255,7 +256,7 @@ def test_instant_certificate_from_application_to_document_in_one_sitting(page, a
     page.get_by_role("link", name="Vazhdo").click()
     page.get_by_role("button", name="Dërgo kërkesën").click()
     page.wait_for_url("**/receipt/")
-    assert page.get_by_role("heading", name="Dokumenti juaj është gati").is_visible()
+    expect(page.get_by_role("heading", name="Dokumenti juaj është gati")).to_be_visible()
     accessible(page)
     page.locator("#verify-link").click()
     assert page.locator("#outcome").get_attribute("data-outcome") == "authentic"
@@ -271,7 +272,7 @@ def test_moving_home_kiosk_and_english_pages_are_accessible(page, accessible, ci
     page.locator("#id_vehicle_plate").fill("SH123AB")
     page.get_by_role("button", name="Hap kërkesat e mia").click()
     # No consent, nothing opened: the error sits next to the checkbox.
-    assert page.locator("#id_consent_error").is_visible()
+    expect(page.locator("#id_consent_error")).to_be_visible()
     assert not Case.objects.exists()
     accessible(page)
     page.locator("#id_consent").check()
@@ -292,7 +293,7 @@ def test_moving_home_kiosk_and_english_pages_are_accessible(page, accessible, ci
     page.goto("/en/shkoder/services/mine/")
     accessible(page)
     page.goto("/en/shkoder/track/?code=AAAA-BBBB-CCCC")
-    assert page.locator("#id_code_error").is_visible()
+    expect(page.locator("#id_code_error")).to_be_visible()
     accessible(page)
 
 
