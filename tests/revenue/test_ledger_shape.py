@@ -141,27 +141,78 @@ def test_postgresql_refuses_deleting_a_row_the_ledger_names(package, register, s
     assert Demand.objects.filter(pk=demand.pk).exists()
 
 
-def test_a_matched_bank_line_posts_one_transaction_from_the_bank_to_the_demands(
+def test_a_statement_posts_one_transaction_per_booking_day_from_the_bank_to_the_demands(
     assessed, register, shkoder
 ):
+    """Decision 0030: the matched lines of a statement go straight from the bank to the
+    demands in one transaction per booking day, the queued ones into suspense in another;
+    each line names its payment, and each payment's lines balance on their own."""
     from sportel.revenue import statements
-    from sportel.revenue.models import Invoice, Payment
+    from sportel.revenue.models import Invoice, LedgerLine, Payment, Statement
 
     from .conftest import camt053, entry
 
     reference = Invoice.objects.get(person=register["arta"]).reference
     statements.import_camt053(
-        shkoder, camt053([entry("1000.00", ref=reference), entry("70.00", ustrd="pa reference")])
+        shkoder,
+        camt053(
+            [
+                entry("1000.00", ref=reference),
+                entry("70.00", ustrd="pa reference"),
+                entry("20.00", ref=reference, booked=date(2026, 5, 5)),
+            ]
+        ),
     )
+    statement = Statement.objects.get()
     matched = Payment.objects.get(amount=Decimal("1000.00"))
-    (txn,) = LedgerTransaction.objects.filter(key__endswith=f":{matched.pk}")
-    assert txn.key == f"apply:{matched.pk}" and txn.kind == "allocation"
-    accounts = sorted(txn.lines.values_list("account", "cents"))
+    (txn,) = LedgerTransaction.objects.filter(lines__payment=matched).distinct()
+    assert txn.key == f"apply:statement{statement.pk}:2026-05-04" and txn.kind == "allocation"
+    assert txn.sealed and txn.booked_on == date(2026, 5, 4)
+    accounts = sorted(txn.lines.filter(payment=matched).values_list("account", "cents"))
     assert (Account.BANK, 100000) in accounts
+    assert sum(cents for _account, cents in accounts) == 0
     assert not txn.lines.filter(account=Account.SUSPENSE).exists()
-    assert ledger.taxpayer_owed(shkoder, person=register["arta"]) == Decimal("3820.00")
+    later = Payment.objects.get(amount=Decimal("20.00"))
+    (other_day,) = LedgerTransaction.objects.filter(lines__payment=later).distinct()
+    assert other_day.key == f"apply:statement{statement.pk}:2026-05-05"
+    assert other_day.booked_on == date(2026, 5, 5)
+    assert ledger.taxpayer_owed(shkoder, person=register["arta"]) == Decimal("3800.00")
     queued = Payment.objects.get(amount=Decimal("70.00"))
-    (receipt,) = LedgerTransaction.objects.filter(key__endswith=f":{queued.pk}")
-    assert receipt.key == f"receipt:{queued.pk}"
+    (receipt,) = LedgerTransaction.objects.filter(lines__payment=queued).distinct()
+    assert receipt.key == f"receipt:statement{statement.pk}:2026-05-04"
+    assert receipt.kind == "receipt"
+    assert LedgerTransaction.objects.filter(key__contains=f"statement{statement.pk}:").count() == 3
     assert ledger.account_balance(shkoder, Account.SUSPENSE) == Decimal("-70.00")
-    assert ledger.account_balance(shkoder, Account.BANK) == Decimal("1070.00")
+    assert ledger.account_balance(shkoder, Account.BANK) == Decimal("1090.00")
+    for payment in (matched, later, queued):
+        lines = LedgerLine.objects.filter(payment=payment)
+        assert sum(lines.values_list("cents", flat=True)) == 0
+
+
+def test_reversing_one_payment_of_a_statement_leaves_the_others_posted(assessed, register, shkoder):
+    from django.db.models import Sum
+
+    from sportel.revenue import payments, statements
+    from sportel.revenue.models import Invoice, LedgerLine, Payment
+
+    from .conftest import camt053, entry
+
+    arta = Invoice.objects.get(person=register["arta"]).reference
+    statements.import_camt053(
+        shkoder, camt053([entry("1000.00", ref=arta), entry("500.00", ref=arta)])
+    )
+    first = Payment.objects.get(amount=Decimal("1000.00"))
+    second = Payment.objects.get(amount=Decimal("500.00"))
+    payments.reverse_payment(first, key="bank:test:return", booked_on=first.received_on)
+    assert sum(LedgerLine.objects.filter(payment=first).values_list("cents", flat=True)) == 0
+    assert not LedgerLine.objects.filter(payment=first, account=Account.BANK).aggregate(
+        total=Sum("cents")
+    )["total"]
+    kept = LedgerLine.objects.filter(payment=second, account=Account.BANK)
+    assert sum(kept.values_list("cents", flat=True)) == 50000
+    assert ledger.taxpayer_owed(shkoder, person=register["arta"]) == Decimal("4320.00")
+    assert ledger.account_balance(shkoder, Account.BANK) == Decimal("500.00")
+    # Reversing it again posts nothing.
+    count = LedgerTransaction.objects.count()
+    payments.reverse_payment(first, key="bank:test:return", booked_on=first.received_on)
+    assert LedgerTransaction.objects.count() == count

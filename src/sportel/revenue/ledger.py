@@ -214,8 +214,20 @@ def post_many(municipality, entries: list[Entry], *, fresh_keys: bool = False) -
     return len(todo)
 
 
-def reverse(original: LedgerTransaction, *, key: str, booked_on: date, memo: str = ""):
-    """Post the mirror image of ``original`` (history is never edited)."""
+def reverse(
+    original: LedgerTransaction,
+    *,
+    key: str,
+    booked_on: date,
+    memo: str = "",
+    payment_id: int | None = None,
+):
+    """Post the mirror image of ``original`` (history is never edited); with ``payment_id``,
+    of that payment's lines in it only (a statement's transaction holds many payments' lines,
+    each payment's balanced on its own: decision 0030)."""
+    rows = original.lines.select_related(None)
+    if payment_id is not None:
+        rows = rows.filter(payment_id=payment_id)
     lines = [
         Line(
             line.account,
@@ -226,7 +238,7 @@ def reverse(original: LedgerTransaction, *, key: str, booked_on: date, memo: str
                 if getattr(line, f"{name}_id")
             },
         )
-        for line in original.lines.select_related(None)
+        for line in rows
     ]
     return post(
         original.municipality,

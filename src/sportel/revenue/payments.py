@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -252,6 +252,20 @@ def reverse_payment(payment: Payment, *, key: str, booked_on: date, actor=None) 
             municipality=locked.municipality, key__in=[f"receipt:{locked.pk}", f"apply:{locked.pk}"]
         ):
             ledger.reverse(txn, key=f"{key}:{txn.key}", booked_on=booked_on, memo="reversal")
+        # A payment of a bank statement has its lines in the statement's transaction of its
+        # booking day (decision 0030): mirror those lines, not the other payments'.
+        for txn in LedgerTransaction.objects.filter(
+            Q(key__startswith="receipt:statement") | Q(key__startswith="apply:statement"),
+            municipality=locked.municipality,
+            lines__payment=locked,
+        ).distinct():
+            ledger.reverse(
+                txn,
+                key=f"{key}:{txn.key}",
+                booked_on=booked_on,
+                memo="reversal",
+                payment_id=locked.pk,
+            )
         Payment.objects.filter(pk=locked.pk).update(status=Payment.Status.REVERSED)
         locked.status = Payment.Status.REVERSED
         audit.record(

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Lookup, Sum
 from django.utils import timezone
 
 from sportel.core import audit
@@ -106,6 +106,41 @@ def _chunks(values):
         yield values[start : start + CHUNK]
 
 
+def _identifiers(line: TxLine) -> list[str]:
+    """The NIPT / NID shapes in a line's remittance and reference, in order."""
+    text = f"{line.remittance} {line.structured_ref}"
+    return _IDENTIFIER.findall(text.upper()) if text.strip() else []
+
+
+class _AnyOf(Lookup):
+    """``column = ANY(%s)`` with one array parameter (PostgreSQL): one statement and one
+    plan for any number of values, where ``IN (...)`` sends a placeholder per value."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        return list(self.rhs)
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*params, self.rhs)
+
+
+def _any_of(queryset, field_name: str, values):
+    """``queryset`` narrowed to rows whose ``field_name`` is one of ``values``, as querysets
+    to run: one (``= ANY(array)``) on PostgreSQL, chunks of ``IN`` lists on SQLite (whose
+    statements take at most a few thousand parameters)."""
+    values = list(values)
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        yield queryset.filter(_AnyOf(F(field_name), values))
+        return
+    for chunk in _chunks(values):
+        yield queryset.filter(**{f"{field_name}__in": chunk})
+
+
 class Matcher:
     """Everything matching needs, read once per statement (invoices by RF reference, taxpayers
     by NIPT / NID and by name, what each candidate payer owes by demand), so the lines are
@@ -114,32 +149,32 @@ class Matcher:
 
     def __init__(self, municipality, lines: list[TxLine]):
         self.municipality = municipality
-        refs, idents, names = set(), set(), set()
+        refs, idents = set(), set()
         for line in lines:
             refs.update(line.rf_candidates)
-            for candidate in _IDENTIFIER.findall(
-                f"{line.remittance} {line.structured_ref}".upper()
-            ):
-                idents.add(candidate)
-            if line.debtor_name:
-                names.add(_name_key(line.debtor_name))
+            idents.update(_identifiers(line))
         self.invoices = {}
-        for chunk in _chunks(refs):
-            for row in Invoice.objects.filter(
-                municipality=municipality, reference__in=chunk
-            ).values_list("reference", "pk", "person_id", "business_id"):
+        for rows in _any_of(Invoice.objects.filter(municipality=municipality), "reference", refs):
+            for row in rows.values_list("reference", "pk", "person_id", "business_id"):
                 self.invoices[row[0]] = row[1:]
         self.nipts, self.nids = {}, {}
         valid = [c for c in idents if not check_identifier(c, kind="nipt").error]
-        for chunk in _chunks(valid):
-            for nipt, pk in Business.objects.filter(
-                municipality=municipality, nipt__in=chunk
-            ).values_list("nipt", "pk"):
+        for rows in _any_of(Business.objects.filter(municipality=municipality), "nipt", valid):
+            for nipt, pk in rows.values_list("nipt", "pk"):
                 self.nipts[nipt] = pk
-            for nid, pk in Person.objects.filter(
-                municipality=municipality, nid__in=chunk
-            ).values_list("nid", "pk"):
+        for rows in _any_of(Person.objects.filter(municipality=municipality), "nid", valid):
+            for nid, pk in rows.values_list("nid", "pk"):
                 self.nids[nid] = pk
+        # Names are read only for the lines that neither a reference nor an identifier
+        # matches (``match`` asks for nothing else), so a statement paid by reference does
+        # not read the whole register's names.
+        names = set()
+        for line in lines:
+            if line.debtor_name and not (
+                any(ref in self.invoices for ref in line.rf_candidates)
+                or any(c in self.nipts or c in self.nids for c in _identifiers(line))
+            ):
+                names.add(_name_key(line.debtor_name))
         self.business_names, self.person_names = {}, {}
         names.discard("")
         if names:
@@ -185,22 +220,19 @@ class Matcher:
             ids = [number for k, number in payers if k == kind]
             for number in ids:
                 self.owed[(kind, number)] = {}
-            for chunk in _chunks(ids):
-                rows = (
-                    ledger.lines_of(self.municipality)
-                    .filter(account=Account.RECEIVABLE, demand__isnull=False)
-                    .filter(**{f"{field_name}__in": chunk})
-                    .values(field_name, "demand")
-                    .annotate(total=Sum("cents"))
-                )
+            receivable = ledger.lines_of(self.municipality).filter(
+                account=Account.RECEIVABLE, demand__isnull=False
+            )
+            for chunk in _any_of(receivable, field_name, ids):
+                rows = chunk.values(field_name, "demand").annotate(total=Sum("cents"))
                 for row in rows:
                     if row["total"]:
                         self.owed[(kind, row[field_name])][row["demand"]] = cents_to_money(
                             row["total"]
                         )
         demand_ids = {d for owed in self.owed.values() for d in owed}
-        for chunk in _chunks(demand_ids):
-            for pk, priority, due, head in Demand.objects.filter(pk__in=chunk).values_list(
+        for rows in _any_of(Demand.objects.all(), "pk", demand_ids):
+            for pk, priority, due, head in rows.values_list(
                 "pk", "tax_head__priority", "due_date", "tax_head_id"
             ):
                 self.demands[pk] = (priority, due, head)
@@ -217,7 +249,7 @@ class Matcher:
                 if found is not None:
                     return Match(100, "rf", {"reference": reference}, *found)
             unknown = {"unknown_rf": candidates[0]}
-        for candidate in _IDENTIFIER.findall(f"{line.remittance} {line.structured_ref}".upper()):
+        for candidate in _identifiers(line):
             if candidate in self.nipts:
                 return Match(
                     90, "nipt", {**unknown, "nipt": candidate}, business_id=self.nipts[candidate]
@@ -251,6 +283,15 @@ class Matcher:
         for demand_id, part in applied:
             owed[demand_id] -= part
         return applied, left
+
+
+STATEMENT_BATCH = "statement"
+
+
+def statement_batch_key(what: str, statement_id: int, booked_on: date) -> str:
+    """The key of a statement's transaction of one booking day: ``apply`` (matched lines) or
+    ``receipt`` (queued lines). Reversals find a payment's lines in it by this prefix."""
+    return f"{what}:{STATEMENT_BATCH}{statement_id}:{booked_on.isoformat()}"
 
 
 def _line_key(parsed: ParsedStatement, line: TxLine) -> str:
@@ -332,12 +373,8 @@ def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> Non
     ]
     keys = [_line_key(parsed, line) for line in credits]
     existing = {}
-    for chunk in _chunks(keys):
-        existing.update(
-            Payment.objects.filter(municipality=municipality, key__in=chunk).values_list(
-                "key", "pk"
-            )
-        )
+    for rows in _any_of(Payment.objects.filter(municipality=municipality), "key", keys):
+        existing.update(rows.values_list("key", "pk"))
     matcher = Matcher(municipality, credits)
     taken_by = getattr(actor, "pk", None)
     new: dict[str, int] = {}  # key -> position in ``fresh``
@@ -461,35 +498,34 @@ def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> Non
             for line, outcome, payment_id, position in rows
         ],
     )
-    entries = []
+    # One ledger transaction per statement and booking day for the lines matched at import
+    # (bank to demands), and one for the lines left in the queue (bank to receipts not yet
+    # applied), each line naming its payment (decision 0030): the statement's postings are
+    # a handful of transactions, not one per line. Each payment's own lines still balance
+    # (its bank debit = its receivable and credit lines), which is what reversing a payment
+    # mirrors (payments.reverse_payment).
+    batches: dict[tuple[str, date], list] = {}
     for pk, (line, found, _key) in zip(ids, fresh, strict=True):
-        amount = clean_amount(line.amount)
-        memo = (line.rf_reference or line.end_to_end)[:140]
+        amount = line.amount
         if not found.payer:
             # Unmatched: into receipts not yet applied, until someone assigns it.
-            entries.append(
-                ledger.Entry(
-                    LedgerTransaction.Kind.RECEIPT,
-                    [
-                        ledger.debit(Account.BANK, amount, payment_id=pk),
-                        ledger.credit(Account.SUSPENSE, amount, payment_id=pk),
-                    ],
-                    key=f"receipt:{pk}",
-                    booked_on=line.booked_on,
-                    memo=memo,
+            batches.setdefault(("receipt", line.booked_on), []).extend(
+                (
+                    ledger.debit(Account.BANK, amount, payment_id=pk),
+                    ledger.credit(Account.SUSPENSE, amount, payment_id=pk),
                 )
             )
             continue
-        # Matched at import: one transaction from the bank straight to the demands (decision
-        # 0027), not a receipt into suspense and an allocation out of it; reversing the
-        # payment mirrors it as before (payments.reverse_payment).
+        # Matched at import: straight from the bank to the demands (decision 0027), not a
+        # receipt into suspense and an allocation out of it.
         refs = (
             {"person_id": found.person_id}
             if found.person_id
             else {"business_id": found.business_id}
         )
         applied, left = matcher.allocate(found.payer, amount)
-        lines = [ledger.debit(Account.BANK, amount, payment_id=pk)]
+        lines = batches.setdefault(("apply", line.booked_on), [])
+        lines.append(ledger.debit(Account.BANK, amount, payment_id=pk))
         for demand_id, part in applied:
             lines.append(
                 ledger.credit(
@@ -503,16 +539,19 @@ def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> Non
             )
         if left > 0:
             lines.append(ledger.credit(Account.CREDIT, left, payment_id=pk, **refs))
-        entries.append(
-            ledger.Entry(
-                LedgerTransaction.Kind.ALLOCATION,
-                lines,
-                key=f"apply:{pk}",
-                booked_on=line.booked_on,
-                memo=memo,
-            )
+    entries = [
+        ledger.Entry(
+            LedgerTransaction.Kind.ALLOCATION
+            if what == "apply"
+            else LedgerTransaction.Kind.RECEIPT,
+            lines,
+            key=statement_batch_key(what, statement.pk, booked_on),
+            booked_on=booked_on,
+            memo=f"statement {parsed.statement_id}"[:300],
         )
-    # Each key names a payment created just now, so none can have been posted before.
+        for (what, booked_on), lines in sorted(batches.items())
+    ]
+    # Each key names the statement created just now, so none can have been posted before.
     ledger.post_many(municipality, entries, fresh_keys=True)
 
 
