@@ -292,9 +292,39 @@ def bench_orm_import(shkoder, lines: int, *, floor: bool = True):
     refs = list(Invoice.objects.filter(municipality=shkoder).values_list("reference", flat=True))
     data = camt(lines, refs)
     marks = watermarks(IMPORT_TABLES)
+    backend = backend_pid()
+    cpu_before, backend_before = time.process_time(), backend_cpu(backend)
     seconds, summary = timed(lambda: statements.import_camt053(shkoder, data))
+    IMPORT_CPU.update(
+        python=time.process_time() - cpu_before,
+        database=backend_cpu(backend) - backend_before,
+        load=os.getloadavg(),
+    )
     assert summary.applied == lines, summary.line()
     return seconds, writes_floor(marks) if floor else float("nan")
+
+
+IMPORT_CPU: dict = {}
+
+
+def backend_pid() -> int | None:
+    """The PostgreSQL backend serving this connection, when it runs on this machine."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    return pid if Path(f"/proc/{pid}/stat").exists() else None
+
+
+def backend_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) the backend has used so far, from /proc (0 without one)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def extrapolated(measured: int, size: int) -> str:
@@ -374,6 +404,14 @@ def main() -> None:
             f"| {what} | {size} | {ours:.2f} s | {floor:.2f} s | {kind} | {ours / floor:.1f} |"
             if floor == floor  # not NaN (--no-floor)
             else f"| {what} | {size} | {ours:.2f} s | not measured | {kind} | — |"
+        )
+    if IMPORT_CPU:
+        table.append("")
+        table.append(
+            f"Reconciliation of {args.orm_lines:,} lines: {orm_import_s:.2f} s wall, "
+            f"{IMPORT_CPU['python']:.2f} s CPU in Python, {IMPORT_CPU['database']:.2f} s CPU in "
+            "the PostgreSQL backend (0 on SQLite, or when the server is elsewhere), load "
+            f"average {IMPORT_CPU['load'][0]:.2f} at its end."
         )
     text = "\n".join(table)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -16,12 +16,20 @@ class InvalidReference(ValueError):
     """Not an ISO 11649 reference: wrong shape or wrong check digits."""
 
 
+# 0-9 stay, A-Z (and a-z) become 10..35: one str.translate in C instead of a Python step per
+# character (profiled: checking 100 000 references of a statement cost seconds).
+_AS_DIGITS = str.maketrans(
+    {c: str(int(c, 36)) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
+)
+
+
 def _digits(text: str) -> int:
-    return int("".join(str(int(c, 36)) for c in text))
+    return int(text.translate(_AS_DIGITS))
 
 
 def compact(value: str) -> str:
-    return re.sub(r"\s+", "", value or "").upper()
+    # str.split() drops the same whitespace as the regular expression \s (str.isspace).
+    return "".join((value or "").split()).upper()
 
 
 def make(body: str) -> str:
