@@ -102,3 +102,52 @@ def test_a_huge_statement_streams_in_bounded_memory(tmp_path):
     file_kib, grown_kib = int(out[0]), int(out[1])
     assert file_kib > 38_000
     assert grown_kib < file_kib // 2, (file_kib, grown_kib)
+
+
+def test_payments_and_statement_lines_still_refuse_missing_or_deleted_parents(
+    assessed, register, shkoder
+):
+    """Migration 0010_recon: on PostgreSQL the references of payments and statement lines are
+    checked per statement instead of per row at commit; the rule is the same (SQLite keeps
+    its own foreign keys, checked at commit: the atomic block's end)."""
+    from django.db import IntegrityError, connection, transaction
+
+    from sportel.revenue import bulk
+    from sportel.revenue.models import Invoice, Payment, StatementLine
+
+    reference = Invoice.objects.get(person=register["arta"]).reference
+    statements.import_camt053(shkoder, camt053([entry("10.00", ref=reference)]))
+    payment = Payment.objects.get()
+    line = StatementLine.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert(
+            "revenue_statementline",
+            statements._LINE_COLUMNS,
+            [
+                (
+                    *(line.statement_id, 9, 1, "1.00", True, False, line.booked_on),
+                    *("", "", "", "", "", "", "queued", 987654321),
+                )
+            ],
+        )
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA foreign_key_check")
+                if cursor.fetchall():
+                    raise IntegrityError("foreign key")
+    for table, column, value in (
+        ("revenue_payment", "id", payment.pk),  # named by its statement line
+        ("revenue_statement", "id", line.statement_id),
+        ("revenue_invoice", "id", payment.invoice_id),  # named by the payment
+    ):
+        with (
+            pytest.raises(IntegrityError),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [value])
+            if connection.vendor == "sqlite":
+                cursor.execute("PRAGMA foreign_key_check")
+                if cursor.fetchall():
+                    raise IntegrityError("foreign key")
+    assert Payment.objects.filter(pk=payment.pk).exists()
