@@ -298,3 +298,36 @@ def taxpayer_credit(municipality, *, person=None, business=None) -> Decimal:
     qs = lines_of(municipality).filter(account=Account.CREDIT)
     qs = qs.filter(person=person) if person is not None else qs.filter(business=business)
     return -_sum(qs)
+
+
+# One row of ``post_rows``: (account, cents, tax_head_id, demand_id, person_id, business_id,
+# payment_id), cents an int (debit positive, credit negative).
+Row = tuple[str, int, int | None, int | None, int | None, int | None, int | None]
+
+
+def post_rows(
+    municipality, kind: str, rows: list[Row], *, key: str, booked_on: date, memo: str = ""
+) -> int:
+    """Post one balanced transaction whose lines are already plain rows in cents (a bank
+    statement's lines of one day, decision 0030), inside the caller's transaction: no
+    ``Line`` object and no rounding per line, the same checks as ``post_many`` (at least two
+    non-zero lines, debits = credits; the database checks the balance again when it seals).
+    The key must be fresh (it names a row the caller has just created). The number of lines."""
+    rows = [row for row in rows if row[1] != 0]
+    if len(rows) < 2:
+        raise Unbalanced("a transaction needs at least two non-zero lines")
+    if sum(row[1] for row in rows) != 0:
+        raise Unbalanced("debits and credits differ")
+    from . import bulk
+
+    with transaction.atomic():
+        (pk,) = bulk.reserve_ids("revenue_ledgertransaction", 1)
+        mid = municipality.pk
+        bulk.insert(
+            "revenue_ledgertransaction",
+            _TXN_COLUMNS,
+            [(pk, mid, kind, booked_on, timezone.now(), memo[:300], key, False, None)],
+        )
+        bulk.insert("revenue_ledgerline", _LINE_COLUMNS, [(pk, mid, *row) for row in rows])
+        bulk.update_ids("revenue_ledgertransaction", "sealed = TRUE", [pk])
+    return len(rows)

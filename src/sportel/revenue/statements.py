@@ -294,6 +294,14 @@ def statement_batch_key(what: str, statement_id: int, booked_on: date) -> str:
     return f"{what}:{STATEMENT_BATCH}{statement_id}:{booked_on.isoformat()}"
 
 
+def _cents(amount: Decimal) -> int:
+    """An amount exact to the qindarka (parsed, or allocated from one) in qindarka."""
+    cents = amount * 100
+    if cents != cents.to_integral_value():
+        raise ValueError(f"{amount} is not exact to the qindarka")
+    return int(cents)
+
+
 def _line_key(parsed: ParsedStatement, line: TxLine) -> str:
     if line.bank_ref:
         return f"bank:{parsed.iban}:{line.bank_ref}:{line.tx_index}"
@@ -503,56 +511,47 @@ def _post_lines(municipality, parsed, statement, summary: Summary, actor) -> Non
     # applied), each line naming its payment (decision 0030): the statement's postings are
     # a handful of transactions, not one per line. Each payment's own lines still balance
     # (its bank debit = its receivable and credit lines), which is what reversing a payment
-    # mirrors (payments.reverse_payment).
+    # mirrors (payments.reverse_payment). The lines are plain rows in qindarka
+    # (ledger.post_rows): (account, cents, tax head, demand, person, business, payment).
     batches: dict[tuple[str, date], list] = {}
+    bank, receivable, credit_account = Account.BANK, Account.RECEIVABLE, Account.CREDIT
+    heads = matcher.demands
     for pk, (line, found, _key) in zip(ids, fresh, strict=True):
-        amount = line.amount
+        cents = _cents(line.amount)
         if not found.payer:
             # Unmatched: into receipts not yet applied, until someone assigns it.
             batches.setdefault(("receipt", line.booked_on), []).extend(
                 (
-                    ledger.debit(Account.BANK, amount, payment_id=pk),
-                    ledger.credit(Account.SUSPENSE, amount, payment_id=pk),
+                    (bank, cents, None, None, None, None, pk),
+                    (Account.SUSPENSE, -cents, None, None, None, None, pk),
                 )
             )
             continue
         # Matched at import: straight from the bank to the demands (decision 0027), not a
         # receipt into suspense and an allocation out of it.
-        refs = (
-            {"person_id": found.person_id}
-            if found.person_id
-            else {"business_id": found.business_id}
-        )
-        applied, left = matcher.allocate(found.payer, amount)
-        lines = batches.setdefault(("apply", line.booked_on), [])
-        lines.append(ledger.debit(Account.BANK, amount, payment_id=pk))
+        person, business = found.person_id, None if found.person_id else found.business_id
+        applied, left = matcher.allocate(found.payer, line.amount)
+        batch = batches.setdefault(("apply", line.booked_on), [])
+        batch.append((bank, cents, None, None, None, None, pk))
         for demand_id, part in applied:
-            lines.append(
-                ledger.credit(
-                    Account.RECEIVABLE,
-                    part,
-                    demand_id=demand_id,
-                    tax_head_id=matcher.demands[demand_id][2],
-                    payment_id=pk,
-                    **refs,
-                )
+            batch.append(
+                (receivable, -_cents(part), heads[demand_id][2], demand_id, person, business, pk)
             )
         if left > 0:
-            lines.append(ledger.credit(Account.CREDIT, left, payment_id=pk, **refs))
-    entries = [
-        ledger.Entry(
+            batch.append((credit_account, -_cents(left), None, None, person, business, pk))
+    memo = f"statement {parsed.statement_id}"
+    # Each key names the statement created just now, so none can have been posted before.
+    for (what, booked_on), batch in sorted(batches.items()):
+        ledger.post_rows(
+            municipality,
             LedgerTransaction.Kind.ALLOCATION
             if what == "apply"
             else LedgerTransaction.Kind.RECEIPT,
-            lines,
+            batch,
             key=statement_batch_key(what, statement.pk, booked_on),
             booked_on=booked_on,
-            memo=f"statement {parsed.statement_id}"[:300],
+            memo=memo,
         )
-        for (what, booked_on), lines in sorted(batches.items())
-    ]
-    # Each key names the statement created just now, so none can have been posted before.
-    ledger.post_many(municipality, entries, fresh_keys=True)
 
 
 def import_parsed(
