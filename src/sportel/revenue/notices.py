@@ -62,8 +62,9 @@ def _language(invoice: Invoice) -> str:
     return "en" if person is not None and person.preferred_language == "en" else "sq"
 
 
-def _money(value: Decimal) -> str:
-    return format_all(value)
+def _money(value: Decimal, language: str | None = None) -> str:
+    """In the notice's language (the active one, or ``language`` outside an override)."""
+    return format_all(value, language)
 
 
 def _day(value: date) -> str:
@@ -241,7 +242,7 @@ def _issue(
                         "municipality": invoice.municipality.name,
                         "year": invoice.year,
                         "reference": rf.grouped(invoice.reference),
-                        "amount": _money(total),
+                        "amount": _money(total, language),
                         "code": document.display_code,
                         "link": my_taxes_link(invoice),
                         "verify": f"{settings.SPORTEL_PUBLIC_URL.rstrip('/')}/verify/"

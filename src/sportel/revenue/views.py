@@ -22,7 +22,17 @@ from sportel.accounts.permissions import has_permission
 from sportel.core import audit
 from sportel.core.tenancy import request_municipality
 
-from . import exports, ledger, letter_views, payments, providers, rf, selectors, tasks
+from . import (
+    exports,
+    ledger,
+    letter_views,
+    payments,
+    penalties,
+    providers,
+    rf,
+    selectors,
+    tasks,
+)
 from .camt053 import StatementError
 from .models import AssessmentRun, FiscalPackage, Invoice, Payment, Statement
 from .statements import DuplicateStatement, import_file
@@ -353,17 +363,7 @@ def my_taxes(request, municipality_slug: str):
     bills = []
     for person in people:
         for invoice in selectors.invoices_of_person(municipality, person):
-            lines = selectors.invoice_lines(invoice)
-            bills.append(
-                {
-                    "invoice": invoice,
-                    "grouped": rf.grouped(invoice.reference),
-                    "lines": lines,
-                    "owed": sum((line["outstanding"] for line in lines), 0),
-                }
-            )
-    for bill in bills:  # letters sent and appeals (letter_views)
-        bill.update(letter_views.bill_documents(bill["invoice"]))
+            bills.append(_bill(invoice))
     credit = sum((ledger.taxpayer_credit(municipality, person=p) for p in people), 0)
     # The businesses a clerk recorded this account's person as representing: their bills, to
     # pay and to appeal, each under the business's name and NIPT.
@@ -393,6 +393,8 @@ def _bill(invoice) -> dict:
         "grouped": rf.grouped(invoice.reference),
         "lines": lines,
         "owed": sum((line["outstanding"] for line in lines), 0),
+        # Principal, penalty, interest and the total due (decision 0031).
+        "totals": penalties.bill_totals(lines),
     }
     bill.update(letter_views.bill_documents(invoice))
     return bill
@@ -488,4 +490,104 @@ def clearance_view(request, municipality_slug: str):
             else None,
         },
         status=409 if isinstance(result, clearance.Refusal) else 200,
+    )
+
+
+# --- a taxpayer's bill, for the tax officer: principal, penalty, interest (decision 0031) ---
+class WriteOffForm(forms.Form):
+    demand = forms.IntegerField(widget=forms.HiddenInput)
+    amount = forms.CharField(label=gettext_lazy("Amount to write off (ALL)"), max_length=20)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (kept in the audit log)"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required("revenue.read")
+def bill(request, municipality_slug: str, reference: str):
+    """One bill as the tax office sees it: what is owed (principal, penalty, interest, total),
+    the penalty's history, accrual to today and a write-off with a reason."""
+    from .models import Demand
+
+    municipality = request.municipality
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("person", "business"),
+        municipality=municipality,
+        reference=rf.compact(reference),
+    )
+    can_correct = has_permission(request.user, municipality, "revenue.assess")
+    form = WriteOffForm()
+    if request.method == "POST":
+        if not can_correct:
+            raise PermissionDenied
+        payer = {"person": invoice.person} if invoice.person_id else {"business": invoice.business}
+        if request.POST.get("action") == "accrue":
+            written = penalties.accrue_taxpayer(municipality, on=timezone.localdate(), **payer)
+            audit.record(
+                "revenue.penalty.accrue",
+                actor=request.user,
+                municipality=municipality,
+                obj=invoice,
+                subject=invoice.person,
+                data={"invoice": invoice.reference, "revisions": len(written)},
+            )
+            messages.success(
+                request,
+                _("Penalty and interest booked to today.")
+                if written
+                else _("Nothing new to book: the penalty and interest are booked to today."),
+            )
+            return redirect(_url("revenue-staff:bill", request, reference=invoice.reference))
+        form = WriteOffForm(request.POST)
+        if form.is_valid():
+            demand = get_object_or_404(
+                Demand, pk=form.cleaned_data["demand"], invoice=invoice, municipality=municipality
+            )
+            try:
+                penalties.write_off(
+                    demand,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    on=timezone.localdate(),
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        for error in errors:
+                            form.add_error(field if field in form.fields else None, error)
+                else:
+                    form.add_error(None, exc)
+            else:
+                messages.success(request, _("Written off; the reason is in the audit log."))
+                return redirect(_url("revenue-staff:bill", request, reference=invoice.reference))
+    audit.record(
+        "revenue.bill.read",
+        actor=request.user,
+        municipality=municipality,
+        obj=invoice,
+        subject=invoice.person,
+        data={"invoice": invoice.reference},
+    )
+    context = _bill(invoice)
+    history = (
+        Demand.objects.filter(invoice=invoice, tax_head__code__in=penalties.CODES)
+        .select_related("tax_head")
+        .order_by("tax_head__priority", "revision")
+    )
+    charges = [line for line in context["lines"] if penalties.is_charge(line["demand"].tax_head)]
+    return render(
+        request,
+        "revenue/bill.html",
+        {
+            **context,
+            "payer": invoice.person or invoice.business,
+            "history": history,
+            "charges": charges,
+            "can_correct": can_correct,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
     )
