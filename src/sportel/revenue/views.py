@@ -465,32 +465,27 @@ def provider_callback(request, municipality_slug: str, provider: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def clearance_view(request, municipality_slug: str):
-    """The resident's own tax clearance certificate: sealed at once when nothing is owed,
-    refused with the amounts owed otherwise."""
-    from . import clearance
+    """The resident's tax clearance certificate goes through the catalogue's service, the one
+    door where a request opens its case (history, notification, the instant check that issues or
+    refuses with the amounts, decision 0028): this address sends there. It never issues by
+    itself; a municipality without the service says so."""
+    from sportel.services import selectors as service_selectors
+
+    from .service_link import SERVICE_CODE
 
     municipality = request_municipality(request)
-    person = request.user.persons.filter(municipality=municipality).first()
-    result = None
-    if request.method == "POST" and person is not None:
-        result = clearance.issue(
-            municipality,
-            person=person,
-            actor=request.user,
-            language="en" if get_language() == "en" else "sq",
+    service = service_selectors.service_by_code(municipality, SERVICE_CODE)
+    if service is not None and service.current_version is not None:
+        # 303: an old form's POST becomes a GET of the application form, nothing is issued.
+        response = redirect(
+            reverse(
+                "services:apply",
+                kwargs={"municipality_slug": municipality.slug, "code": SERVICE_CODE},
+            )
         )
-    return render(
-        request,
-        "revenue/clearance.html",
-        {
-            "person": person,
-            "refusal": result if isinstance(result, clearance.Refusal) else None,
-            "document": result
-            if result is not None and not isinstance(result, clearance.Refusal)
-            else None,
-        },
-        status=409 if isinstance(result, clearance.Refusal) else 200,
-    )
+        response.status_code = 303
+        return response
+    return render(request, "revenue/clearance.html", {"offered": False}, status=404)
 
 
 # --- a taxpayer's bill, for the tax officer: principal, penalty, interest (decision 0031) ---
