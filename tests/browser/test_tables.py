@@ -165,6 +165,11 @@ def _revenue_letter_tables(shkoder, tables) -> dict:
     from sportel.revenue import penalties
 
     penalties.accrue_taxpayer(shkoder, on=date(2026, 12, 1), person=owner)
+    from tests.revenue.conftest import make_business
+
+    make_business(shkoder, "Shoqëria Tregtare Ndërtimore Rozafa-Bunë shpk").representatives.add(
+        owner
+    )
     return {"demand": demands[1].pk, "bill": invoice.reference}
 
 
@@ -449,6 +454,11 @@ PAGES.update(
     {
         # A bill with its late-payment penalty booked (decision 0031).
         "revenue/bill.html": ("/shkoder/staff/revenue/bills/{bill}/", "tax_officer"),
+        # A business's representative added the old way, awaiting review (decision 0031).
+        "revenue/representatives.html": (
+            "/shkoder/staff/revenue/representatives/",
+            "tax_officer",
+        ),
     }
 )
 

@@ -3203,3 +3203,45 @@ def revenue_bill_write_off(municipality, ctx):
         data={"demand": demand.pk, "amount": "1", "reason": "Gabim i regjistrimit"},
         state=lambda: Demand.objects.filter(invoice=invoice).count(),
     )
+
+
+def _revenue_representative(municipality):
+    from tests.revenue.conftest import make_business, make_person
+
+    business = make_business(municipality, f"Biznes {municipality.slug}")
+    person = make_person(municipality, "Vera", "Tenancy")
+    business.representatives.add(person)
+    return business, person
+
+
+@tenant_route(
+    "revenue: representatives awaiting review",
+    url_names=("revenue-staff:representatives",),
+    owner_role=Role.TAX_OFFICER,
+)
+def revenue_representatives(municipality, ctx):
+    _revenue_representative(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:representatives", municipality), marker="Vera Tenancy"
+    )
+
+
+@tenant_route(
+    "revenue: revoke a representative",
+    url_names=("revenue-staff:representatives",),
+    owner_role=Role.TAX_OFFICER,
+    ok_status=(302,),
+)
+def revenue_representative_revoke(municipality, ctx):
+    business, person = _revenue_representative(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:representatives", municipality),
+        method="POST",
+        data={
+            "business": business.pk,
+            "person": person.pk,
+            "decision": "revoked",
+            "reason": "Pa prokurë",
+        },
+        state=lambda: list(business.representatives.values_list("pk", flat=True)),
+    )

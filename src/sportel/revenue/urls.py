@@ -27,6 +27,7 @@ staff_patterns = (
         path("costing/", costing_views.plan_list, name="costing"),
         path("costing/<int:pk>/", costing_views.plan_detail, name="costing-plan"),
         path("bills/<str:reference>/", views.bill, name="bill"),
+        path("representatives/", views.representatives, name="representatives"),
     ],
     "revenue-staff",
 )

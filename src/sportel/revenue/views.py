@@ -586,3 +586,48 @@ def bill(request, municipality_slug: str, reference: str):
         },
         status=400 if form.errors else 200,
     )
+
+
+# --- representatives added online, awaiting review (decision 0031) ---------------------------
+@require_http_methods(["GET", "POST"])
+@staff_required("revenue.read")
+def representatives(request, municipality_slug: str):
+    """Links between a business and its representative that no clerk verified, for a tax
+    officer to approve or revoke with a reason (reading the list is audited: names)."""
+    from . import representatives as reps
+
+    municipality = request.municipality
+    can_review = has_permission(request.user, municipality, "revenue.assess")
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if not can_review:
+            raise PermissionDenied
+        try:
+            reps.review(
+                municipality,
+                business_id=int(request.POST.get("business") or 0),
+                person_id=int(request.POST.get("person") or 0),
+                decision=request.POST.get("decision", ""),
+                reason=request.POST.get("reason", ""),
+                actor=request.user,
+            )
+        except (ValueError, ValidationError) as exc:
+            errors = _errors(exc) if isinstance(exc, ValidationError) else [_("Not a number.")]
+            status = 400
+        else:
+            messages.success(request, _("Reviewed; the decision and its reason are audited."))
+            return redirect(_url("revenue-staff:representatives", request))
+    links = reps.awaiting_review(municipality)
+    audit.record(
+        "revenue.representatives.read",
+        actor=request.user,
+        municipality=municipality,
+        data={"rows": len(links)},
+    )
+    return render(
+        request,
+        "revenue/representatives.html",
+        {"links": links, "can_review": can_review, "errors": errors},
+        status=status,
+    )
