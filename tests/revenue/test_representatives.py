@@ -3,7 +3,6 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import reverse
 
 from sportel.core.models import AuditEntry
 from sportel.revenue import representatives as reps
@@ -13,7 +12,7 @@ from .conftest import make_business, make_person
 
 
 def url(municipality):
-    return reverse("revenue-staff:representatives", kwargs={"municipality_slug": municipality.slug})
+    return f"/{municipality.slug}/staff/revenue/representatives/"
 
 
 @pytest.fixture
@@ -138,7 +137,10 @@ def test_a_counter_case_verifies_the_link(links, shkoder, make_staff, seal_keys)
 
 @pytest.mark.parametrize(
     ("prefix", "words"),
-    [("", ("Përfaqësues për t'u shqyrtuar", "Revokoje")), ("/en", ("Representatives", "Revoke"))],
+    [
+        ("", ("Përfaqësues për t'u shqyrtuar", "Hiqe lidhjen")),
+        ("/en", ("Representatives to review", "Revoke the link")),
+    ],
 )
 def test_the_officer_reviews_on_the_page(links, shkoder, officer, verified_client, prefix, words):
     bakery, arta, besnik = links
