@@ -275,3 +275,16 @@ def test_a_clerk_cannot_write_off(assessed, register, shkoder, make_staff, verif
         url("revenue-staff:bill", shkoder, reference=invoice.reference), {"action": "accrue"}
     )
     assert response.status_code == 403
+
+
+def test_an_accrued_penalty_does_not_resend_the_years_tax_notice(
+    assessed, register, shkoder, seal_keys
+):
+    from sportel.revenue import notices
+
+    invoice = Invoice.objects.get(person=register["arta"])
+    first, created = notices.issue_notice(invoice, actor="tax-office")
+    assert created
+    penalties.accrue_taxpayer(shkoder, on=date(2026, 10, 10), person=register["arta"])
+    again, created = notices.issue_notice(invoice, actor="tax-office")
+    assert not created and again.pk == first.pk

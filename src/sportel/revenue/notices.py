@@ -79,10 +79,16 @@ def _head(demand, language: str) -> str:
 
 
 def fingerprint(invoice: Invoice) -> str:
-    """The current demands of a bill (id and amount): a notice states exactly this state."""
+    """The current demands of a bill (id and amount): a notice states exactly this state.
+    A penalty or interest accrued since (decision 0031) is not a new assessment: it does not
+    make the year's batch send the bill's notice again."""
+    from .selectors import CHARGE_CODES
+
     text = ";".join(
         f"{d.pk}:{d.amount}"
-        for d in invoice.demands.filter(superseded_by__isnull=True).order_by("pk")
+        for d in invoice.demands.filter(superseded_by__isnull=True)
+        .exclude(tax_head__code__in=CHARGE_CODES)
+        .order_by("pk")
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
