@@ -34,7 +34,7 @@ from sportel.core import audit
 from sportel.core.money import to_money
 
 from . import ledger
-from .locks import lock_taxpayer
+from .locks import lock_receipts_shared, lock_taxpayer
 from .models import (
     Account,
     Demand,
@@ -233,6 +233,8 @@ def accrue_taxpayer(municipality, *, on: date, person=None, business=None) -> li
     """Book the penalty and interest of every bill of one taxpayer through ``on``. Inside the
     caller's transaction when there is one; takes the taxpayer's lock (revenue.locks)."""
     with transaction.atomic():
+        # As payments.apply: a bank statement being posted (receipts lock) changes what is owed.
+        lock_receipts_shared(municipality.pk)
         lock_taxpayer(
             person_id=getattr(person, "pk", None), business_id=getattr(business, "pk", None)
         )
@@ -301,6 +303,7 @@ def write_off(demand: Demand, *, amount, reason: str, actor, on: date) -> Demand
     amount = clean_amount(amount)
     with transaction.atomic():
         invoice = demand.invoice
+        lock_receipts_shared(municipality.pk)
         lock_taxpayer(person_id=invoice.person_id, business_id=invoice.business_id)
         locked = Demand.objects.select_related("tax_head").get(pk=demand.pk)
         if locked.tax_head.code not in CODES:
