@@ -162,7 +162,15 @@ def _revenue_letter_tables(shkoder, tables) -> dict:
         taken_on=date(2026, 2, 1),
         reference="Urdhër nr. 123/4",
     )
-    return {"demand": demands[1].pk}
+    from sportel.revenue import penalties
+
+    penalties.accrue_taxpayer(shkoder, on=date(2026, 12, 1), person=owner)
+    from tests.revenue.conftest import make_business
+
+    make_business(shkoder, "Shoqëria Tregtare Ndërtimore Rozafa-Bunë shpk").representatives.add(
+        owner
+    )
+    return {"demand": demands[1].pk, "bill": invoice.reference}
 
 
 def _participation_tables(shkoder, make_staff) -> dict:
@@ -442,6 +450,17 @@ PAGES.update(
         "revenue/_trend_table.html": ("/shkoder/staff/revenue/?year=2026#trends", "tax_officer"),
     }
 )
+PAGES.update(
+    {
+        # A bill with its late-payment penalty booked (decision 0031).
+        "revenue/bill.html": ("/shkoder/staff/revenue/bills/{bill}/", "tax_officer"),
+        # A business's representative added the old way, awaiting review (decision 0031).
+        "revenue/representatives.html": (
+            "/shkoder/staff/revenue/representatives/",
+            "tax_officer",
+        ),
+    }
+)
 
 
 def _costing_tables(shkoder) -> dict:
@@ -491,6 +510,7 @@ def test_table_reflows_without_sideways_scroll_or_split_words(page, accessible, 
         costing=tables["costing"],
         channel_category=tables["channel_category"],
         question=tables["question"],
+        bill=tables.get("bill", ""),
     )
     if who != "anyone":
         log_in(

@@ -5,6 +5,7 @@ pay. Online, at a kiosk and at the counter alike; for a person and for a busines
 
 import html
 import json
+import re
 import threading
 import time
 from datetime import date
@@ -138,8 +139,10 @@ def test_in_english_the_refusal_is_in_english(owing, shkoder):
     with translation.override("en"):
         lines = clearance.statement(shkoder, person=person)
     for x in lines:
-        assert f"{x.year}, {x.tax_head}: {format_all(x.total)} (principal" in text
+        # English amounts: comma groups, decimal point (never the Albanian "2 875,58").
+        assert f"{x.year}, {x.tax_head}: {format_all(x.total, 'en')} (principal" in text
     assert "How to pay" in text and "Vërtetimi" not in text
+    assert re.search(r"\d,\d{3}\.\d{2} ALL", text)  # e.g. "2,875.58 ALL"
 
 
 def test_paid_in_part_lists_only_what_is_still_owed(owing, shkoder):

@@ -108,22 +108,87 @@ def test_a_resident_pays_an_own_bill_in_the_sandbox(assessed, register, shkoder,
     assert client.get(other_url).status_code == 404  # someone else's bill
 
 
-def test_a_resident_gets_a_clearance_certificate_once_paid(
-    assessed, register, shkoder, client, seal_keys
+def _apply_for_clearance(client, start_url):
+    """A resident's request, from ``start_url`` through the service's own form to its case."""
+    from sportel.services.models import Application, Case
+
+    first = client.get(start_url)
+    apply_url = reverse(
+        "services:apply",
+        kwargs={"municipality_slug": "shkoder", "code": "tax-clearance-certificate"},
+    )
+    assert first.status_code in (200, 303) and (first.status_code == 200 or first.url == apply_url)
+    client.post(apply_url, {"continue": "1", "purpose": "Për tenderin"})
+    draft = Application.objects.latest("pk")
+    response = client.post(
+        reverse("services:draft-review", kwargs={"municipality_slug": "shkoder", "pk": draft.pk})
+    )
+    assert response.status_code == 302
+    return Case.objects.latest("pk")
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        # The revenue module's own address (My taxes' link) and the catalogue's service page.
+        "/shkoder/taxes/clearance/",
+        "/shkoder/services/tax-clearance-certificate/apply/",
+    ],
+)
+def test_both_paths_to_a_clearance_open_a_case_refused_then_issued_once_paid(
+    shkoder, client, seal_keys, start
+):
+    from sportel.core.models import Person
+    from sportel.documents.models import IssuedDocument
+    from sportel.revenue import assessment, fiscal
+    from sportel.services import workflow
+    from sportel.services.catalogue import seed_catalogue
+    from sportel.services.models import Case
+    from tests.revenue.conftest import make_property
+    from tests.services.factories import CitizenFactory
+
+    seed_catalogue(shkoder)
+    citizen = CitizenFactory()
+    person = Person.objects.get(municipality=shkoder, nid=citizen.nid)
+    make_property(shkoder, [(person, "1")], area="70")
+    package = fiscal.create_package(shkoder, fiscal.seed_data("shkoder-2026"))
+    assessment.run_to_end(assessment.start_run(package).pk)
+    client.force_login(citizen)
+    # A POST to the old address issues nothing and opens nothing: it sends to the form.
+    old = client.post("/shkoder/taxes/clearance/")
+    assert old.status_code == 303 and old.url.endswith("/tax-clearance-certificate/apply/")
+    assert not Case.objects.exists() and not IssuedDocument.objects.exists()
+
+    refused = _apply_for_clearance(client, start)
+    assert refused.applicant_person == person and refused.status == workflow.CLOSED
+    assert refused.events.filter(action="auto_reject").exists()
+    assert not IssuedDocument.objects.exists()
+    case_page = client.get(f"/shkoder/services/cases/{refused.number}/").content.decode()
+    assert "Taksa mbi ndërtesën" in case_page
+
+    invoice = Invoice.objects.get(person=person)
+    body, headers = SANDBOX.callback(
+        event(invoice, amount=str(ledger.taxpayer_owed(shkoder, person=person)))
+    )
+    post(client, shkoder, body, headers)
+    issued = _apply_for_clearance(client, start)
+    assert issued.pk != refused.pk and issued.events.filter(action="auto_approve").exists()
+    assert not issued.events.filter(action="auto_reject").exists()
+    assert IssuedDocument.objects.count() == 1  # the sealed certificate, on the new case
+
+
+def test_without_the_catalogue_service_the_clearance_address_issues_nothing(
+    assessed, register, shkoder, client
 ):
     from sportel.accounts.models import User
+    from sportel.documents.models import IssuedDocument
 
     user = User.objects.create_user("arta@test.sportel.al", "x", confirmed_at="2026-01-01T00:00Z")
     register["arta"].user = user
     register["arta"].save(update_fields=["user"])
     client.force_login(user)
     url = reverse("revenue:clearance", kwargs={"municipality_slug": "shkoder"})
-    refused = client.post(url)
-    assert refused.status_code == 409
-    page = refused.content.decode()
-    assert "Taksa mbi ndërtesën" in page and "820,00" in page
-    invoice = Invoice.objects.get(person=register["arta"])
-    body, headers = SANDBOX.callback(event(invoice))
-    post(client, shkoder, body, headers)
-    issued = client.post("/en" + url)
-    assert issued.status_code == 200 and 'id="clearance-code"' in issued.content.decode()
+    for prefix, words in (("", "nuk ofron"), ("/en", "does not offer")):
+        response = client.post(prefix + url)
+        assert response.status_code == 404 and words in response.content.decode()
+    assert not IssuedDocument.objects.exists()

@@ -3156,3 +3156,92 @@ def revenue_costing_save(municipality, ctx):
         data={"label": "Karburant", "amount": "1000", "households": "10"},
         state=lambda: list(CostItem.objects.filter(plan=plan).values_list("label", "amount")),
     )
+
+
+def _revenue_penalised(municipality):
+    """A bill overdue since January 2024 with its penalty booked (decision 0031)."""
+    from datetime import date
+
+    from sportel.revenue import penalties
+
+    demand = _revenue_overdue(municipality)
+    invoice = demand.invoice
+    penalties.accrue_taxpayer(municipality, on=date(2024, 3, 1), person=invoice.person)
+    return invoice
+
+
+@tenant_route(
+    "revenue: a bill's principal, penalty and interest",
+    url_names=("revenue-staff:bill",),
+    owner_role=Role.TAX_OFFICER,
+)
+def revenue_bill(municipality, ctx):
+    invoice = _revenue_penalised(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:bill", municipality, reference=invoice.reference),
+        marker="Vera Tenancy",
+    )
+
+
+@tenant_route(
+    "revenue: write off a penalty",
+    url_names=("revenue-staff:bill",),
+    owner_role=Role.TAX_OFFICER,
+    ok_status=(302,),
+)
+def revenue_bill_write_off(municipality, ctx):
+    from sportel.revenue import penalties
+    from sportel.revenue.models import Demand
+
+    invoice = _revenue_penalised(municipality)
+    demand = Demand.objects.get(
+        invoice=invoice, tax_head__code=penalties.PENALTY, superseded_by__isnull=True
+    )
+    return Probe(
+        url=_revenue_url("revenue-staff:bill", municipality, reference=invoice.reference),
+        method="POST",
+        data={"demand": demand.pk, "amount": "1", "reason": "Gabim i regjistrimit"},
+        state=lambda: Demand.objects.filter(invoice=invoice).count(),
+    )
+
+
+def _revenue_representative(municipality):
+    from tests.revenue.conftest import make_business, make_person
+
+    business = make_business(municipality, f"Biznes {municipality.slug}")
+    person = make_person(municipality, "Vera", "Tenancy")
+    business.representatives.add(person)
+    return business, person
+
+
+@tenant_route(
+    "revenue: representatives awaiting review",
+    url_names=("revenue-staff:representatives",),
+    owner_role=Role.TAX_OFFICER,
+)
+def revenue_representatives(municipality, ctx):
+    _revenue_representative(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:representatives", municipality), marker="Vera Tenancy"
+    )
+
+
+@tenant_route(
+    "revenue: revoke a representative",
+    url_names=("revenue-staff:representatives",),
+    owner_role=Role.TAX_OFFICER,
+    ok_status=(302,),
+)
+def revenue_representative_revoke(municipality, ctx):
+    business, person = _revenue_representative(municipality)
+    return Probe(
+        url=_revenue_url("revenue-staff:representatives", municipality),
+        method="POST",
+        data={
+            "business": business.pk,
+            "person": person.pk,
+            "decision": "revoked",
+            "reason": "Pa prokurë",
+        },
+        state=lambda: list(business.representatives.values_list("pk", flat=True)),
+    )

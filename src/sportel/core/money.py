@@ -12,8 +12,16 @@ def to_money(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def format_all(value: Decimal) -> str:
-    """``1234.5`` → ``1 234,50 ALL`` (Albanian grouping with a narrow space)."""
+def format_all(value: Decimal, language: str | None = None) -> str:
+    """An amount as a reader of ``language`` (default: the active language) writes it:
+    Albanian ``1 234,50 ALL`` (grouping with a space, decimal comma), English ``1,234.50 ALL``
+    (grouping with a comma, decimal point). Machine-readable files (CSV, JSON) never use this:
+    they write the plain ``1234.50``."""
+    if language is None:
+        from django.utils import translation
+
+        language = translation.get_language() or "sq"
+    english = language.split("-")[0] == "en"
     amount = to_money(value)
     whole, _, cents = f"{amount:.2f}".partition(".")
     sign = "-" if whole.startswith("-") else ""
@@ -22,4 +30,6 @@ def format_all(value: Decimal) -> str:
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
+    if english:
+        return f"{sign}{','.join(groups)}.{cents} {CURRENCY}"
     return f"{sign}{' '.join(groups)},{cents} {CURRENCY}"

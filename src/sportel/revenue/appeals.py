@@ -365,7 +365,7 @@ def _tell_taxpayer(appeal: Appeal, *, outcome: str, amount: Decimal | None) -> N
             "municipality": appeal.municipality.name,
             "number": appeal.pk,
             "outcome": outcome,
-            "amount": format_all(amount) if amount is not None else "",
+            "amount": format_all(amount, language) if amount is not None else "",
             "link": link,
         },
         language=language,

@@ -8,8 +8,9 @@ What counts as owed (decision 0028): every principal still unpaid in the ledger,
 line under appeal with a bank guarantee instead of payment (an appeal does not extinguish the
 debt; the law asks it to be paid or guaranteed, and a guarantee is not a payment) and a line in
 an instalment agreement (the agreement schedules the debt, it does not pay it). Both are shown
-with their status so the taxpayer knows why. The penalty and the interest are computed, not
-booked, so they are shown but do not, alone, refuse a certificate. The check reads the ledger, then the document is rendered and sealed outside any
+with their status so the taxpayer knows why. The penalty and the interest are booked as demands
+of their own (decision 0031): once booked they are owed and refuse a certificate like any
+principal; what accrued since the last booking is shown to the day. The check reads the ledger, then the document is rendered and sealed outside any
 transaction (decision 0012); a payment arriving in between only makes it more true.
 """
 
@@ -21,11 +22,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sportel.core import audit
-from sportel.core.money import format_all, to_money
+from sportel.core.money import format_all
 
-from . import ledger
+from . import ledger, penalties
 from .models import Demand, EnforcementStep, FiscalPackage
-from .penalty import days_late, penalty
 
 DOCUMENT_TYPE = "revenue.tax-clearance"
 
@@ -91,29 +91,49 @@ def statement(
     ):
         last_step[demand_id] = step  # the latest step is the case's state
     merged: dict[tuple[int, str, str], OwedLine] = {}
-    for demand in Demand.objects.filter(pk__in=owed).select_related("tax_head", "invoice"):
+    demands = list(Demand.objects.filter(pk__in=owed).select_related("tax_head", "invoice"))
+    # The penalty and interest booked on a bill (their own demands, decision 0031) and those
+    # accrued since the last booking to ``on`` (penalties.increments): both go on the bill's
+    # first principal line, so each bill's rows say principal, penalty, interest, total.
+    charges: dict[int, dict[str, Decimal]] = {}
+    first_line: dict[int, OwedLine] = {}
+    invoices = {}
+    for demand in demands:
+        if penalties.is_charge(demand.tax_head):
+            bucket = charges.setdefault(demand.invoice_id, {})
+            code = demand.tax_head.code
+            bucket[code] = bucket.get(code, Decimal("0.00")) + owed[demand.pk]
+            continue
         principal = owed[demand.pk]
         year = demand.invoice.year
-        package = packages.get(year)
-        late_penalty = penalty(
-            principal,
-            demand.due_date,
-            on,
-            rate=package.penalty_rate_per_day if package else Decimal("0.0006"),
-            cap_days=package.penalty_cap_days if package else 365,
-        )
-        rate = package.delay_interest_rate if package else Decimal(0)
-        interest = to_money(principal * rate * days_late(demand.due_date, on, 10**6) / 365)
+        invoices[demand.invoice_id] = demand.invoice
         head = demand.tax_head.name_en if english else demand.tax_head.name_sq
         line = merged.setdefault(
             (year, head, demand.invoice.reference),
             OwedLine(year, head, demand.invoice.reference, *(Decimal("0.00"),) * 3),
         )
+        first_line.setdefault(demand.invoice_id, line)
         line.principal += principal
-        line.penalty += late_penalty
-        line.interest += interest
         line.under_appeal |= line_key(demand) in appealed
         line.in_instalments |= last_step.get(demand.pk) == EnforcementStep.Step.INSTALMENTS
+    for invoice_id, invoice in invoices.items():
+        pending = penalties.increments(invoice, on, packages.get(invoice.year), owed)
+        bucket = charges.setdefault(invoice_id, {})
+        for code, (increment, _items) in pending.items():
+            bucket[code] = bucket.get(code, Decimal("0.00")) + increment
+    for invoice_id, bucket in charges.items():
+        line = first_line.get(invoice_id)
+        if line is None:
+            # Only a penalty or interest left on the bill: a line of its own.
+            demand = next(d for d in demands if d.invoice_id == invoice_id)
+            invoice = demand.invoice
+            head = _("Late-payment penalty and interest")
+            line = merged.setdefault(
+                (invoice.year, head, invoice.reference),
+                OwedLine(invoice.year, head, invoice.reference, *(Decimal("0.00"),) * 3),
+            )
+        line.penalty += bucket.get(penalties.PENALTY, Decimal("0.00"))
+        line.interest += bucket.get(penalties.INTEREST, Decimal("0.00"))
     return sorted(merged.values(), key=lambda x: (x.year, x.tax_head, x.reference))
 
 

@@ -23,6 +23,7 @@ from sportel.core import audit
 from . import appeals, ledger
 from .models import Account, Demand, EnforcementStep, FiscalPackage, cents_to_money
 from .penalty import penalty
+from .selectors import CHARGE_CODES
 
 DEFAULT_DAYS = 180
 
@@ -55,6 +56,7 @@ def enforcement_list(municipality, on: date, *, days: int | None = None) -> list
         row["demand"]: row["total"]
         for row in ledger.lines_of(municipality)
         .filter(account=Account.RECEIVABLE, demand__due_date__lt=cutoff)
+        .exclude(tax_head__code__in=CHARGE_CODES)  # penalties follow their principal (0031)
         .values("demand")
         .annotate(total=Sum("cents"))
         .filter(total__gt=0)

@@ -13,7 +13,7 @@ from sportel.core.money import to_money
 
 from . import ledger
 from .models import Account, Demand, cents_to_money
-from .selectors import BILLED, COLLECTED
+from .selectors import BILLED, CHARGE_CODES, COLLECTED
 
 
 def rows(municipality) -> list[dict]:
@@ -21,6 +21,7 @@ def rows(municipality) -> list[dict]:
     sums = (
         ledger.lines_of(municipality)
         .filter(account=Account.RECEIVABLE, demand__isnull=False)
+        .exclude(tax_head__code__in=CHARGE_CODES)
         .values("demand__invoice__year", "tax_head__code", unit, "transaction__kind")
         .annotate(total=Sum("cents"))
     )

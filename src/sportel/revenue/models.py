@@ -795,3 +795,26 @@ class CostItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.amount}"
+
+
+class RepresentativeReview(TenantScoped):
+    """A tax officer's review of a link between a business and a person who represents it
+    (core's ``Business.representatives``). Links made online before decision 0028 were made by
+    typing a NIPT and prove nothing; each is approved (kept) or revoked (removed) with a reason.
+    Append-only: the latest review of a (business, person) pair is its state."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved: the person represents the business")
+        REVOKED = "revoked", _("Revoked: the link was removed")
+
+    business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_at", "pk"]

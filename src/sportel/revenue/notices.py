@@ -62,8 +62,9 @@ def _language(invoice: Invoice) -> str:
     return "en" if person is not None and person.preferred_language == "en" else "sq"
 
 
-def _money(value: Decimal) -> str:
-    return format_all(value)
+def _money(value: Decimal, language: str | None = None) -> str:
+    """In the notice's language (the active one, or ``language`` outside an override)."""
+    return format_all(value, language)
 
 
 def _day(value: date) -> str:
@@ -78,10 +79,16 @@ def _head(demand, language: str) -> str:
 
 
 def fingerprint(invoice: Invoice) -> str:
-    """The current demands of a bill (id and amount): a notice states exactly this state."""
+    """The current demands of a bill (id and amount): a notice states exactly this state.
+    A penalty or interest accrued since (decision 0031) is not a new assessment: it does not
+    make the year's batch send the bill's notice again."""
+    from .selectors import CHARGE_CODES
+
     text = ";".join(
         f"{d.pk}:{d.amount}"
-        for d in invoice.demands.filter(superseded_by__isnull=True).order_by("pk")
+        for d in invoice.demands.filter(superseded_by__isnull=True)
+        .exclude(tax_head__code__in=CHARGE_CODES)
+        .order_by("pk")
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -241,7 +248,7 @@ def _issue(
                         "municipality": invoice.municipality.name,
                         "year": invoice.year,
                         "reference": rf.grouped(invoice.reference),
-                        "amount": _money(total),
+                        "amount": _money(total, language),
                         "code": document.display_code,
                         "link": my_taxes_link(invoice),
                         "verify": f"{settings.SPORTEL_PUBLIC_URL.rstrip('/')}/verify/"

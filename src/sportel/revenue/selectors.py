@@ -37,6 +37,8 @@ RATE_DEFINITION = gettext_lazy(
     "taxpayer and overpayments (credit) are not counted as collected; payments against earlier "
     "years' bills count for those years."
 )
+# The tax heads of booked late-payment penalties and delay interest (revenue.penalties).
+CHARGE_CODES = ("late-penalty", "delay-interest")
 BILLED = (LedgerTransaction.Kind.ASSESSMENT, LedgerTransaction.Kind.REVISION)
 COLLECTED = (LedgerTransaction.Kind.ALLOCATION, LedgerTransaction.Kind.REVERSAL)
 
@@ -61,8 +63,11 @@ class Row:
 
 def collection(municipality, year: int, *, by: str = "tax_head", language: str = "sq") -> list[Row]:
     """Billed, collected and the rate for ``year``, by tax head (or administrative unit)."""
-    lines = ledger.lines_of(municipality).filter(
-        account=Account.RECEIVABLE, demand__invoice__year=year
+    # Penalties and delay interest are not bills: they stay out of the rate (decision 0031).
+    lines = (
+        ledger.lines_of(municipality)
+        .filter(account=Account.RECEIVABLE, demand__invoice__year=year)
+        .exclude(tax_head__code__in=CHARGE_CODES)
     )
     if by == "tax_head":
         group = "tax_head"
@@ -210,6 +215,7 @@ def arrears(municipality, on) -> list[Arrear]:
         row["demand"]: row["total"]
         for row in ledger.lines_of(municipality)
         .filter(account=Account.RECEIVABLE, demand__due_date__lt=on)
+        .exclude(tax_head__code__in=CHARGE_CODES)
         .values("demand")
         .annotate(total=Sum("cents"))
         .filter(total__gt=0)
@@ -260,8 +266,10 @@ def collection_trends(municipality, year: int, *, today=None) -> Trends:
     from django.db.models.functions import ExtractMonth, ExtractYear
     from django.utils import timezone
 
-    lines = ledger.lines_of(municipality).filter(
-        account=Account.RECEIVABLE, transaction__kind__in=(*BILLED, *COLLECTED)
+    lines = (
+        ledger.lines_of(municipality)
+        .filter(account=Account.RECEIVABLE, transaction__kind__in=(*BILLED, *COLLECTED))
+        .exclude(tax_head__code__in=CHARGE_CODES)
     )
     billed, collected = defaultdict(int), defaultdict(int)
     for row in lines.values("demand__invoice__year", "transaction__kind").annotate(

@@ -26,6 +26,8 @@ staff_patterns = (
         path("enforcement/<int:pk>/", letter_views.enforcement_case, name="enforcement-case"),
         path("costing/", costing_views.plan_list, name="costing"),
         path("costing/<int:pk>/", costing_views.plan_detail, name="costing-plan"),
+        path("bills/<str:reference>/", views.bill, name="bill"),
+        path("representatives/", views.representatives, name="representatives"),
     ],
     "revenue-staff",
 )

@@ -22,7 +22,17 @@ from sportel.accounts.permissions import has_permission
 from sportel.core import audit
 from sportel.core.tenancy import request_municipality
 
-from . import exports, ledger, letter_views, payments, providers, rf, selectors, tasks
+from . import (
+    exports,
+    ledger,
+    letter_views,
+    payments,
+    penalties,
+    providers,
+    rf,
+    selectors,
+    tasks,
+)
 from .camt053 import StatementError
 from .models import AssessmentRun, FiscalPackage, Invoice, Payment, Statement
 from .statements import DuplicateStatement, import_file
@@ -353,17 +363,7 @@ def my_taxes(request, municipality_slug: str):
     bills = []
     for person in people:
         for invoice in selectors.invoices_of_person(municipality, person):
-            lines = selectors.invoice_lines(invoice)
-            bills.append(
-                {
-                    "invoice": invoice,
-                    "grouped": rf.grouped(invoice.reference),
-                    "lines": lines,
-                    "owed": sum((line["outstanding"] for line in lines), 0),
-                }
-            )
-    for bill in bills:  # letters sent and appeals (letter_views)
-        bill.update(letter_views.bill_documents(bill["invoice"]))
+            bills.append(_bill(invoice))
     credit = sum((ledger.taxpayer_credit(municipality, person=p) for p in people), 0)
     # The businesses a clerk recorded this account's person as representing: their bills, to
     # pay and to appeal, each under the business's name and NIPT.
@@ -393,6 +393,8 @@ def _bill(invoice) -> dict:
         "grouped": rf.grouped(invoice.reference),
         "lines": lines,
         "owed": sum((line["outstanding"] for line in lines), 0),
+        # Principal, penalty, interest and the total due (decision 0031).
+        "totals": penalties.bill_totals(lines),
     }
     bill.update(letter_views.bill_documents(invoice))
     return bill
@@ -463,29 +465,169 @@ def provider_callback(request, municipality_slug: str, provider: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def clearance_view(request, municipality_slug: str):
-    """The resident's own tax clearance certificate: sealed at once when nothing is owed,
-    refused with the amounts owed otherwise."""
-    from . import clearance
+    """The resident's tax clearance certificate goes through the catalogue's service, the one
+    door where a request opens its case (history, notification, the instant check that issues or
+    refuses with the amounts, decision 0028): this address sends there. It never issues by
+    itself; a municipality without the service says so."""
+    from sportel.services import selectors as service_selectors
+
+    from .service_link import SERVICE_CODE
 
     municipality = request_municipality(request)
-    person = request.user.persons.filter(municipality=municipality).first()
-    result = None
-    if request.method == "POST" and person is not None:
-        result = clearance.issue(
-            municipality,
-            person=person,
-            actor=request.user,
-            language="en" if get_language() == "en" else "sq",
+    service = service_selectors.service_by_code(municipality, SERVICE_CODE)
+    if service is not None and service.current_version is not None:
+        # 303: an old form's POST becomes a GET of the application form, nothing is issued.
+        response = redirect(
+            reverse(
+                "services:apply",
+                kwargs={"municipality_slug": municipality.slug, "code": SERVICE_CODE},
+            )
         )
+        response.status_code = 303
+        return response
+    return render(request, "revenue/clearance.html", {"offered": False}, status=404)
+
+
+# --- a taxpayer's bill, for the tax officer: principal, penalty, interest (decision 0031) ---
+class WriteOffForm(forms.Form):
+    demand = forms.IntegerField(widget=forms.HiddenInput)
+    amount = forms.CharField(label=gettext_lazy("Amount to write off (ALL)"), max_length=20)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (kept in the audit log)"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required("revenue.read")
+def bill(request, municipality_slug: str, reference: str):
+    """One bill as the tax office sees it: what is owed (principal, penalty, interest, total),
+    the penalty's history, accrual to today and a write-off with a reason."""
+    from .models import Demand
+
+    municipality = request.municipality
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("person", "business"),
+        municipality=municipality,
+        reference=rf.compact(reference),
+    )
+    can_correct = has_permission(request.user, municipality, "revenue.assess")
+    form = WriteOffForm()
+    if request.method == "POST":
+        if not can_correct:
+            raise PermissionDenied
+        payer = {"person": invoice.person} if invoice.person_id else {"business": invoice.business}
+        if request.POST.get("action") == "accrue":
+            written = penalties.accrue_taxpayer(municipality, on=timezone.localdate(), **payer)
+            audit.record(
+                "revenue.penalty.accrue",
+                actor=request.user,
+                municipality=municipality,
+                obj=invoice,
+                subject=invoice.person,
+                data={"invoice": invoice.reference, "revisions": len(written)},
+            )
+            messages.success(
+                request,
+                _("Penalty and interest booked to today.")
+                if written
+                else _("Nothing new to book: the penalty and interest are booked to today."),
+            )
+            return redirect(_url("revenue-staff:bill", request, reference=invoice.reference))
+        form = WriteOffForm(request.POST)
+        if form.is_valid():
+            demand = get_object_or_404(
+                Demand, pk=form.cleaned_data["demand"], invoice=invoice, municipality=municipality
+            )
+            try:
+                penalties.write_off(
+                    demand,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    on=timezone.localdate(),
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        for error in errors:
+                            form.add_error(field if field in form.fields else None, error)
+                else:
+                    form.add_error(None, exc)
+            else:
+                messages.success(request, _("Written off; the reason is in the audit log."))
+                return redirect(_url("revenue-staff:bill", request, reference=invoice.reference))
+    audit.record(
+        "revenue.bill.read",
+        actor=request.user,
+        municipality=municipality,
+        obj=invoice,
+        subject=invoice.person,
+        data={"invoice": invoice.reference},
+    )
+    context = _bill(invoice)
+    history = (
+        Demand.objects.filter(invoice=invoice, tax_head__code__in=penalties.CODES)
+        .select_related("tax_head")
+        .order_by("tax_head__priority", "revision")
+    )
+    charges = [line for line in context["lines"] if penalties.is_charge(line["demand"].tax_head)]
     return render(
         request,
-        "revenue/clearance.html",
+        "revenue/bill.html",
         {
-            "person": person,
-            "refusal": result if isinstance(result, clearance.Refusal) else None,
-            "document": result
-            if result is not None and not isinstance(result, clearance.Refusal)
-            else None,
+            **context,
+            "payer": invoice.person or invoice.business,
+            "history": history,
+            "charges": charges,
+            "can_correct": can_correct,
+            "form": form,
         },
-        status=409 if isinstance(result, clearance.Refusal) else 200,
+        status=400 if form.errors else 200,
+    )
+
+
+# --- representatives added online, awaiting review (decision 0031) ---------------------------
+@require_http_methods(["GET", "POST"])
+@staff_required("revenue.read")
+def representatives(request, municipality_slug: str):
+    """Links between a business and its representative that no clerk verified, for a tax
+    officer to approve or revoke with a reason (reading the list is audited: names)."""
+    from . import representatives as reps
+
+    municipality = request.municipality
+    can_review = has_permission(request.user, municipality, "revenue.assess")
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if not can_review:
+            raise PermissionDenied
+        try:
+            reps.review(
+                municipality,
+                business_id=int(request.POST.get("business") or 0),
+                person_id=int(request.POST.get("person") or 0),
+                decision=request.POST.get("decision", ""),
+                reason=request.POST.get("reason", ""),
+                actor=request.user,
+            )
+        except (ValueError, ValidationError) as exc:
+            errors = _errors(exc) if isinstance(exc, ValidationError) else [_("Not a number.")]
+            status = 400
+        else:
+            messages.success(request, _("Reviewed; the decision and its reason are audited."))
+            return redirect(_url("revenue-staff:representatives", request))
+    links = reps.awaiting_review(municipality)
+    audit.record(
+        "revenue.representatives.read",
+        actor=request.user,
+        municipality=municipality,
+        data={"rows": len(links)},
+    )
+    return render(
+        request,
+        "revenue/representatives.html",
+        {"links": links, "can_review": can_review, "errors": errors},
+        status=status,
     )

@@ -4,6 +4,10 @@ imports of bank statements (camt.053 XML, or CSV with --iban).
 The summary is the last line printed. Exit status: 0 imported; 1 the file is bad (nothing was
 posted); 2 the statement was imported before (nothing was posted); 3 unknown municipality or
 file.
+
+``sportel revenue accrue-penalties <municipality> [--on YYYY-MM-DD]``: book the late-payment
+penalty and delay interest through the day (default today) for every taxpayer with something
+overdue; run it daily from cron. A second run for the same day books nothing (decision 0031).
 """
 
 import sys
@@ -25,12 +29,18 @@ class Command(BaseCommand):
         imp.add_argument("municipality", help="the municipality's slug, e.g. shkoder")
         imp.add_argument("file", help="the statement file")
         imp.add_argument("--iban", default="", help="the account's IBAN (CSV files only)")
+        acc = sub.add_parser("accrue-penalties", help="book penalties and interest to a day")
+        acc.add_argument("municipality", help="the municipality's slug, e.g. shkoder")
+        acc.add_argument("--on", default="", help="the day (YYYY-MM-DD), default today")
 
     def handle(self, *args, **options):
         municipality = Municipality.objects.filter(slug=options["municipality"]).first()
         if municipality is None:
             self.stderr.write(f"unknown municipality {options['municipality']!r}")
             sys.exit(3)
+        if options["action"] == "accrue-penalties":
+            self._accrue(municipality, options["on"])
+            return
         path = Path(options["file"])
         try:
             data = path.read_bytes()
@@ -50,3 +60,21 @@ class Command(BaseCommand):
         for note in summary.notes:
             self.stdout.write(note)
         self.stdout.write(summary.line())
+
+    def _accrue(self, municipality, on: str):
+        from datetime import date
+
+        from django.utils import timezone
+
+        from sportel.revenue.penalties import accrue_municipality
+
+        try:
+            day = date.fromisoformat(on) if on else timezone.localdate()
+        except ValueError:
+            self.stderr.write(f"not a date (YYYY-MM-DD): {on!r}")
+            sys.exit(1)
+        result = accrue_municipality(municipality, on=day, actor=None)
+        self.stdout.write(
+            f"accrued through {day.isoformat()}: {result.taxpayers} taxpayers checked, "
+            f"{result.demands} penalty/interest revisions booked"
+        )
