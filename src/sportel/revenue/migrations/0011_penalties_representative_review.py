@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0004_notification_lease'),
-        ('revenue', '0009_appeal_rules'),
+        ('revenue', '0010_recon_payment_refs_per_statement'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
