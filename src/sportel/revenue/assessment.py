@@ -23,6 +23,7 @@ from . import bulk, ledger, rf
 from .models import (
     Account,
     AssessmentRun,
+    AssessmentShard,
     Demand,
     FiscalPackage,
     Invoice,
@@ -208,14 +209,34 @@ def _payer_fields(payer: str) -> dict:
     return {"person_id": int(payer[2:])} if payer[0] == "P" else {"business_id": int(payer[2:])}
 
 
-def start_run(package: FiscalPackage, *, actor=None) -> AssessmentRun:
+def shard_of(payer: str, shards: int) -> int:
+    """The shard of a parallel run that assesses ``payer`` (decision 0029): by its id, so a
+    taxpayer stays in its shard when others join the register while the run goes on."""
+    return int(payer[2:]) % shards
+
+
+def start_run(package: FiscalPackage, *, actor=None, shards: int = 1) -> AssessmentRun:
+    """A new run of ``package``'s year. ``shards`` > 1 splits it into that many shards, each
+    assessed by its own worker (``run_shard_to_end``) in transactions of its own."""
+    if not 1 <= shards <= 64:
+        raise ValueError("a run has between 1 and 64 shards")
+    keys = payers(package.municipality)
     with transaction.atomic():
         run = AssessmentRun.objects.create(
             municipality=package.municipality,
             package=package,
-            total=len(payers(package.municipality)),
+            total=len(keys),
             created_by=actor if getattr(actor, "pk", None) else None,
+            shards=shards,
         )
+        if shards > 1:
+            sizes = defaultdict(int)
+            for key in keys:
+                sizes[shard_of(key, shards)] += 1
+            AssessmentShard.objects.bulk_create(
+                AssessmentShard(run=run, number=number, total=sizes[number])
+                for number in range(shards)
+            )
         audit.record(
             "revenue.assessment.start",
             actor=actor,
@@ -479,8 +500,87 @@ def _analyze() -> None:
 
 
 def run_to_end(run_id: int, size: int = BATCH) -> AssessmentRun:
+    """Assess the whole run in this process (a sharded run: its shards one after the other;
+    ``run_shard_to_end`` runs one shard, in as many workers as there are shards)."""
     run = AssessmentRun.objects.select_related("municipality").get(pk=run_id)
     keys = payers(run.municipality)  # once per run; each batch resumes by position in it
+    if run.shards > 1:
+        for number in range(run.shards):
+            run_shard_to_end(run_id, number, size, keys=keys)
+        return AssessmentRun.objects.get(pk=run_id)
     while not run_batch(run_id, size, keys=keys):
         pass
     return AssessmentRun.objects.get(pk=run_id)
+
+
+def run_shard_batch(
+    run_id: int, number: int, size: int = BATCH, *, keys: list[str] | None = None
+) -> bool:
+    """Assess the next ``size`` taxpayers of shard ``number`` of a sharded run (decision 0029);
+    True when the shard is finished. Like ``run_batch``, one transaction: the batch's rows,
+    the shard's position and the run's progress commit together. The shard's row is locked,
+    so two workers given the same shard take its batches in turn, never the same one; workers
+    of different shards write different taxpayers' rows and run side by side. ``keys`` is the
+    municipality's taxpayer list (``payers``) when the caller read it already."""
+    with transaction.atomic():
+        shard = (
+            AssessmentShard.objects.select_for_update()
+            .select_related("run__package", "run__municipality")
+            .get(run_id=run_id, number=number)
+        )
+        run = shard.run
+        if shard.finished or run.status in (
+            AssessmentRun.Status.DONE,
+            AssessmentRun.Status.FAILED,
+        ):
+            return True
+        if keys is None:
+            keys = payers(run.municipality)
+        mine = [key for key in keys if shard_of(key, run.shards) == number]
+        tables = Tables(run.package)
+        batch = mine[shard.done : shard.done + size]
+        write_batch(run, tables, _compute_batch(tables, batch))
+        finished = shard.done + len(batch) >= len(mine)
+        AssessmentShard.objects.filter(pk=shard.pk).update(
+            done=F("done") + len(batch), total=len(mine), finished=finished
+        )
+        # Last, so the run's row stays locked only for the commit.
+        AssessmentRun.objects.filter(pk=run.pk).update(
+            done=F("done") + len(batch), status=AssessmentRun.Status.RUNNING
+        )
+        run_done = finished and _finish_if_complete(run)
+    if run_done:
+        _analyze()
+    return finished
+
+
+def _finish_if_complete(run: AssessmentRun) -> bool:
+    """Mark a sharded run done when its last shard has just finished (inside that shard's
+    transaction, which holds the run's row: two shards finishing at once take it in turn,
+    and the second sees the first's shard finished)."""
+    run = AssessmentRun.objects.select_for_update().select_related("package").get(pk=run.pk)
+    if AssessmentShard.objects.filter(run=run, finished=False).exists():
+        return False
+    AssessmentRun.objects.filter(pk=run.pk).update(
+        status=AssessmentRun.Status.DONE,
+        total=run.done,  # every shard's taxpayers, as assessed
+        finished_at=timezone.now(),
+    )
+    audit.record(
+        "revenue.assessment.done",
+        municipality=run.municipality,
+        obj=run,
+        data={"year": run.package.year, "taxpayers": run.done},
+    )
+    return True
+
+
+def run_shard_to_end(
+    run_id: int, number: int, size: int = BATCH, *, keys: list[str] | None = None
+) -> None:
+    """Assess shard ``number`` of a sharded run to its end (one worker's share)."""
+    if keys is None:
+        run = AssessmentRun.objects.select_related("municipality").get(pk=run_id)
+        keys = payers(run.municipality)
+    while not run_shard_batch(run_id, number, size, keys=keys):
+        pass
