@@ -571,7 +571,9 @@ def run_shard_batch(
     municipality's taxpayer list (``payers``) when the caller read it already."""
     with transaction.atomic():
         shard = (
-            AssessmentShard.objects.select_for_update()
+            # Only the shard's row: without ``of``, FOR UPDATE would lock the run's, the
+            # package's and the municipality's rows too, and the shards would run in turn.
+            AssessmentShard.objects.select_for_update(of=("self",))
             .select_related("run__package", "run__municipality")
             .get(run_id=run_id, number=number)
         )
@@ -605,7 +607,11 @@ def _finish_if_complete(run: AssessmentRun) -> bool:
     """Mark a sharded run done when its last shard has just finished (inside that shard's
     transaction, which holds the run's row: two shards finishing at once take it in turn,
     and the second sees the first's shard finished)."""
-    run = AssessmentRun.objects.select_for_update().select_related("package").get(pk=run.pk)
+    run = (
+        AssessmentRun.objects.select_for_update(of=("self",))
+        .select_related("package")
+        .get(pk=run.pk)
+    )
     if AssessmentShard.objects.filter(run=run, finished=False).exists():
         return False
     AssessmentRun.objects.filter(pk=run.pk).update(
