@@ -296,7 +296,18 @@ def assess(run_id: int, workers: int) -> dict:
     ]
     for proc in procs:
         proc.start()
-    results = [out.get() for _ in procs]
+    import queue
+
+    results = []
+    while len(results) < len(procs):
+        try:
+            results.append(out.get(timeout=2))
+        except queue.Empty:
+            failed = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if failed:
+                for proc in procs:
+                    proc.terminate()
+                raise SystemExit(f"a worker failed (exit codes {failed})") from None
     for proc in procs:
         proc.join()
         assert proc.exitcode == 0, proc.exitcode

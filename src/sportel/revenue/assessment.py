@@ -607,8 +607,11 @@ def _finish_if_complete(run: AssessmentRun) -> bool:
     """Mark a sharded run done when its last shard has just finished (inside that shard's
     transaction, which holds the run's row: two shards finishing at once take it in turn,
     and the second sees the first's shard finished)."""
+    # FOR NO KEY UPDATE: the lock our UPDATE of ``done`` already holds. A plain FOR UPDATE
+    # would wait for the other shards' key-share locks (their demands name the run) while
+    # they wait for our UPDATE: a deadlock (measured with two workers).
     run = (
-        AssessmentRun.objects.select_for_update(of=("self",))
+        AssessmentRun.objects.select_for_update(of=("self",), no_key=True)
         .select_related("package")
         .get(pk=run.pk)
     )
