@@ -208,3 +208,35 @@ def test_a_run_refuses_a_silly_number_of_shards(package_with_exemption):
     for shards in (0, 65):
         with pytest.raises(ValueError, match="shards"):
             assessment.start_run(package_with_exemption, shards=shards)
+
+
+def test_a_run_started_from_the_page_is_split_into_one_task_per_shard(
+    package,
+    register,
+    shkoder,
+    make_staff,
+    verified_client,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    from django.urls import reverse
+    from django_tasks_db.models import DBTaskResult
+
+    from sportel.revenue.tasks import run_assessment, run_assessment_shard
+
+    settings.SPORTEL_ASSESSMENT_SHARDS = 2
+    client = verified_client(make_staff(shkoder, "tax_officer"))
+    page = reverse("revenue-staff:assessment", kwargs={"municipality_slug": shkoder.slug})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(page, {"package": package.pk})
+    run = AssessmentRun.objects.get()
+    assert run.shards == 2 and response.status_code == 302
+    assert run_assessment.call(run.pk) == "2 shards queued"  # what the worker does with it
+    queued = DBTaskResult.objects.filter(task_path__endswith="run_assessment_shard")
+    assert sorted(row.args_kwargs["args"][1] for row in queued) == [0, 1]
+    run_assessment_shard.call(run.pk, 1)
+    assert "of 4 taxpayers assessed" in client.get("/en" + response["Location"]).content.decode()
+    run_assessment_shard.call(run.pk, 0)
+    done = client.get("/en" + response["Location"]).content.decode()
+    assert "4 of 4 taxpayers assessed" in done and 'data-going="false"' in done
+    assert ledger.trial_balance(shkoder)[Account.RECEIVABLE] == Decimal("51600.00")
