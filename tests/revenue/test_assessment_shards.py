@@ -208,6 +208,9 @@ def test_a_run_refuses_a_silly_number_of_shards(package_with_exemption):
     for shards in (0, 65):
         with pytest.raises(ValueError, match="shards"):
             assessment.start_run(package_with_exemption, shards=shards)
+    sharded = assessment.start_run(package_with_exemption, shards=2)
+    with pytest.raises(ValueError, match="shard by shard"):
+        assessment.run_batch(sharded.pk)  # the sequential cursor would mix with the shards'
 
 
 def test_a_run_started_from_the_page_is_split_into_one_task_per_shard(

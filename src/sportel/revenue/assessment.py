@@ -509,6 +509,8 @@ def run_batch(run_id: int, size: int = BATCH, *, keys: list[str] | None = None) 
         run = AssessmentRun.objects.select_for_update().select_related("package").get(pk=run_id)
         if run.status in (AssessmentRun.Status.DONE, AssessmentRun.Status.FAILED):
             return True
+        if run.shards > 1:
+            raise ValueError("a sharded run is assessed shard by shard (run_shard_batch)")
         if keys is None:
             keys = payers(run.municipality)
         tables = Tables(run.package)
