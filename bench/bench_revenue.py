@@ -3,6 +3,7 @@ statement lines, each next to its floor.
 
     .venv/bin/python bench/bench_revenue.py [--units 800000] [--lines 100000]
         [--orm-taxpayers 1000] [--orm-lines 2000] [--database URL] [--no-record] [--no-floor]
+        [--workers 2] [--assessment-only]
 
 ``--database`` runs the end-to-end parts on that (empty, scratch) database instead of a fresh
 SQLite file, e.g. ``postgres://postgres@127.0.0.1:5432/sportel_bench``: its revenue tables are
@@ -240,7 +241,104 @@ def bench_compute(units: int):
     return ours_s, floor_s
 
 
-def bench_orm_assessment(taxpayers: int, *, floor: bool = True):
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_pid():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "")
+        return cursor.fetchone()[0] if connection.vendor == "postgresql" else None
+
+
+def _shard_worker(run_id: int, number: int, out) -> None:
+    """One worker process of a sharded run (decision 0029): its shard to the end, then its own
+    CPU and its PostgreSQL backend's."""
+    from django.db import connection
+
+    from sportel.revenue import assessment
+
+    backend = _backend_pid()
+    before = _cpu_seconds(backend) if backend else 0.0
+    assessment.run_shard_to_end(run_id, number)
+    out.put((_cpu_seconds(os.getpid()), (_cpu_seconds(backend) - before) if backend else 0.0))
+    connection.close()
+
+
+def assess(run_id: int, workers: int) -> dict:
+    """Run the assessment (``workers`` processes for a sharded run) and return the CPU seconds
+    of the Python side and of the PostgreSQL backends that did the work."""
+    from django.db import connection, connections
+
+    from sportel.revenue import assessment
+
+    if workers <= 1:
+        backend = _backend_pid()
+        py0 = time.process_time()
+        db0 = _cpu_seconds(backend) if backend else 0.0
+        assessment.run_to_end(run_id)
+        return {
+            "python": time.process_time() - py0,
+            "database": (_cpu_seconds(backend) - db0) if backend else float("nan"),
+        }
+    import multiprocessing
+
+    connections.close_all()  # each forked worker opens its own connection
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    procs = [
+        context.Process(target=_shard_worker, args=(run_id, number, out))
+        for number in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    import queue
+
+    results = []
+    while len(results) < len(procs):
+        try:
+            results.append(out.get(timeout=2))
+        except queue.Empty:
+            failed = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if failed:
+                for proc in procs:
+                    proc.terminate()
+                raise SystemExit(f"a worker failed (exit codes {failed})") from None
+    for proc in procs:
+        proc.join()
+        assert proc.exitcode == 0, proc.exitcode
+    connection.connect()
+    return {
+        "python": sum(r[0] for r in results),
+        "database": sum(r[1] for r in results)
+        if connection.vendor == "postgresql"
+        else float("nan"),
+    }
+
+
+def check_billed_once(shkoder, units: int) -> None:
+    """Every unit billed exactly once (four demands and four receivable lines each), every
+    ledger transaction sealed and balanced."""
+    from django.db.models import Count, Sum
+
+    from sportel.revenue.models import Account, Demand, LedgerLine, LedgerTransaction
+
+    demands = Demand.objects.filter(municipality=shkoder)
+    assert demands.count() == 4 * units, demands.count()
+    assert demands.values("property_id").distinct().count() == units
+    per_unit = demands.values("property_id", "tax_head_id").annotate(n=Count("id"))
+    assert not per_unit.filter(n__gt=1).exists()
+    receivable = LedgerLine.objects.filter(account=Account.RECEIVABLE, demand__isnull=False)
+    assert receivable.count() == 4 * units
+    assert not LedgerTransaction.objects.filter(sealed=False).exists()
+    assert not LedgerTransaction.objects.annotate(total=Sum("lines__cents")).exclude(total=0)
+
+
+def bench_orm_assessment(taxpayers: int, *, floor: bool = True, workers: int = 1):
     from django.db import connection
 
     from sportel.core.models import Municipality, Person
@@ -279,10 +377,19 @@ def bench_orm_assessment(taxpayers: int, *, floor: bool = True):
         # A register of this size has been analysed long before its first assessment.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE core_person, revenue_property, revenue_ownership")
-    run = assessment.start_run(package)
+    run = assessment.start_run(package, **({"shards": workers} if workers > 1 else {}))
     marks = watermarks(ASSESSMENT_TABLES)
-    seconds, _run = timed(lambda: assessment.run_to_end(run.pk))
-    return shkoder, seconds, writes_floor(marks) if floor else float("nan")
+    load = os.getloadavg()[0]
+    seconds, cpu = timed(lambda: assess(run.pk, workers))
+    cpu["load"] = (load + os.getloadavg()[0]) / 2
+    check_billed_once(shkoder, taxpayers)
+    print(
+        f"assessment of {taxpayers} units, {workers} worker(s): {seconds:.2f} s wall, "
+        f"CPU Python {cpu['python']:.2f} s, PostgreSQL backends {cpu['database']:.2f} s, "
+        f"load average {cpu['load']:.1f}",
+        flush=True,
+    )
+    return shkoder, seconds, writes_floor(marks) if floor else float("nan"), cpu
 
 
 def bench_orm_import(shkoder, lines: int, *, floor: bool = True):
@@ -349,8 +456,30 @@ def main() -> None:
         help="skip the end-to-end floors (they re-insert a whole run in one transaction, whose "
         "commit did not finish in 5 minutes for 100 000 units here)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="assess in a run of this many shards, one worker process each (decision 0029)",
+    )
+    parser.add_argument(
+        "--assessment-only",
+        action="store_true",
+        help="the end-to-end assessment alone (its wall and CPU figures printed), nothing else",
+    )
     args = parser.parse_args()
     setup()
+    if args.assessment_only:
+        _shkoder, seconds, floor_s, _cpu = bench_orm_assessment(
+            args.orm_taxpayers, floor=not args.no_floor, workers=args.workers
+        )
+        print(
+            f"floor {floor_s:.2f} s; ours ÷ floor {seconds / floor_s:.2f}; per unit "
+            f"{seconds / args.orm_taxpayers * 1e6:.0f} µs, {args.units:,} units at that rate "
+            f"{seconds / args.orm_taxpayers * args.units:.0f} s; load average "
+            + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        )
+        return
     from sportel.revenue import camt053
 
     compute_s, compute_floor_s = bench_compute(args.units)
@@ -362,8 +491,8 @@ def main() -> None:
     from django.db import connection
 
     vendor = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
-    shkoder, orm_assess_s, assess_floor_s = bench_orm_assessment(
-        args.orm_taxpayers, floor=not args.no_floor
+    shkoder, orm_assess_s, assess_floor_s, _cpu = bench_orm_assessment(
+        args.orm_taxpayers, floor=not args.no_floor, workers=args.workers
     )
     orm_import_s, import_floor_s = bench_orm_import(
         shkoder, args.orm_lines, floor=not args.no_floor

@@ -331,6 +331,8 @@ TASKS = {
 }
 SPORTEL_TASK_STALE_SECONDS = int(env("SPORTEL_TASK_STALE_SECONDS", "300"))
 SPORTEL_TASK_MAX_ATTEMPTS = int(env("SPORTEL_TASK_MAX_ATTEMPTS", "5"))  # worker deaths per task
+# Revenue: an assessment run split into this many shards, one worker task each (decision 0029).
+SPORTEL_ASSESSMENT_SHARDS = int(env("SPORTEL_ASSESSMENT_SHARDS", "1"))
 SPORTEL_NOTIFICATION_MAX_ATTEMPTS = int(env("SPORTEL_NOTIFICATION_MAX_ATTEMPTS", "6"))
 # Open data: counts below this are suppressed in every published statistic (core/feeds.py).
 SPORTEL_OPEN_DATA_MIN_COUNT = int(env("SPORTEL_OPEN_DATA_MIN_COUNT", "5"))

@@ -255,6 +255,29 @@ class AssessmentRun(TenantScoped):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Decision 0029: a run may be split into shards (taxpayers by id modulo ``shards``), each
+    # assessed by its own worker in its own transactions; 1 is the single, sequential run.
+    shards = models.PositiveSmallIntegerField(default=1)
+
+
+class AssessmentShard(models.Model):
+    """One shard of a parallel run (decision 0029): the taxpayers whose id modulo the run's
+    ``shards`` is ``number``, assessed in order; ``done`` is the position reached, committed
+    with each batch, so a killed worker's shard resumes where it stopped."""
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="shard_rows")
+    number = models.PositiveSmallIntegerField()
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    finished = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="revenue_shard_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.run_id}/{self.number}: {self.done}/{self.total}"
 
 
 class Invoice(TenantScoped):
