@@ -21,7 +21,9 @@ kiosk is a registered device, so Sportel can close both ends:
   the browser to the provider's ``end_session_endpoint`` (from discovery) with the
   ``id_token_hint``; the provider comes back to ``post_logout_redirect_uri`` and the kiosk
   shows its start screen. A provider that does not answer within
-  :setting:`SPORTEL_KIOSK_EID_LOGOUT_TIMEOUT` is skipped: Sportel's session ends anyway.
+  :setting:`SPORTEL_KIOSK_EID_LOGOUT_TIMEOUT` is skipped: Sportel's session ends anyway, and
+  the worker ends the provider's from the server, retried with backoff until the provider
+  answers or the ID token expires (``floor/tasks.py``).
 - **Assurance.** The claims go through the same backend as the eID login
   (``accounts.oidc.EIDBackend``): the NID it asserts is recorded as proven by the eID, the
   account reaches the *high* level, and the sign-in is audited with that level.
@@ -361,8 +363,20 @@ def end(request, device: Device, *, back_to: str, language: str) -> str | None:
         return None
     row = rows[0]
     endpoint = end_session_endpoint()
-    outcome = "sent" if endpoint else "unreachable"
-    KioskEidSession.objects.filter(pk=row.pk).update(provider_logout=outcome)
+    if endpoint:
+        outcome = "sent"
+        KioskEidSession.objects.filter(pk=row.pk).update(provider_logout=outcome)
+    else:
+        # The provider is down: the row keeps the ID token and the worker asks the provider
+        # itself, with backoff, until it answers or the token expires (floor/tasks.py).
+        from .tasks import schedule_provider_logout
+
+        outcome = "pending"
+        with transaction.atomic():
+            KioskEidSession.objects.filter(pk=row.pk).update(
+                provider_logout=outcome, id_token=row.id_token
+            )
+            schedule_provider_logout(row.pk)
     audit.record(
         "floor.kiosk_sign_out",
         actor=row.user,
