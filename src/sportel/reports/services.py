@@ -349,6 +349,39 @@ def file_report(
         return first
 
 
+def _hold_questions(category: Category, answers: dict) -> None:
+    """Keep the questions answered from being deleted until this report commits, and refuse
+    the answers when one of them was deleted meanwhile (they were checked before this
+    transaction). Deleting a question locks its category for update
+    (``configuration.set_question_active``) and looks for answers under that lock; a share
+    lock on the category here makes it wait for this report, which it then finds, and retires
+    the question instead. (The foreign key's own lock comes only at commit: too late.)"""
+    codes = list(answers)
+    if connection.vendor == "postgresql":
+        # One statement: the lock, and the questions still there.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT a.code FROM (SELECT id FROM reports_category WHERE id = %s "
+                "FOR KEY SHARE) c JOIN reports_categoryattribute a "
+                "ON a.category_id = c.id WHERE a.code = ANY(%s)",
+                [category.pk, codes],
+            )
+            asked = {row[0] for row in cursor.fetchall()}
+    else:  # SQLite: one writer at a time already
+        asked = set(
+            CategoryAttribute.objects.filter(category=category, code__in=codes).values_list(
+                "code", flat=True
+            )
+        )
+    if asked != set(codes):
+        raise ValidationError(
+            _(
+                "The questions of this category changed meanwhile: check your answers and "
+                "send again."
+            )
+        )
+
+
 def _first_filed(municipality: Municipality, key: str) -> Filed | None:
     report = Report.objects.filter(municipality=municipality, idempotency_key=key).first()
     return None if report is None else Filed(report=report, confirmation_code="", photos=[])
@@ -362,6 +395,8 @@ def _file(
     now = timezone.now()
     code = "" if confirmed else f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
+        if answers:
+            _hold_questions(category, answers)
         # A confirmed report joins its cluster as it is written (no second UPDATE of the row).
         cluster, created = (
             _cluster_for(municipality.pk, category, place.lat, place.long, place.address,
