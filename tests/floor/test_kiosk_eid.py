@@ -347,22 +347,28 @@ def _tokens_at_provider(provider) -> int:
         ).fetchone()[0]
 
 
+def _finish_with_the_provider_down(live_server, eid, kiosks) -> None:
+    """A resident signs in with the eID, the provider goes down, the resident presses Finish
+    (the caller starts the provider again)."""
+    _device, token = kiosks["with"]
+    kiosk, _callback, landing = sign_in(live_server, eid, token)
+    assert _tokens_at_provider(eid) >= 1  # (an earlier test's may be there too)
+    eid.stop()
+    kiosk.post(
+        kiosk_url(live_server, token, "finish/"),
+        data={"csrfmiddlewaretoken": kiosk.cookies["csrftoken"]},
+        headers={"Referer": landing.url},
+        timeout=30,
+    )
+
+
 def test_with_the_provider_down_the_worker_ends_its_session_when_it_is_back(
     live_server, eid, kiosks
 ):
     from django.utils import timezone
 
-    _device, token = kiosks["with"]
-    kiosk, _callback, landing = sign_in(live_server, eid, token)
-    assert _tokens_at_provider(eid) >= 1  # (an earlier test's may be there too)
-    eid.stop()
     try:
-        kiosk.post(
-            kiosk_url(live_server, token, "finish/"),
-            data={"csrfmiddlewaretoken": kiosk.cookies["csrftoken"]},
-            headers={"Referer": landing.url},
-            timeout=30,
-        )
+        _finish_with_the_provider_down(live_server, eid, kiosks)
         (first,) = _queued_provider_logouts()
         # Still down: the attempt fails and the next one waits 30 s, then twice as long.
         before = timezone.now()
@@ -398,16 +404,8 @@ def test_the_worker_gives_up_when_the_id_token_has_expired(live_server, eid, kio
 
     from sportel.floor.tasks import token_expiry
 
-    _device, token = kiosks["with"]
-    kiosk, _callback, landing = sign_in(live_server, eid, token)
-    eid.stop()
     try:
-        kiosk.post(
-            kiosk_url(live_server, token, "finish/"),
-            data={"csrfmiddlewaretoken": kiosk.cookies["csrftoken"]},
-            headers={"Referer": landing.url},
-            timeout=30,
-        )
+        _finish_with_the_provider_down(live_server, eid, kiosks)
         (first,) = _queued_provider_logouts()
         expires = token_expiry(KioskEidSession.objects.get().id_token)
         assert expires > timezone.now()
