@@ -20,6 +20,8 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from .eid_provider import end_session_endpoint
+
 logger = logging.getLogger(__name__)
 
 # Waits between attempts: 30 s, 1 min, 2 min, ... capped at 30 min (an ID token lives hours).
@@ -62,7 +64,6 @@ def end_provider_session(session_id: int, attempt: int = 1) -> str:
     next attempt after :func:`backoff`, until the ID token expires. Returns the outcome."""
     from sportel.core import audit
 
-    from .kiosk_eid import end_session_endpoint
     from .models import KioskEidSession
 
     row = (
