@@ -34,7 +34,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "src")]
 
-from bench.run import HEADERS, Server, free_port, gunicorn_command, machine, today, write_section  # noqa: E402
+from bench.run import (  # noqa: E402
+    HEADERS,
+    Server,
+    free_port,
+    gunicorn_command,
+    in_threads,
+    machine,
+    today,
+    write_section,
+)
 
 POLL = 0.4  # seconds, as screen.js
 SCREENS = 50
@@ -108,11 +117,7 @@ def issue_many(office, n: int, threads: int = 1) -> tuple[float, list[float]]:
     if threads == 1:
         work()
         return time.perf_counter() - started, latencies
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    in_threads(work, [()] * threads)
     return time.perf_counter() - started, latencies
 
 
@@ -130,11 +135,7 @@ def floor_threads(office, n: int, threads: int) -> tuple[float, list[float]]:
         connection.close()
 
     started = time.perf_counter()
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    in_threads(work, [()] * threads)
     return time.perf_counter() - started, latencies
 
 
@@ -247,11 +248,7 @@ def _poll_process(port, path, threads, seconds, stop, out):
                 seen[key].append(at)
             answers.extend(mine_answers)
 
-    pool = [threading.Thread(target=screen) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    in_threads(screen, [()] * threads)
     out.put((seen, answers))
 
 

@@ -35,7 +35,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO)]
 
-from bench.run import SPORTEL, Server, free_port, gunicorn_command  # noqa: E402
+from bench.run import (  # noqa: E402
+    SPORTEL,
+    Server,
+    free_port,
+    gunicorn_command,
+    pg_backend_cpu,
+    pg_cpu_since,
+)
 
 MUNICIPALITY = "shkoder"
 
@@ -154,31 +161,6 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-def pg_backend_cpu(url: str) -> dict[int, float]:
-    """CPU seconds used so far by each PostgreSQL backend connected to the bench's database
-    (Linux /proc; PostgreSQL on the same machine): the database's share of a document's cost.
-    The background processes (WAL writer, checkpointer, autovacuum) are not counted."""
-    import psycopg
-
-    tick = os.sysconf("SC_CLK_TCK")
-    with psycopg.connect(url, autocommit=True) as conn:
-        pids = [
-            row[0]
-            for row in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
-            )
-        ]
-    out = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / tick
-    return out
-
-
 def serve_and_measure(label, src, env, seeded, *, rounds, residents, workers, threads) -> dict:
     env = {**env, "PYTHONPATH": str(src)}
     port = free_port()
@@ -195,9 +177,7 @@ def serve_and_measure(label, src, env, seeded, *, rounds, residents, workers, th
             wall, lat, errors = burst(port, sessions)
             time.sleep(0.2)  # the workers' last writes land in their CPU counters
             cpu = server.cpu_seconds() - cpu_before
-            pg_after = pg_backend_cpu(env["SPORTEL_DATABASE_URL"])
-            # A backend that ended during the burst is missed (connections live 60 s: rare).
-            pg_cpu = sum(max(0.0, t - pg_before.get(pid, 0.0)) for pid, t in pg_after.items())
+            pg_cpu = pg_cpu_since(env["SPORTEL_DATABASE_URL"], pg_before)
             results.append(
                 {
                     "wall": wall,
@@ -294,6 +274,20 @@ def ensure_database(url: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def bench_env(data_dir: Path, database_url: str) -> dict[str, str]:
+    """The environment the ``sportel`` commands run in: this process's, without any SPORTEL_
+    setting of the caller's, with a fresh secret key, ``data_dir`` and ``database_url``."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SPORTEL_")},
+        "SPORTEL_SECRET_KEY": secrets.token_urlsafe(50),
+        "SPORTEL_ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "SPORTEL_DATA_DIR": str(data_dir),
+        "SPORTEL_DATABASE_URL": database_url,
+        "SPORTEL_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(REPO / "src"),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -313,15 +307,7 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="sportel-bench-issuance-"))
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SPORTEL_")},
-        "SPORTEL_SECRET_KEY": secrets.token_urlsafe(50),
-        "SPORTEL_ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "SPORTEL_DATA_DIR": str(data_dir),
-        "SPORTEL_DATABASE_URL": args.postgres,
-        "SPORTEL_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(REPO / "src"),
-    }
+    env = bench_env(data_dir, args.postgres)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     print(f"setting up {data_dir} ...", flush=True)
     ensure_database(args.postgres)

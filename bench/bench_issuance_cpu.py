@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -28,10 +27,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO)]
 
-from bench.bench_issuance import SEED, SETUP, sportel  # noqa: E402
+from bench.bench_issuance import SEED, SETUP, bench_env, sportel  # noqa: E402
 
 MEASURE = r"""
-import json, os, time, cProfile
+import json, os, sys, time, cProfile
+sys.path.insert(0, BENCH_REPO)
+from bench.run import proc_cpu_seconds
 from http.cookies import SimpleCookie
 from pathlib import Path
 from django.db import connection, connections
@@ -51,9 +52,7 @@ def one(key):
     assert r.status_code == 201 and b'"closed"' in r.content, r.content[:300]
 
 def pg_cpu():
-    pid = connection.cursor().connection.info.backend_pid
-    f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    return proc_cpu_seconds(connection.cursor().connection.info.backend_pid)
 
 for key in sessions[:warm]:
     one(key)
@@ -96,15 +95,7 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="sportel-bench-issuance-cpu-"))
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SPORTEL_")},
-        "SPORTEL_SECRET_KEY": secrets.token_urlsafe(50),
-        "SPORTEL_ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "SPORTEL_DATA_DIR": str(data_dir),
-        "SPORTEL_DATABASE_URL": args.postgres,
-        "SPORTEL_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(REPO / "src"),
-    }
+    env = bench_env(data_dir, args.postgres)
     print(f"setting up {data_dir} ...", flush=True)
     sportel(env, "flush", "--no-input")
     sportel(env, "migrate", "--no-input")
@@ -140,7 +131,11 @@ def main() -> None:
             }
             if args.profile and label == "after" and repeat == args.repeats - 1:
                 run_env["BENCH_PROFILE"] = str(args.profile.resolve())
-            out = json.loads(sportel(run_env, "shell", "-c", MEASURE).strip().splitlines()[-1])
+            out = json.loads(
+                sportel(run_env, "shell", "-c", MEASURE.replace("BENCH_REPO", repr(str(REPO))))
+                .strip()
+                .splitlines()[-1]
+            )
             runs[label].append(out)
             print(
                 f"  {label} run {repeat}: server {out['server_ms']:.1f} ms, PostgreSQL "

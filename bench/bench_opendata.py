@@ -21,37 +21,15 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "src")]
 
-from bench.run import machine, today, write_section  # noqa: E402
+from bench.run import machine, setup_django, today, write_section  # noqa: E402
 
-DB_NAME = "sportel_opendatabench"
-ADMIN_URL = os.environ.get("SPORTEL_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
-
-
-def setup_django(reuse: bool) -> None:
-    import psycopg
-
-    base = ADMIN_URL.rsplit("/", 1)[0]
-    if not reuse:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {DB_NAME}")
-    os.environ["SPORTEL_DATABASE_URL"] = f"{base}/{DB_NAME}"
-    os.environ.setdefault("SPORTEL_DATA_DIR", tempfile.mkdtemp(prefix="sportel-bench-opendata-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sportel.settings"
-    os.environ.setdefault("SPORTEL_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+DB_NAME = os.environ.get("SPORTEL_BENCH_OPENDATA_DB", "sportel_opendatabench")
 
 
 WORDS = [
@@ -245,7 +223,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    setup_django(args.reuse)
+    setup_django(DB_NAME, reuse=args.reuse, label="opendata")
     from sportel.opendata.models import Resource
 
     started = time.perf_counter()

@@ -41,37 +41,24 @@ from bench.run import (  # noqa: E402
     gunicorn_command,
     machine,
     median,
+    pg_backend_cpu,
+    pg_cpu_since,
     today,
     write_section,
 )
+from bench.run import setup_django as setup_database  # noqa: E402
 
 DB_NAME = os.environ.get("SPORTEL_BENCH_REPORTS_DB", "sportel_reportsbench")
-ADMIN_URL = os.environ.get("SPORTEL_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
 def setup_django(reuse: bool) -> str:
-    import psycopg
-
-    base = ADMIN_URL.rsplit("/", 1)[0]
-    if not reuse:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {DB_NAME}")
-    url = f"{base}/{DB_NAME}"
-    os.environ["SPORTEL_DATABASE_URL"] = url
-    os.environ.setdefault("SPORTEL_DATA_DIR", tempfile.mkdtemp(prefix="sportel-bench-reports-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sportel.settings"
-    os.environ.setdefault("SPORTEL_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    """The benchmark's database, set up, with the Open311 flood guards lifted."""
+    url = setup_database(DB_NAME, reuse=reuse, label="reports")
     from django.conf import settings
-    from django.core.management import call_command
 
     settings.ALLOWED_HOSTS = ["*"]
     settings.SPORTEL_OPEN311_POSTS_PER_IP_MINUTE = 10**9
     settings.SPORTEL_OPEN311_POSTS_PER_KEY_MINUTE = 10**9
-    call_command("migrate", verbosity=0)
     return url
 
 
@@ -262,30 +249,6 @@ def bench_posts(ctx, url: str, n: int, *, floor: bool = True) -> tuple[float, fl
 # --- POST requests over HTTP: gunicorn, CPU per request ---------------------------------------
 
 
-def pg_backend_cpu(url: str) -> dict[int, float]:
-    """CPU seconds used so far by each PostgreSQL backend connected to the bench's database
-    (Linux /proc; PostgreSQL on this machine). Background processes are not counted."""
-    import psycopg
-
-    tick = os.sysconf("SC_CLK_TCK")
-    with psycopg.connect(url, autocommit=True) as conn:
-        pids = [
-            row[0]
-            for row in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
-            )
-        ]
-    out = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / tick
-    return out
-
-
 def _post_client(port, bodies, out):
     """One keep-alive connection POSTing ``bodies`` one after the other; (latencies, errors)."""
     import http.client
@@ -361,8 +324,7 @@ def http_burst(port: int, url: str, server, key: str, n: int, clients: int, tag:
         p.join()
     time.sleep(0.2)  # the workers' last ticks land in their counters
     cpu = server.cpu_seconds() - cpu_before
-    pg_after = pg_backend_cpu(url)
-    pg_cpu = sum(max(0.0, t - pg_before.get(pid, 0.0)) for pid, t in pg_after.items())
+    pg_cpu = pg_cpu_since(url, pg_before)
     latencies = sorted(x for lat, _e, _f in results for x in lat)
     errors = sum(e for _l, e, _f in results)
     if errors:

@@ -26,38 +26,15 @@ import os
 import secrets
 import statistics
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "src")]
 
-from bench.run import machine, median, today, write_section  # noqa: E402
+from bench.run import in_threads, machine, median, setup_django, today, write_section  # noqa: E402
 
-DB_NAME = "sportel_bench_services"
-ADMIN_URL = os.environ.get("SPORTEL_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
-
-
-def setup_django(reuse: bool) -> None:
-    import psycopg
-
-    base = ADMIN_URL.rsplit("/", 1)[0]
-    if not reuse:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {DB_NAME}")
-    os.environ["SPORTEL_DATABASE_URL"] = f"{base}/{DB_NAME}"
-    os.environ.setdefault("SPORTEL_DATA_DIR", tempfile.mkdtemp(prefix="sportel-bench-services-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sportel.settings"
-    os.environ.setdefault("SPORTEL_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+DB_NAME = os.environ.get("SPORTEL_BENCH_SERVICES_DB", "sportel_bench_services")
 
 
 def seed(n_cases: int) -> dict:
@@ -161,7 +138,7 @@ def load_cases(municipality, person, specialists, n: int, *, start: int) -> None
                service_version_id, channel, applicant_person_id, unit_id, language, fee_due,
                fee_paid, status, status_changed_at, submitted_at, planned_end, legal_end,
                suspended_days, extension_days, decision, document_code, assignee_id,
-               identity_document)
+               identity_document, on_behalf_nid)
             SELECT a.municipality_id,
                    'SHK-BENCH-' || lpad(r.rn::text, 7, '0'), 2000, r.rn,
                    'B' || lpad(r.rn::text, 11, '0'), a.id, v.service_id, a.service_version_id,
@@ -175,7 +152,7 @@ def load_cases(municipality, person, specialists, n: int, *, start: int) -> None
                    (a.submitted_at + ((r.rn %% 30) + 5) * interval '1 day')::date,
                    0, 0, '', '',
                    CASE WHEN (r.rn / 20) %% 3 = 0 THEN NULL ELSE st.user_id END,
-                   ''
+                   '', ''
             FROM (SELECT id, %(start)s + row_number() OVER (ORDER BY id) AS rn
                   FROM services_application
                   WHERE municipality_id = %(m)s AND id > coalesce(
@@ -268,11 +245,7 @@ def ours_submissions(municipality, citizens, threads: int) -> float:
             connections.close_all()
 
     started, cpu = time.perf_counter(), time.process_time()
-    workers = [threading.Thread(target=work, args=(c,)) for c in chunks]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    in_threads(work, [(c,) for c in chunks])
     elapsed = time.perf_counter() - started
     CPU_MS.setdefault("ours", []).append((time.process_time() - cpu) / len(citizens) * 1000)
     if errors:
@@ -359,9 +332,10 @@ def floor_submissions(municipality, citizens, threads: int) -> float:
                         " channel, applicant_person_id, applicant_user_id, language, fee_due,"
                         " fee_paid, status, status_changed_at, submitted_at, planned_end,"
                         " legal_end, suspended_days, extension_days, decision, document_code,"
-                        " identity_document)"
+                        " identity_document, on_behalf_nid)"
                         " VALUES (%s,%s,2026,%s,%s,%s,%s,%s,'online',%s,%s,'sq',0,false,"
-                        "'submitted',now(),now(),current_date + 14,current_date + 14,0,0,'','','')"
+                        "'submitted',now(),now(),current_date + 14,current_date + 14,0,0,'','',"
+                        "'','')"
                         " RETURNING id",
                         (
                             m,
@@ -430,11 +404,7 @@ def floor_submissions(municipality, citizens, threads: int) -> float:
         )
     connection.close()
     started, cpu = time.perf_counter(), time.process_time()
-    workers = [threading.Thread(target=work, args=(c,)) for c in chunks]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    in_threads(work, [(c,) for c in chunks])
     elapsed = time.perf_counter() - started
     CPU_MS.setdefault("floor", []).append((time.process_time() - cpu) / len(citizens) * 1000)
     if errors:
@@ -505,7 +475,7 @@ def main() -> None:
     args = parser.parse_args()
     load_at_start = machine()
 
-    setup_django(args.reuse)
+    setup_django(DB_NAME, reuse=args.reuse, label="services")
     from django.db import connection
 
     ctx = seed(args.cases)

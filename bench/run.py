@@ -17,6 +17,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -54,6 +55,75 @@ def machine() -> str:
 
 def today() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --- CPU time from /proc ----------------------------------------------------------------------
+# Timing on a shared machine follows the load; the CPU time a process used moves much less.
+
+
+def proc_cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far (Linux /proc); with
+    ``reaped_children`` also its children that have exited and been waited for."""
+    # The fields after the name ")": utime, stime, cutime, cstime are 14-17 counting from 1.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(v) for v in fields[11 : 15 if reaped_children else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def pg_backend_cpu(url: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend connected to ``url``'s database, by
+    pid (Linux /proc; PostgreSQL on this machine). Background processes (WAL writer,
+    checkpointer, autovacuum) are not counted."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        ]
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            out[pid] = proc_cpu_seconds(pid)
+    return out
+
+
+def pg_cpu_since(url: str, before: dict[int, float]) -> float:
+    """CPU seconds ``url``'s backends have used since :func:`pg_backend_cpu` returned
+    ``before``. A backend that ended in between is missed (connections live 60 s: rare)."""
+    after = pg_backend_cpu(url)
+    return sum(max(0.0, t - before.get(pid, 0.0)) for pid, t in after.items())
+
+
+# --- A dedicated database ----------------------------------------------------------------------
+
+ADMIN_URL = os.environ.get("SPORTEL_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def setup_django(db_name: str, *, reuse: bool, label: str) -> str:
+    """Point Django at the benchmark's own database ``db_name`` (dropped and re-created unless
+    ``reuse``), set it up and migrate it; returns the database's URL."""
+    import psycopg
+
+    if not reuse:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {db_name}")
+    url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{db_name}"
+    os.environ["SPORTEL_DATABASE_URL"] = url
+    os.environ.setdefault("SPORTEL_DATA_DIR", tempfile.mkdtemp(prefix=f"sportel-bench-{label}-"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sportel.settings"
+    os.environ.setdefault("SPORTEL_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return url
 
 
 # --- Servers -------------------------------------------------------------------------------
@@ -120,21 +190,13 @@ class Server:
     def cpu_seconds(self) -> float:
         """CPU time used so far by gunicorn's master and workers, live and already reaped
         (Linux /proc): what the server cost, whatever else the machine was doing."""
-        tick = os.sysconf("SC_CLK_TCK")
         pid = self.process.pid
-
-        def stat(p: int) -> list[str]:
-            return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-
-        master = stat(pid)
-        # fields after the name: utime, stime, cutime, cstime are 14-17 counting from 1.
-        total = sum(int(v) for v in master[11:15])
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        for child in children:
+        total = proc_cpu_seconds(pid, reaped_children=True)
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
             # A worker that exits between the listing and the read is in cutime next time.
             with contextlib.suppress(OSError, ValueError):
-                total += sum(int(v) for v in stat(int(child))[11:13])
-        return total / tick
+                total += proc_cpu_seconds(int(child))
+        return total
 
     def stop(self) -> None:
         self.process.terminate()
@@ -151,6 +213,17 @@ class Server:
 
 
 # --- Load ------------------------------------------------------------------------------------
+
+
+def in_threads(target, args: list[tuple]) -> None:
+    """Run ``target(*a)`` for each ``a`` of ``args``, each in a thread of its own, and wait for
+    them all."""
+    pool = [threading.Thread(target=target, args=a) for a in args]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+
 
 # Behind TLS termination, as in production (SECURE_PROXY_SSL_HEADER trusts this from loopback).
 HEADERS = {"X-Forwarded-Proto": "https", "Host": "localhost"}
@@ -212,11 +285,7 @@ def _load_process(port, path, budget, seconds, threads, out):
         with lock:
             latencies.extend(mine)
 
-    pool = [threading.Thread(target=client) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    in_threads(client, [()] * threads)
     out.put((latencies, errors[0]))
 
 

@@ -104,6 +104,7 @@ def test_new_staff_enrol_an_authenticator_from_the_qr_page(
     accessible(page)
     # The key shown for manual entry is the one the QR code carries: an app using it works.
     page.locator("summary").first.click()
+    expect(page.locator("#totp-secret")).to_be_visible()
     secret = page.locator("#totp-secret").inner_text().strip()
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     page.locator("input[name=token]").fill(f"{TOTP(key).token():06d}")

@@ -2,7 +2,10 @@
 
 # ruff: noqa: F811 -- the documents fixtures are imported by name and used as arguments
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.documents.conftest import citizen, issue  # noqa: F401 -- fixtures
 
@@ -14,18 +17,23 @@ def test_verify_by_code_and_by_upload(page, accessible, issue, tmp_path, prefix)
     accessible(page)
     page.locator("#id_code").fill(document.display_code.lower())
     page.locator("#check-code").click()
-    assert page.url.endswith(f"{prefix}/verify/{document.code}")
-    assert page.locator("#outcome").get_attribute("data-outcome") == "authentic"
-    assert document.display_code in page.locator("#document-code").inner_text()
+    page.wait_for_url(re.compile(re.escape(f"{prefix}/verify/{document.code}") + "$"))
+    expect(page.locator("#outcome")).to_have_attribute("data-outcome", "authentic")
+    expect(page.locator("#document-code")).to_contain_text(
+        document.display_code, use_inner_text=True
+    )
     accessible(page)
 
     pdf = tmp_path / "certificate.pdf"
     pdf.write_bytes(document.pdf.read())
     page.locator("#id_document").set_input_files(str(pdf))
     page.locator("#check-file").click()
-    assert page.locator("#outcome").get_attribute("data-outcome") == "authentic"
+    # The file is checked at /verify/ itself (a POST): the code's page above also says
+    # "authentic", so wait for the new address before reading.
+    page.wait_for_url(re.compile(re.escape(f"{prefix}/verify/") + "$"))
+    expect(page.locator("#outcome")).to_have_attribute("data-outcome", "authentic")
     expected = "Authentic and valid" if prefix else "I vërtetë dhe i vlefshëm"
-    assert expected in page.locator("#outcome").inner_text()
+    expect(page.locator("#outcome")).to_contain_text(expected, use_inner_text=True)
     accessible(page)
 
 
@@ -76,7 +84,7 @@ def test_specialist_monitors_and_revokes_in_the_browser(
     accessible(page)
     page.locator("#id_reason").fill("Issued by mistake")
     page.locator("#revoke").click()
-    assert "Revoked" in page.locator("#document-status").inner_text()
+    expect(page.locator("#document-status")).to_contain_text("Revoked", use_inner_text=True)
     accessible(page)
     page.goto(f"/en/verify/{document.code}")
     assert page.locator("#outcome").get_attribute("data-outcome") == "revoked"

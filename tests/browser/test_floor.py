@@ -14,6 +14,7 @@ import time
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from sportel.accounts.roles import Role
 from sportel.floor import services as floor
@@ -72,7 +73,7 @@ def test_ticket_at_the_kiosk_called_on_the_screen_served_at_the_counter(
     page.locator("form", has=page.locator(f"input[value='{counter(office, 1).pk}']")).get_by_role(
         "button"
     ).click()
-    assert "Sporteli 1" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Sporteli 1", use_inner_text=True)
     accessible(page)
 
     screen = device_page(browser, live_server, TV)
@@ -110,7 +111,7 @@ def test_ticket_at_the_kiosk_called_on_the_screen_served_at_the_counter(
     page.get_by_role("button", name="Fillo shërbimin").click()
     accessible(page)
     page.locator("#counter-form").click()
-    assert page.locator("#id_nid").input_value() == nid
+    expect(page.locator("#id_nid")).to_have_value(nid)
     page.locator("#id_first_name").fill("Drita")
     page.locator("#id_last_name").fill("Marku")
     page.get_by_label("letërnjoftim").check()
@@ -167,7 +168,9 @@ def test_appointment_first_screen_recovers_and_the_idle_kiosk_forgets(
     kiosk.get_by_role("link", name="I have an appointment").click()
     kiosk.locator("#id_code").fill("nope")
     kiosk.get_by_role("button", name="Check in").click()
-    assert "cannot find this booking code" in kiosk.locator("main").inner_text()
+    expect(kiosk.locator("main")).to_contain_text(
+        "cannot find this booking code", use_inner_text=True
+    )
     accessible(kiosk)
     kiosk.locator("#id_code").fill(appointment.code.lower())
     kiosk.get_by_role("button", name="Check in").click()

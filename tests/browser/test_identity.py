@@ -4,6 +4,7 @@ clerk, who verifies it with the identity document (Albanian); then the resident'
 identity is proven. axe-core on every page."""
 
 import os
+import re
 
 from playwright.sync_api import expect
 
@@ -45,6 +46,7 @@ def test_resident_proves_identity_at_the_counter(
     expect(page.get_by_text("It is not verified yet")).to_be_visible()
     accessible(page)
     page.get_by_role("button", name="Get a code for the counter").click()
+    expect(page.locator("#identity-code")).to_have_text(re.compile(r"\S"))
     code = page.locator("#identity-code").inner_text().strip()
     assert len(code) == 9 and code[4] == "-"
     accessible(page)

@@ -3,6 +3,8 @@ a resident searches and downloads a dataset; a manager uploads a file, fixes the
 the report shows and publishes it. Every open data page with a table is also checked for reflow
 the way tests/browser/test_tables.py checks the others."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -58,9 +60,9 @@ def test_search_and_download_a_dataset(page, accessible, portal, prefix, width):
     page.locator("#id_q").fill("raportime")
     page.get_by_label("Shkodër (1)").check()
     page.get_by_role("button", name=words["search"], exact=True).click()
-    assert "organization=shkoder" in page.url
+    page.wait_for_url(re.compile(r"organization=shkoder"))
     results = page.locator("#results")
-    assert "Raportime sipas kategorisë dhe muajit" in results.inner_text()
+    expect(results).to_contain_text("Raportime sipas kategorisë dhe muajit", use_inner_text=True)
     accessible(page)
     results.get_by_role("link").first.click()
     page.wait_for_url(f"**{prefix}/dataset/shkoder-test-reports-per-category-month/")

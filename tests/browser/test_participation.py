@@ -108,7 +108,7 @@ def test_a_resident_writes_a_proposal_and_is_shown_a_similar_one(
     page.locator("#id_body").fill("Femijet kthehen ne erresire nga shkolla.")
     page.locator("main form button[type=submit]").click()
     banner = page.locator("#similar")
-    assert existing.title in banner.inner_text()
+    expect(banner).to_contain_text(existing.title, use_inner_text=True)
     accessible(page)
     no_horizontal_scroll(page)
     page.locator("main form button[type=submit]").click()

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from sportel.accounts.roles import Role
 from sportel.core.identifiers import with_check_letter
@@ -142,8 +143,9 @@ def test_in_english_on_a_narrow_kiosk_a_refused_ballot_and_an_idle_kiosk(
     kiosk.get_by_label("Ndriçim në rrugën e shkollës").check()
     kiosk.get_by_label("Kënd lojërash").check()
     kiosk.locator("#cast").click()
-    summary = kiosk.locator(".govuk-error-summary").inner_text()
-    assert "You chose 2 projects; at most 1 are allowed." in summary
+    expect(kiosk.locator(".govuk-error-summary")).to_contain_text(
+        "You chose 2 projects; at most 1 are allowed.", use_inner_text=True
+    )
     accessible(kiosk)
     assert not Ballot.objects.exists()
     # Left alone, the kiosk goes back to its start screen (the device's idle time).

@@ -72,7 +72,7 @@ def test_dajc_irrigation_journey(page, reports_catalogue, make_staff, accessible
     page.goto("/shkoder/reports/new/irrigation-channel/?step=place&unit=dajc&address=")
     page.fill(f"#voice-email-{report.cluster_id}", "gjon@dajc.al")
     page.click(f"#me-too-{report.cluster_id}")
-    assert page.locator("#report-voices").inner_text() == "2"
+    expect(page.locator("#report-voices")).to_have_text("2", use_inner_text=True)
     accessible(page)
 
     # The priority list explains its ranking.
@@ -92,7 +92,7 @@ def test_dajc_irrigation_journey(page, reports_catalogue, make_staff, accessible
     page.fill("#id_decision_number", "112")
     page.fill("#id_decision_date", "2026-03-10")
     page.click("#fund-form button")
-    assert "112" in page.locator("#funding").inner_text()
+    expect(page.locator("#funding")).to_contain_text("112", use_inner_text=True)
     page.goto("/shkoder/reports/priorities/")
     assert "Financuar" in page.locator(f"#cluster-{report.cluster_id}").inner_text()
     page.context.clear_cookies()
@@ -192,7 +192,7 @@ def test_administrator_sets_reports_up_and_a_ban_holds(
     page.select_option("#id_unit", label="Dajç")
     page.fill("#id_team", "Skuadra e Dajçit")
     page.click("#route-form button")
-    assert "Skuadra e Dajçit" in page.locator("#routes").inner_text()
+    expect(page.locator("#routes")).to_contain_text("Skuadra e Dajçit", use_inner_text=True)
     assert RoutingRule.objects.filter(category=culvert, team="Skuadra e Dajçit").exists()
     accessible(page)
 
@@ -201,7 +201,8 @@ def test_administrator_sets_reports_up_and_a_ban_holds(
     page.fill("#id_weight", "1.4")
     page.fill("#id_reason", "Zonë bujqësore që përmbytet")
     page.click("#weight-form button")
-    assert "1,40" in page.locator("#weight-dajc").inner_text()  # the Albanian decimal comma
+    # the Albanian decimal comma
+    expect(page.locator("#weight-dajc")).to_contain_text("1,40", use_inner_text=True)
     accessible(page)
 
     page.get_by_role("link", name="Lista e ndalimeve").click()
@@ -209,7 +210,7 @@ def test_administrator_sets_reports_up_and_a_ban_holds(
     page.fill("#id_value", "spam@dajc.al")
     page.fill("#id_reason", "Qindra raporte të rreme")
     page.click("#ban-form button")
-    assert "s***@dajc.al" in page.locator("#bans").inner_text()
+    expect(page.locator("#bans")).to_contain_text("s***@dajc.al", use_inner_text=True)
     accessible(page)
     ban = BannedReporter.objects.get()
 
@@ -221,14 +222,14 @@ def test_administrator_sets_reports_up_and_a_ban_holds(
     resident.fill("#id_description", "Tombino e bllokuar")
     resident.fill("#id_email", "spam@dajc.al")
     resident.click("#send-report")
-    assert "Reports from this sender are not accepted." in resident.content()
+    expect(resident.locator("body")).to_contain_text("Reports from this sender are not accepted.")
     assert not Report.objects.exists()
     accessible(resident)
     resident_context.close()
 
     page.goto("/en/shkoder/staff/reports/configure/bans/")
     page.click(f"#lift-{ban.pk}")
-    assert "Nobody is banned." in page.locator("#bans").inner_text()
+    expect(page.locator("#bans")).to_contain_text("Nobody is banned.", use_inner_text=True)
     assert "spam@dajc.al" not in page.content()
     accessible(page)
 

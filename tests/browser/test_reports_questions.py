@@ -85,8 +85,10 @@ def test_administrator_adds_a_list_question_and_a_resident_answers_it(
     page.fill("#new-2-name_sq", "Deri te gjuri")
     page.fill("#new-2-name_en", "Up to the knee")
     page.click("#save-question")
-    assert texts["error"] in page.locator("#id_description_sq_error").inner_text()
-    assert page.locator("#new-2-key").input_value() == "knee"  # nothing typed is lost
+    expect(page.locator("#id_description_sq_error")).to_contain_text(
+        texts["error"], use_inner_text=True
+    )
+    expect(page.locator("#new-2-key")).to_have_value("knee")  # nothing typed is lost
     assert not CategoryAttribute.objects.filter(code="water_depth").exists()
     accessible(page)
     _narrow_enough(page, width)
@@ -95,7 +97,9 @@ def test_administrator_adds_a_list_question_and_a_resident_answers_it(
     page.fill("#id_description_sq", "Sa i thellë është uji?")
     page.click("#save-question")
     # A list question opens its own page again, to check its answers.
-    assert texts["saved"] in page.locator(".govuk-notification-banner").inner_text()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        texts["saved"], use_inner_text=True
+    )
     expect(page.locator("#value-knee")).to_be_visible()
     accessible(page)
     _narrow_enough(page, width)
@@ -139,7 +143,9 @@ def test_administrator_adds_a_list_question_and_a_resident_answers_it(
     resident.fill("#id_email", "arta@dajc.al")
     resident.click("#send-report")
     # Required: the form says so and files nothing.
-    assert texts["question"] in resident.locator("#id_water_depth_error").inner_text()
+    expect(resident.locator("#id_water_depth_error")).to_contain_text(
+        texts["question"], use_inner_text=True
+    )
     assert not Report.objects.exists()
     accessible(resident)
     resident.select_option("#id_water_depth", label=texts["answer"])

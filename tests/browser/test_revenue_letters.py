@@ -7,6 +7,7 @@ from datetime import date
 from io import BytesIO
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_tables import log_in
 
@@ -67,7 +68,9 @@ def test_a_resident_opens_the_sealed_notice_and_appeals_with_a_bank_guarantee(
     page.get_by_label("Pse është i gabuar vlerësimi?").fill("Sipërfaqja është 60 m², jo 70.")
     page.get_by_role("button", name="Dërgoni ankimin").click()
     # Not paid, no guarantee: the error says what the law asks, next to the field.
-    assert "garancinë bankare" in page.locator(".govuk-error-summary").inner_text()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "garancinë bankare", use_inner_text=True
+    )
     _widths(page, accessible)
     page.get_by_label("Nuk e kam paguar shumën").check()
     page.locator("input[type=file]").set_input_files(
@@ -100,7 +103,9 @@ def test_a_tax_officer_decides_an_appeal_and_works_the_enforcement_list(page, ac
     page.get_by_label("Amended amount (ALL), for an amended assessment").fill("1560")
     page.get_by_label("Reasons").fill("Measured again: 60 m².")
     page.get_by_role("button", name="Record the decision").click()
-    assert "Assessment amended" in page.locator("#appeal-decision").inner_text()
+    expect(page.locator("#appeal-decision")).to_contain_text(
+        "Assessment amended", use_inner_text=True
+    )
     _widths(page, accessible)
     page.goto("/en/shkoder/staff/revenue/enforcement/")
     _widths(page, accessible)
@@ -111,7 +116,7 @@ def test_a_tax_officer_decides_an_appeal_and_works_the_enforcement_list(page, ac
     page.get_by_label("Date of the act (YYYY-MM-DD)").fill("2026-02-01")
     page.get_by_label("Act number").fill("Nr. 45/2")
     page.get_by_role("button", name="Record the step").click()
-    assert "Nr. 45/2" in page.locator("#steps").inner_text()
+    expect(page.locator("#steps")).to_contain_text("Nr. 45/2", use_inner_text=True)
     _widths(page, accessible)
     assert EnforcementStep.objects.count() == 1
     csv = page.request.get(page.url.split("/enforcement/")[0] + "/enforcement.csv")

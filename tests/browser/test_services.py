@@ -80,7 +80,9 @@ def test_citizen_applies_online_with_a_draft_and_tracks_the_case(
     page.goto("/shkoder/services/")
     accessible(page)
     page.get_by_role("link", name="Kërkesë për informacion publik").first.click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Kërkesë për informacion publik"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Kërkesë për informacion publik", use_inner_text=True
+    )
     accessible(page)
     page.get_by_role("link", name="Hyni për të aplikuar").click()
     page.locator("input[name=username]").fill(citizen.username)
@@ -102,7 +104,7 @@ def test_citizen_applies_online_with_a_draft_and_tracks_the_case(
     page.goto("/shkoder/services/mine/")
     accessible(page)
     page.locator("#my-drafts a").first.click()
-    assert page.locator("#id_information_description").input_value() == (
+    expect(page.locator("#id_information_description")).to_have_value(
         "Buxheti i ndriçimit publik 2026"
     )
     page.locator("input[name=preferred_format][value=email]").check()
@@ -111,7 +113,7 @@ def test_citizen_applies_online_with_a_draft_and_tracks_the_case(
     accessible(page)
     page.locator("input[type=file]").set_input_files(png(tmp_path))
     page.get_by_role("button", name="Bashkëngjit").click()
-    assert "kontrata.png" in page.locator("#attachments").inner_text()
+    expect(page.locator("#attachments")).to_contain_text("kontrata.png", use_inner_text=True)
     accessible(page)
     page.get_by_role("link", name="Vazhdo").click()
     page.wait_for_url("**/review/")
@@ -127,7 +129,7 @@ def test_citizen_applies_online_with_a_draft_and_tracks_the_case(
 
     # The case page, with its timeline.
     page.get_by_role("link", name="Ndiqni kërkesën").click()
-    assert number in page.get_by_role("heading", level=1).inner_text()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(number, use_inner_text=True)
     assert page.locator("#case-history li").count() >= 1
     accessible(page)
 
@@ -137,7 +139,7 @@ def test_citizen_applies_online_with_a_draft_and_tracks_the_case(
     accessible(visitor)
     visitor.locator("#id_code").fill(code)
     visitor.get_by_role("button", name="Gjurmo").click()
-    assert "Kërkesa u mor" in visitor.locator("#track-status").inner_text()
+    expect(visitor.locator("#track-status")).to_contain_text("Kërkesa u mor", use_inner_text=True)
     assert "Arta" not in visitor.locator("main").inner_text()
     accessible(visitor)
     visitor.context.close()
@@ -166,7 +168,7 @@ def test_clerk_serves_a_walk_in_at_the_counter(page, accessible, catalogue, make
     assert "Gjon Leka" in page.locator("#walk-in").inner_text()
     accessible(page)
     page.get_by_role("link", name="Certifikatë familjare").click()
-    assert "50 ALL" in page.locator("#counter-fee").inner_text()
+    expect(page.locator("#counter-fee")).to_contain_text("50 ALL", use_inner_text=True)
     accessible(page)
     page.locator("#id_purpose").fill("Për shkollën")
     page.locator("#id_fee_paid").check()
@@ -197,12 +199,14 @@ def test_specialist_asks_for_more_the_citizen_answers_and_the_document_is_issued
     page.get_by_role("link", name="Kërkesat").click()
     accessible(page)
     page.get_by_role("link", name=case.number).click()
-    assert page.locator("#applicant").inner_text().startswith("Arta Krasniqi")
+    expect(page.locator("#applicant")).to_have_text(
+        re.compile(r"^Arta Krasniqi"), use_inner_text=True
+    )
     accessible(page)
     page.get_by_text("Cakto", exact=True).first.click()
     page.locator("#id_assignee").select_option(str(specialist.pk))
     page.get_by_role("button", name="Cakto").click()
-    assert "Test specialist" in page.locator("#assignee").inner_text()
+    expect(page.locator("#assignee")).to_contain_text("Test specialist", use_inner_text=True)
     page.get_by_role("button", name="Fillo punën").click()
     page.get_by_text("Kërkoni më shumë informacion nga aplikanti").click()
     page.locator("#id_message").fill("Dërgoni vërtetimin e NIPT-it.")
@@ -231,8 +235,8 @@ def test_specialist_asks_for_more_the_citizen_answers_and_the_document_is_issued
     # Rejecting comes first; approving asks on a page of its own (no JavaScript needed).
     expect(page.locator("#action-reject")).to_be_visible()
     page.get_by_role("button", name="Miratoje").click()
-    assert (
-        page.get_by_role("heading", level=1).inner_text() == f"Të miratohet kërkesa {case.number}?"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Të miratohet kërkesa {case.number}?", use_inner_text=True
     )
     accessible(page)
     page.get_by_role("button", name="Po, miratoje").click()

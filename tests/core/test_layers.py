@@ -130,3 +130,14 @@ def test_domain_modules_do_not_import_the_web_layer():
             if found:
                 offenders[name] = found
     assert offenders == {}
+
+
+def test_no_import_circle_in_any_application_nor_between_them():
+    """Every module of src/sportel, imports inside functions included (reports' services and
+    tasks once imported each other from inside functions)."""
+    modules = {module_name(p): p for p in SRC.rglob("*.py") if "migrations" not in p.parts}
+    graph = {
+        name: {i for i in imports_of(path) if i in modules and i != name}
+        for name, path in modules.items()
+    }
+    assert _circles(graph) == []

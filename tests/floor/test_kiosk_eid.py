@@ -6,6 +6,8 @@ and the provider's session ended with Sportel's (or Sportel's alone when the pro
 A requests session plays the kiosk's browser; Sportel runs as pytest-django's live server.
 """
 
+import datetime as dt
+import sqlite3
 import time
 from urllib.parse import parse_qs, urlparse
 
@@ -310,10 +312,115 @@ def test_with_the_provider_down_finishing_still_ends_sportels_session(live_serve
             "/sign-in/"
         )
         row = KioskEidSession.objects.get()
-        assert row.ended_at is not None and row.provider_logout == "unreachable"
-        assert row.id_token == ""
+        # The provider's session is ended later, by the worker (the next test).
+        assert row.ended_at is not None and row.provider_logout == "pending"
+        assert row.id_token != ""
     finally:
         eid.start()
+
+
+def _queued_provider_logouts():
+    from django_tasks_db.models import DBTaskResult
+
+    return list(
+        DBTaskResult.objects.filter(
+            task_path="sportel.floor.tasks.end_provider_session", status="READY"
+        ).order_by("pk")
+    )
+
+
+def _run(queued):
+    """Run one queued attempt as the worker would (taken off the queue first)."""
+    from sportel.floor.tasks import end_provider_session
+
+    queued.delete()
+    return end_provider_session.call(*queued.args_kwargs["args"], **queued.args_kwargs["kwargs"])
+
+
+def _tokens_at_provider(provider) -> int:
+    """The ID tokens the provider still holds for the citizen (its own database)."""
+    with sqlite3.connect(provider.db) as db:
+        return db.execute(
+            "SELECT count(*) FROM oauth2_provider_idtoken t JOIN auth_user u ON u.id = t.user_id"
+            " WHERE u.username = ?",
+            (CITIZEN["username"],),
+        ).fetchone()[0]
+
+
+def _finish_with_the_provider_down(live_server, eid, kiosks) -> None:
+    """A resident signs in with the eID, the provider goes down, the resident presses Finish
+    (the caller starts the provider again)."""
+    _device, token = kiosks["with"]
+    kiosk, _callback, landing = sign_in(live_server, eid, token)
+    assert _tokens_at_provider(eid) >= 1  # (an earlier test's may be there too)
+    eid.stop()
+    kiosk.post(
+        kiosk_url(live_server, token, "finish/"),
+        data={"csrfmiddlewaretoken": kiosk.cookies["csrftoken"]},
+        headers={"Referer": landing.url},
+        timeout=30,
+    )
+
+
+def test_with_the_provider_down_the_worker_ends_its_session_when_it_is_back(
+    live_server, eid, kiosks
+):
+    from django.utils import timezone
+
+    try:
+        _finish_with_the_provider_down(live_server, eid, kiosks)
+        (first,) = _queued_provider_logouts()
+        # Still down: the attempt fails and the next one waits 30 s, then twice as long.
+        before = timezone.now()
+        assert _run(first) == "retry"
+        (second,) = _queued_provider_logouts()
+        assert 29 <= (second.run_after - before).total_seconds() <= 40
+        assert _run(second) == "retry"
+        (third,) = _queued_provider_logouts()
+        assert 59 <= (third.run_after - before).total_seconds() <= 70
+        row = KioskEidSession.objects.get()
+        assert row.provider_logout == "pending" and row.id_token
+    finally:
+        eid.start()
+    # Back: the next attempt ends the session at the provider (its tokens are gone), and the
+    # ID token is no longer kept here.
+    assert _tokens_at_provider(eid) >= 1
+    assert _run(third) == "sent"
+    assert _tokens_at_provider(eid) == 0
+    row = KioskEidSession.objects.get()
+    assert row.provider_logout == "sent" and row.id_token == ""
+    assert _queued_provider_logouts() == []
+    assert AuditEntry.objects.filter(action="floor.kiosk_provider_logout").count() == 1
+    # A duplicate run (a worker killed after its work) does nothing again.
+    from sportel.floor.tasks import end_provider_session
+
+    assert end_provider_session.call(row.pk, 3) == "nothing"
+    assert AuditEntry.objects.filter(action="floor.kiosk_provider_logout").count() == 1
+
+
+def test_the_worker_gives_up_when_the_id_token_has_expired(live_server, eid, kiosks):
+    import time_machine
+    from django.utils import timezone
+
+    from sportel.floor.tasks import token_expiry
+
+    try:
+        _finish_with_the_provider_down(live_server, eid, kiosks)
+        (first,) = _queued_provider_logouts()
+        expires = token_expiry(KioskEidSession.objects.get().id_token)
+        assert expires > timezone.now()
+        # The waits never go past the token's expiry: the last attempt is at it.
+        with time_machine.travel(expires - dt.timedelta(seconds=10), tick=False):
+            assert _run(first) == "retry"
+        (last,) = _queued_provider_logouts()
+        assert last.run_after == expires
+        with time_machine.travel(expires + dt.timedelta(seconds=1), tick=False):
+            assert _run(last) == "expired"
+    finally:
+        eid.start()
+    row = KioskEidSession.objects.get()
+    assert row.provider_logout == "expired" and row.id_token == ""
+    assert _queued_provider_logouts() == []
 
 
 def test_a_kiosk_without_the_eid_function_neither_offers_nor_accepts_it(live_server, eid, kiosks):

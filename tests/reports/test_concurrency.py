@@ -95,3 +95,135 @@ def test_open311_retries_racing_with_one_idempotency_key_file_one_report(shkoder
     assert errors == []
     assert len(filed) == 8 and len(set(filed)) == 1
     assert Report.objects.filter(api_key=api_key).count() == 1
+
+
+# --- deleting a question while a report answers it (two connections, PostgreSQL) --------------
+
+
+def _length_question(category):
+    from sportel.reports.models import CategoryAttribute
+
+    return CategoryAttribute.objects.get(category=category, code="length_m")
+
+
+def _in_thread(target, out: dict, name: str) -> threading.Thread:
+    def run():
+        try:
+            out[name] = target()
+        except BaseException as exc:  # reported by the test
+            out[name] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+ANSWERS = {"channel_type": "primary", "length_m": "80"}
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_question_answered_while_it_is_being_deleted_is_retired_with_the_answer_kept(
+    shkoder, channel_category, make_staff
+):
+    from django.db import transaction
+
+    from sportel.accounts.roles import Role
+    from sportel.reports import configuration
+    from sportel.reports.models import Report
+
+    assert connection.vendor == "postgresql"
+    admin = make_staff(shkoder, Role.ADMINISTRATOR)
+    question = _length_question(channel_category)
+    filed, go = threading.Event(), threading.Event()
+    out: dict = {}
+
+    def report_first():
+        with transaction.atomic():
+            report = file_one(shkoder, channel_category, answers=ANSWERS)
+            filed.set()
+            go.wait(10)  # the administrator presses "Remove" before this report commits
+        return report.pk
+
+    resident = _in_thread(report_first, out, "report")
+    assert filed.wait(10)
+    remover = _in_thread(
+        lambda: configuration.set_question_active(question, actor=admin, active=False),
+        out,
+        "remove",
+    )
+    go.set()
+    resident.join()
+    remover.join()
+    assert isinstance(out["report"], int), out
+    assert out["remove"] == "retired"
+    question.refresh_from_db()
+    assert question.is_active is False
+    assert Report.objects.get(pk=out["report"]).attributes["length_m"] == "80"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_to_a_question_deleted_meanwhile_is_refused_and_nothing_is_filed(
+    shkoder, channel_category, make_staff
+):
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from sportel.accounts.roles import Role
+    from sportel.reports import configuration
+    from sportel.reports.models import CategoryAttribute, Report
+
+    assert connection.vendor == "postgresql"
+    admin = make_staff(shkoder, Role.ADMINISTRATOR)
+    question = _length_question(channel_category)
+    removed, go = threading.Event(), threading.Event()
+    out: dict = {}
+
+    def remove_first():
+        with transaction.atomic():
+            outcome = configuration.set_question_active(question, actor=admin, active=False)
+            removed.set()
+            go.wait(10)  # a resident's report, checked against the old form, arrives now
+        return outcome
+
+    remover = _in_thread(remove_first, out, "remove")
+    assert removed.wait(10)
+    resident = _in_thread(
+        lambda: file_one(shkoder, channel_category, answers=ANSWERS).pk, out, "report"
+    )
+    go.set()
+    remover.join()
+    resident.join()
+    assert out["remove"] == "deleted"
+    assert not CategoryAttribute.objects.filter(pk=question.pk).exists()
+    assert isinstance(out["report"], ValidationError), out
+    assert "ndryshuan ndërkohë" in " ".join(out["report"].messages)  # "changed meanwhile"
+    assert not Report.objects.exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_administrators_removing_the_same_question_at_once(
+    shkoder, channel_category, make_staff
+):
+    from sportel.accounts.roles import Role
+    from sportel.reports import configuration
+    from sportel.reports.models import CategoryAttribute
+
+    admins = [make_staff(shkoder, Role.ADMINISTRATOR) for _ in range(2)]
+    question = _length_question(channel_category)
+    barrier = threading.Barrier(2)
+    out: dict = {}
+
+    def remove(admin):
+        barrier.wait()
+        return configuration.set_question_active(question, actor=admin, active=False)
+
+    threads = [_in_thread(lambda a=a: remove(a), out, str(n)) for n, a in enumerate(admins)]
+    for thread in threads:
+        thread.join()
+    assert sorted(out.values()) == ["deleted", "unchanged"], out
+    assert not CategoryAttribute.objects.filter(pk=question.pk).exists()

@@ -676,3 +676,36 @@ def test_the_empty_rows_asked_for_come_back_within_limits(shkoder, channel_categ
         html = refused.content.decode()
         assert html.count('name="new-') - 1 == rows * 3, count  # minus new-count itself
     assert not CategoryAttribute.objects.filter(code="water_depth").exists()
+
+
+@pytest.mark.parametrize(
+    ("prefix", "shown"), [("", "1 maj 2026, 08:30"), ("/en", "1 May 2026, 08:30")]
+)
+def test_a_datetime_answer_is_shown_in_the_readers_language_and_tiranes_time(
+    shkoder, channel_category, admin, specialist, prefix, shown
+):
+    configuration.save_question(
+        channel_category,
+        actor=admin,
+        data={
+            "code": "seen_at",
+            "datatype": "datetime",
+            "description_sq": "Kur e patë?",
+            "description_en": "When did you see it?",
+            "variable": True,
+        },
+    )
+    # Stored as an application sent it (in UTC): 06:30 UTC is 08:30 in Tirana in May.
+    filed = file_one(
+        shkoder,
+        channel_category,
+        answers={"channel_type": "primary", "seen_at": "2026-05-01T06:30:00+00:00"},
+    )
+    for page in (
+        Client().get(f"{prefix}/shkoder/reports/r/{filed.pk}/"),
+        logged_in(specialist).get(f"{prefix}/shkoder/staff/reports/{filed.pk}/"),
+    ):
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert shown in html
+        assert "2026-05-01T06:30" not in html

@@ -342,6 +342,73 @@ def test_staff_transitions_through_the_api(verified_client, shkoder, citizen, sp
     assert post(client, url, {"action": "fly"}).status_code == 400
 
 
+def test_a_staff_note_resent_with_its_idempotency_key_is_written_once(
+    verified_client, shkoder, citizen, specialist
+):
+    from sportel.core.models import AuditEntry
+    from sportel.services.models import CaseEvent
+
+    case = submit(shkoder, citizen)
+    other_case = submit(shkoder, citizen)
+    client = verified_client(specialist)
+    url = f"{API}/municipalities/shkoder/cases/{case.number}/transitions"
+    note = {"action": "note", "text": "Called the applicant: documents on Monday."}
+    key = {"Idempotency-Key": "note-1", "Accept-Language": "en"}
+
+    first = post(client, url, note, **key)
+    assert first.status_code == 200, first.content
+    assert "Idempotent-Replayed" not in first
+    notes = CaseEvent.objects.filter(case=case, action="note")
+    audits = AuditEntry.objects.count()
+    assert notes.count() == 1
+
+    # A retry after a time-out: the same answer, marked as a replay, and nothing written.
+    again = post(client, url, note, **key)
+    assert again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert notes.count() == 1 and AuditEntry.objects.count() == audits
+
+    # The same key with another note, another visibility, or for another case: refused.
+    reused = "This Idempotency-Key was already used for another request"
+    for other_url, body in (
+        (url, {**note, "text": "Another note."}),
+        (url, {**note, "public": True}),
+        (f"{API}/municipalities/shkoder/cases/{other_case.number}/transitions", note),
+    ):
+        refused = post(client, other_url, body, **key)
+        assert refused.status_code == 422, refused.content
+        assert refused.json()["code"] == "idempotency_key_reused"
+        assert refused.json()["detail"].startswith(reused)
+    assert CaseEvent.objects.filter(action="note").count() == 1
+    assert AuditEntry.objects.count() == audits
+
+    # Another key is another note; no key, as before, a note each time.
+    assert post(client, url, note, **{"Idempotency-Key": "note-2"}).status_code == 200
+    assert post(client, url, note).status_code == 200
+    assert post(client, url, note).status_code == 200
+    assert notes.count() == 4
+    # A key over the documented length is refused before anything is written.
+    too_long = post(client, url, note, **{"Idempotency-Key": "k" * 101})
+    assert too_long.status_code == 400 and too_long.json()["code"] == "too_long"
+    assert notes.count() == 4
+
+
+def test_the_same_note_key_from_another_clerk_is_their_own(
+    verified_client, shkoder, citizen, specialist, make_staff
+):
+    from sportel.services.models import CaseEvent
+
+    case = submit(shkoder, citizen)
+    url = f"{API}/municipalities/shkoder/cases/{case.number}/transitions"
+    note = {"action": "note", "text": "Seen."}
+    colleague = make_staff(shkoder, "specialist")
+    for user in (specialist, colleague):
+        answer = post(verified_client(user), url, note, **{"Idempotency-Key": "same"})
+        assert answer.status_code == 200 and "Idempotent-Replayed" not in answer
+    assert CaseEvent.objects.filter(case=case, action="note").count() == 2
+
+
 def test_staff_without_second_factor_is_refused(client, shkoder, citizen, specialist):
     submit(shkoder, citizen)
     client.force_login(specialist)

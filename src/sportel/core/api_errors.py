@@ -39,7 +39,10 @@ CONFLICT_CODES = frozenset({"illegal_transition", "not_allowed", "fee_unpaid", "
 
 
 # Codes of field errors that clients act on (override a check letter, shorten a key): passed on.
-FIELD_CODES = frozenset({"check_letter", "too_long"})
+FIELD_CODES = frozenset({"check_letter", "too_long", "idempotency_key_reused"})
+
+# An Idempotency-Key reused for another request: 422, as the IETF's Idempotency-Key draft asks.
+UNPROCESSABLE_CODES = frozenset({"idempotency_key_reused"})
 
 
 class Refused(PermissionDenied):
@@ -185,6 +188,8 @@ def install(api) -> None:
     @api.exception_handler(ValidationError)
     def bad_input(request, exc):
         body = validation_body(exc)
+        if body["code"] in UNPROCESSABLE_CODES:
+            return answer(request, 422, body)
         return answer(request, 409 if body["code"] in CONFLICT_CODES else 400, body)
 
     @api.exception_handler(PermissionDenied)

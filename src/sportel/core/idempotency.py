@@ -16,6 +16,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.core.exceptions import ValidationError
 from django.db.models.signals import post_save
 from django.utils.translation import gettext as _
 
@@ -55,12 +56,38 @@ def checked_key(key: str) -> str:
     return key
 
 
+KEY_REUSED = "idempotency_key_reused"
+
+
+class KeyReused(ValidationError):
+    """The same Idempotency-Key sent again with another request (another body, or for another
+    object): answered with 422 and this code, as the IETF's Idempotency-Key draft asks, and
+    nothing is written."""
+
+    def __init__(self):
+        super().__init__(
+            {
+                HEADER: ValidationError(
+                    _(
+                        "This Idempotency-Key was already used for another request: "
+                        "send a new key for a new request."
+                    ),
+                    code=KEY_REUSED,
+                )
+            }
+        )
+
+
 class Inserted:
     def __init__(self, rows: set):
         self._rows = rows
 
     def __contains__(self, obj) -> bool:
         return (obj._meta.label, obj.pk) in self._rows
+
+    def any_of(self, model) -> bool:
+        """Whether a row of ``model`` was inserted (a note, whose row the call does not return)."""
+        return any(label == model._meta.label for label, _pk in self._rows)
 
 
 @contextmanager
@@ -79,6 +106,11 @@ def replayed(response, obj, inserted: Inserted) -> None:
     """Mark ``response`` as a replay when ``obj`` was not created by this request."""
     if obj not in inserted:
         response[REPLAYED] = "true"
+
+
+def mark_replayed(response) -> None:
+    """Mark ``response`` as a replay (the caller decided it is one)."""
+    response[REPLAYED] = "true"
 
 
 def _record(sender, instance, created, **kwargs):

@@ -21,7 +21,9 @@ kiosk is a registered device, so Sportel can close both ends:
   the browser to the provider's ``end_session_endpoint`` (from discovery) with the
   ``id_token_hint``; the provider comes back to ``post_logout_redirect_uri`` and the kiosk
   shows its start screen. A provider that does not answer within
-  :setting:`SPORTEL_KIOSK_EID_LOGOUT_TIMEOUT` is skipped: Sportel's session ends anyway.
+  :setting:`SPORTEL_KIOSK_EID_LOGOUT_TIMEOUT` is skipped: Sportel's session ends anyway, and
+  the worker ends the provider's from the server, retried with backoff until the provider
+  answers or the ID token expires (``floor/tasks.py``).
 - **Assurance.** The claims go through the same backend as the eID login
   (``accounts.oidc.EIDBackend``): the NID it asserts is recorded as proven by the eID, the
   account reaches the *high* level, and the sign-in is audited with that level.
@@ -33,7 +35,6 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-import requests
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
@@ -46,7 +47,9 @@ from mozilla_django_oidc.utils import generate_code_challenge
 from sportel.accounts.oidc import EIDBackend
 from sportel.core import audit
 
+from .eid_provider import end_session_endpoint
 from .models import Device, KioskEidSession
+from .tasks import schedule_provider_logout
 
 logger = logging.getLogger(__name__)
 
@@ -317,24 +320,6 @@ def content_security_policy() -> str:
     return CSP.replace("form-action 'self'", f"form-action 'self' {url.scheme}://{url.netloc}")
 
 
-def end_session_endpoint() -> str | None:
-    """The provider's end_session_endpoint, or None when the provider does not answer (the
-    discovery document is fetched with a short timeout: it is also the check that the provider
-    is reachable before the kiosk's browser is sent there)."""
-    explicit = getattr(settings, "OIDC_OP_END_SESSION_ENDPOINT", "")
-    discovery = getattr(settings, "OIDC_OP_DISCOVERY_ENDPOINT", "")
-    if not discovery:
-        return explicit or None
-    try:
-        answer = requests.get(discovery, timeout=settings.SPORTEL_KIOSK_EID_LOGOUT_TIMEOUT)
-        answer.raise_for_status()
-        endpoint = answer.json().get("end_session_endpoint") or explicit
-    except (requests.RequestException, ValueError) as exc:
-        logger.warning("eID provider discovery failed at kiosk logout: %s", type(exc).__name__)
-        return None
-    return endpoint or None
-
-
 def end(request, device: Device, *, back_to: str, language: str) -> str | None:
     """End the kiosk session on this device: Sportel's (always) and, when a resident signed in
     with the eID here and the provider answers, the provider's. Returns the provider's logout
@@ -361,8 +346,18 @@ def end(request, device: Device, *, back_to: str, language: str) -> str | None:
         return None
     row = rows[0]
     endpoint = end_session_endpoint()
-    outcome = "sent" if endpoint else "unreachable"
-    KioskEidSession.objects.filter(pk=row.pk).update(provider_logout=outcome)
+    if endpoint:
+        outcome = "sent"
+        KioskEidSession.objects.filter(pk=row.pk).update(provider_logout=outcome)
+    else:
+        # The provider is down: the row keeps the ID token and the worker asks the provider
+        # itself, with backoff, until it answers or the token expires (floor/tasks.py).
+        outcome = "pending"
+        with transaction.atomic():
+            KioskEidSession.objects.filter(pk=row.pk).update(
+                provider_logout=outcome, id_token=row.id_token
+            )
+            schedule_provider_logout(row.pk)
     audit.record(
         "floor.kiosk_sign_out",
         actor=row.user,

@@ -43,6 +43,8 @@ from .models import (
     ReportEvent,
     ReportPhoto,
 )
+from .subscriptions import covering_unit, report_link, send_subscription
+from .tasks import notify_area_subscribers
 
 MAX_PHOTOS = 5
 # How long after a fix the reporter may still reopen it (days).
@@ -347,6 +349,39 @@ def file_report(
         return first
 
 
+def _hold_questions(category: Category, answers: dict) -> None:
+    """Keep the questions answered from being deleted until this report commits, and refuse
+    the answers when one of them was deleted meanwhile (they were checked before this
+    transaction). Deleting a question locks its category for update
+    (``configuration.set_question_active``) and looks for answers under that lock; a share
+    lock on the category here makes it wait for this report, which it then finds, and retires
+    the question instead. (The foreign key's own lock comes only at commit: too late.)"""
+    codes = list(answers)
+    if connection.vendor == "postgresql":
+        # One statement: the lock, and the questions still there.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT a.code FROM (SELECT id FROM reports_category WHERE id = %s "
+                "FOR KEY SHARE) c JOIN reports_categoryattribute a "
+                "ON a.category_id = c.id WHERE a.code = ANY(%s)",
+                [category.pk, codes],
+            )
+            asked = {row[0] for row in cursor.fetchall()}
+    else:  # SQLite: one writer at a time already
+        asked = set(
+            CategoryAttribute.objects.filter(category=category, code__in=codes).values_list(
+                "code", flat=True
+            )
+        )
+    if asked != set(codes):
+        raise ValidationError(
+            _(
+                "The questions of this category changed meanwhile: check your answers and "
+                "send again."
+            )
+        )
+
+
 def _first_filed(municipality: Municipality, key: str) -> Filed | None:
     report = Report.objects.filter(municipality=municipality, idempotency_key=key).first()
     return None if report is None else Filed(report=report, confirmation_code="", photos=[])
@@ -360,6 +395,8 @@ def _file(
     now = timezone.now()
     code = "" if confirmed else f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
+        if answers:
+            _hold_questions(category, answers)
         # A confirmed report joins its cluster as it is written (no second UPDATE of the row).
         cluster, created = (
             _cluster_for(municipality.pk, category, place.lat, place.long, place.address,
@@ -1245,23 +1282,11 @@ def _post_update(report, api_key, status, description, external_id, photos, key)
 # --- notifications -----------------------------------------------------------------------------
 
 
-def _link(report: Report, name: str, *, secret: bool = False) -> str:
-    from django.urls import reverse
-    from django.utils import translation
-
-    with translation.override(report.language if report.language in ("sq", "en") else "sq"):
-        path = reverse(
-            name, kwargs={"municipality_slug": report.municipality.slug, "pk": report.pk}
-        )
-    query = f"?s={report.reporter_secret}" if secret else ""
-    return f"{settings.SPORTEL_PUBLIC_URL.rstrip('/')}{path}{query}"
-
-
 def _notify(report: Report, template: str, context: dict) -> None:
     context = {
         "number": report.pk,
         "category": report.category.name(report.language),
-        "link": _link(report, "reports:reporter", secret=True),
+        "link": report_link(report, "reports:reporter", secret=True),
         **context,
     }
     with contextlib.suppress(NoRecipient):  # a caller at the counter who left no contact
@@ -1275,9 +1300,6 @@ def _notify(report: Report, template: str, context: dict) -> None:
             user=report.account,
             person=report.person,
         )
-
-
-# a caller at the counter who left no contact
 
 
 def _notify_change(report: Report, event: ReportEvent) -> None:
@@ -1334,33 +1356,8 @@ def subscribe(municipality: Municipality, *, email: str, unit=None, language: st
             language=language,
             secret=secrets.token_urlsafe(32),
         )
-        _send_subscription(row, "reports_subscribe", {})
+        send_subscription(row, "reports_subscribe", {})
     return row
-
-
-def _subscription_link(row: AreaSubscription, action: str) -> str:
-    from django.urls import reverse
-    from django.utils import translation
-
-    with translation.override(row.language if row.language in ("sq", "en") else "sq"):
-        path = reverse("reports:subscription", kwargs={"municipality_slug": row.municipality.slug})
-    return f"{settings.SPORTEL_PUBLIC_URL.rstrip('/')}{path}?s={row.secret}&do={action}"
-
-
-def _send_subscription(row: AreaSubscription, template: str, context: dict) -> None:
-    send_notification(
-        template=template,
-        context={
-            "municipality": row.municipality,
-            "area": row.unit.name if row.unit else row.municipality.name,
-            "confirm_link": _subscription_link(row, "confirm"),
-            "stop_link": _subscription_link(row, "stop"),
-            **context,
-        },
-        language=row.language,
-        to_email=row.email,
-        municipality=row.municipality,
-    )
 
 
 def change_subscription(municipality: Municipality, secret: str, action: str):
@@ -1383,8 +1380,6 @@ def _notify_subscribers(report: Report, *, subscribed: bool | None = None) -> No
     subscribed there, the task is queued in this transaction (a transactional outbox: the
     worker sees it only once the report commits, and a rolled-back report queues nothing).
     ``subscribed``: already looked up (with the ban list, :func:`_check_sender`)."""
-    from .tasks import notify_area_subscribers
-
     if subscribed is not None:
         if subscribed:
             notify_area_subscribers.enqueue(report.pk)
@@ -1395,13 +1390,7 @@ def _notify_subscribers(report: Report, *, subscribed: bool | None = None) -> No
             confirmed_at__isnull=False,
             stopped_at__isnull=True,
         )
-        .filter(models_q_unit(report.unit_id))
+        .filter(covering_unit(report.unit_id))
         .exists()
     ):
         notify_area_subscribers.enqueue(report.pk)
-
-
-def models_q_unit(unit_id):
-    from django.db.models import Q
-
-    return Q(unit__isnull=True) | Q(unit_id=unit_id) if unit_id else Q(unit__isnull=True)

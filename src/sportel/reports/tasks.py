@@ -12,6 +12,10 @@ already told and tells the rest.
 from django.db import IntegrityError, transaction
 from django_tasks import task
 
+from . import workflow
+from .models import AreaNotice, AreaSubscription, Report
+from .subscriptions import covering_unit, report_link, send_subscription
+
 # At most this many subscribers are told about one report (a flood guard, as before).
 MAX_SUBSCRIBERS = 500
 
@@ -20,9 +24,6 @@ MAX_SUBSCRIBERS = 500
 def notify_area_subscribers(report_id: int) -> int:
     """Tell each confirmed, not stopped subscriber of the report's area (its unit, or the
     whole municipality) once; returns how many were told in this run."""
-    from . import services, workflow
-    from .models import AreaNotice, AreaSubscription, Report
-
     report = (
         Report.objects.select_related("municipality", "category", "unit")
         .filter(pk=report_id)
@@ -39,11 +40,11 @@ def notify_area_subscribers(report_id: int) -> int:
             confirmed_at__isnull=False,
             stopped_at__isnull=True,
         )
-        .filter(services.models_q_unit(report.unit_id))
+        .filter(covering_unit(report.unit_id))
         .select_related("municipality", "unit")
         .order_by("pk")[:MAX_SUBSCRIBERS]
     )
-    link = services._link(report, "reports:detail")
+    link = report_link(report, "reports:detail")
     sent = 0
     for row in rows:
         if row.pk in told:
@@ -53,7 +54,7 @@ def notify_area_subscribers(report_id: int) -> int:
                 AreaNotice.objects.create(
                     municipality_id=report.municipality_id, report=report, subscription=row
                 )
-                services._send_subscription(
+                send_subscription(
                     row,
                     "reports_new_in_area",
                     {

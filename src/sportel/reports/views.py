@@ -7,15 +7,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sportel.core.calendar import TIRANE
 from sportel.core.selectors import units_of
 
 from . import geo, selectors, services, workflow
 from .forms import ConfirmForm, DetailsForm, PlaceForm, ReopenForm, VoiceForm, add_errors
-from .models import Category, Cluster, Report
+from .models import Category, CategoryAttribute, Cluster, Report
 
 
 def _lang() -> str:
@@ -286,10 +290,23 @@ def _answer_rows(report):
         names = dict(attribute.value_names(retired=True))
         if isinstance(value, list):
             value = ", ".join(names.get(v, v) for v in value)
+        elif attribute.datatype == CategoryAttribute.Datatype.DATETIME:
+            value = local_datetime(value)
         else:
             value = names.get(value, value)
         rows.append((attribute.description(), value))
     return rows
+
+
+def local_datetime(value: str) -> str:
+    """A datetime answer (stored as ISO 8601 with its offset) as the reader's language writes
+    it, in the municipality's time (Europe/Tirane); an unreadable one as it was stored."""
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        return str(value)
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, TIRANE)
+    return date_format(parsed.astimezone(TIRANE), "DATETIME_FORMAT")
 
 
 def report_detail(request, municipality_slug, pk):

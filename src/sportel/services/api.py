@@ -31,7 +31,7 @@ from sportel.core.tenancy import request_municipality
 
 from . import actions, deadlines, selectors, services
 from .identity import identity_summary
-from .models import Application, Case, ServiceType
+from .models import Application, Case, CaseEvent, ServiceType
 
 router = Router(tags=["services"])
 
@@ -808,6 +808,10 @@ def staff_case(request, slug: str, number: str):
     return Status(200, staff_case_json(case, request.user))
 
 
+# The replay header of a note's answer (a 200, not a create's 201), in the OpenAPI document.
+NOTE_IDEMPOTENCY = {"responses": {200: idempotency.OPENAPI["responses"][201]}}
+
+
 class TransitionIn(Schema):
     action: str
     assignee: int | None = None
@@ -825,8 +829,19 @@ class TransitionIn(Schema):
     response=responses({200: StaffCaseOut}, auth="staff", body=True, conflict=True),
     auth=StaffAuth("cases.read"),
     summary="Move a case along the workflow (assign, start, request_info, extend, approve...)",
+    description="A note (`action: note`) takes an `Idempotency-Key` header: the same key again "
+    "returns the same answer and adds no second note (`Idempotent-Replayed: true`); the same key "
+    "with another note, or for another case, is refused with 422 `idempotency_key_reused`.",
+    openapi_extra=NOTE_IDEMPOTENCY,
 )
-def transition(request, slug: str, number: str, payload: TransitionIn):
+def transition(
+    request,
+    slug: str,
+    number: str,
+    payload: TransitionIn,
+    response: HttpResponse,
+    idempotency_key: str = Header("", alias=idempotency.HEADER),
+):
     """Only what ``allowed_actions`` lists is done; anything else is refused with its reason
     (403 without the role, 409 when the workflow or the service's rules do not allow it)."""
     municipality = request.municipality
@@ -841,6 +856,13 @@ def transition(request, slug: str, number: str, payload: TransitionIn):
     refused = actions.refusal(case, request.user, payload.action)
     if refused is not None:  # before the payload is read: what is not available is refused as such
         raise refused
-    actions.perform(case, payload.action, actor=request.user, **action.api_params(payload))
+    params = action.api_params(payload)
+    key = idempotency.checked_key(idempotency_key)
+    if payload.action == "note" and key:
+        params["idempotency_key"] = key
+    with idempotency.writes() as inserted:
+        actions.perform(case, payload.action, actor=request.user, **params)
+    if "idempotency_key" in params and not inserted.any_of(CaseEvent):
+        idempotency.mark_replayed(response)
     case = services.read_case(municipality, number, actor=request.user)
     return Status(200, staff_case_json(case, request.user))

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from sportel.accounts.permissions import has_permission, require
 from sportel.core import audit
 from sportel.core.calendar import local_today
+from sportel.core.idempotency import KeyReused
 from sportel.core.models import AuditEntry, Municipality
 from sportel.core.uploads import check_upload
 
@@ -282,23 +283,57 @@ def extend(case: Case, *, actor, days: int, reason: str) -> Case:
     return refresh_caller(case, locked)
 
 
-def add_note(case: Case, *, actor, text: str, public: bool = False) -> CaseEvent:
-    """An internal note for colleagues, or a public one the applicant sees in the timeline."""
+def add_note(
+    case: Case, *, actor, text: str, public: bool = False, idempotency_key: str = ""
+) -> CaseEvent:
+    """An internal note for colleagues, or a public one the applicant sees in the timeline.
+
+    The same ``idempotency_key`` from the same account returns the first note and writes
+    nothing; sent with another note (or for another case) it is refused (:class:`KeyReused`)."""
     role = require(actor, case.municipality, "cases.note")
     if not (text or "").strip():
         raise ValidationError({"text": _("The note is empty.")})
-    with transaction.atomic():
-        locked = lock(case)
-        event = append_event(
-            locked,
-            actor=actor,
-            kind=CaseEvent.Kind.NOTE,
-            action="note",
-            visibility=CaseEvent.Visibility.PUBLIC if public else CaseEvent.Visibility.INTERNAL,
-            text=text.strip(),
-        )
-        audit_case(locked, "note", actor=actor, role=role, data={"public": public})
+    text = text.strip()
+    visibility = CaseEvent.Visibility.PUBLIC if public else CaseEvent.Visibility.INTERNAL
+    key = f"u{actor.pk}:{idempotency_key}" if idempotency_key else ""
+    first = _note_of_key(case, key, text, visibility)
+    if first is not None:
+        return first
+    try:
+        with transaction.atomic():
+            locked = lock(case)
+            event = append_event(
+                locked,
+                actor=actor,
+                kind=CaseEvent.Kind.NOTE,
+                action="note",
+                visibility=visibility,
+                text=text,
+                idempotency_key=key,
+            )
+            audit_case(locked, "note", actor=actor, role=role, data={"public": public})
+    except IntegrityError:
+        # The same key raced us to the insert (another case's lock does not hold it back).
+        first = _note_of_key(case, key, text, visibility)
+        if first is None:
+            raise
+        return first
     return event
+
+
+def _note_of_key(case: Case, key: str, text: str, visibility: str) -> CaseEvent | None:
+    """The note first written with ``key``, when it is this very note; KeyReused when the key
+    was used for another one."""
+    if not key:
+        return None
+    first = CaseEvent.objects.filter(
+        municipality_id=case.municipality_id, idempotency_key=key
+    ).first()
+    if first is None:
+        return None
+    if (first.case_id, first.text, first.visibility) != (case.pk, text, visibility):
+        raise KeyReused()
+    return first
 
 
 def decide(case: Case, *, actor, approve: bool, reason: str = "", legal_basis: str = "") -> Case:

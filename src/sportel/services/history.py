@@ -127,6 +127,7 @@ def append_event(
     text: str = "",
     data: dict | None = None,
     first: bool = False,
+    idempotency_key: str = "",
 ) -> CaseEvent:
     # On an instance from lock() the last number read stays the last while the lock is held:
     # read it once and count on from there (any other instance reads it every time).
@@ -150,6 +151,7 @@ def append_event(
         visibility=visibility,
         text=text,
         data=data or {},
+        idempotency_key=idempotency_key,
     )
     batch = case.__dict__.get("_event_batch")
     if batch is not None:

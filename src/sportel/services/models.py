@@ -654,10 +654,21 @@ class CaseEvent(TenantScoped):
     )
     text = models.TextField(_("text"), blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # An API client's Idempotency-Key for the note it POSTed, prefixed with its account's id
+    # ("u12:<key>", as on Application): the same key again returns this note, never a second.
+    # db_default: rows written by SQL alone (bench/, data loads) need not name it.
+    idempotency_key = models.CharField(max_length=120, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["case", "seq"]
-        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq"),
+            models.UniqueConstraint(
+                fields=["municipality", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="caseevent_idempotency_key",
+            ),
+        ]
         verbose_name = _("case event")
         verbose_name_plural = _("case history")
 
