@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sportel.accounts.permissions import require
-from sportel.core import audit
+from sportel.core import audit, rowcache
 from sportel.core.identifiers import check_identifier
 from sportel.core.models import AdministrativeUnit, Municipality
 from sportel.core.services import register_business, register_person
@@ -62,15 +62,19 @@ def version_for(municipality: Municipality, service: "ServiceType | str") -> Ser
     else:
         # Whether the service has assignment rules comes with the same row: a submission then
         # looks for a rule only where there is one (one statement fewer for most services).
-        service_type = (
-            ServiceType.objects.filter(municipality=municipality, code=service, is_active=True)
-            .select_related("current_version")
-            .annotate(
-                has_assignment_rules=Exists(
-                    AssignmentRule.objects.filter(service_type=OuterRef("pk"))
+        # This process's copy while no service, version or rule was edited (core.rowcache).
+        service_type = rowcache.cached(
+            ("service", municipality.pk, service),
+            lambda: (
+                ServiceType.objects.filter(municipality=municipality, code=service, is_active=True)
+                .select_related("current_version")
+                .annotate(
+                    has_assignment_rules=Exists(
+                        AssignmentRule.objects.filter(service_type=OuterRef("pk"))
+                    )
                 )
-            )
-            .first()
+                .first()
+            ),
         )
     if service_type is None or not service_type.is_active or service_type.current_version is None:
         raise ValidationError({"service": _("There is no such service here.")})

@@ -165,16 +165,9 @@ def chunks(text: str, width: float, *, size: float, bold: bool = False) -> list[
 
 
 def qr_matrix(url: str) -> list[list[bool]]:
-    import qrcode
+    from .qr import qr_matrix as encode  # level M, mask pattern 2 (see qr.py)
 
-    # A fixed mask pattern: the standard allows any of the eight, and scoring all eight (what
-    # qrcode does by default) costs ~5 ms per document.
-    code = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=2
-    )
-    code.add_data(url)
-    code.make(fit=True)
-    return code.get_matrix()
+    return encode(url)
 
 
 def draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
