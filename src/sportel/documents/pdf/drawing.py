@@ -154,13 +154,18 @@ def spaced(lines: list[str]) -> list[str]:
 
 def chunks(text: str, width: float, *, size: float, bold: bool = False) -> list[str]:
     """Break a long token (a URL) by characters to fit a width."""
-    font = fonts()["B" if bold else "R"]
-    lines, current = [], ""
+    # Summed as it grows (what font.width would sum for each prefix, in the same order): a
+    # certificate's verification URL is new every time, and measuring each of its prefixes
+    # would fill the fonts' memo with texts never seen again.
+    advance = fonts()["B" if bold else "R"].advance
+    lines, current, units = [], "", 0.0
     for ch in text:
-        if current and font.width(current + ch, size) > width:
+        step = advance.get(ord(ch), 600.0)
+        if current and (units + step) * size / 1000 > width:
             lines.append(current)
-            current = ""
+            current, units = "", 0.0
         current += ch
+        units += step
     return [*lines, current] if current else lines
 
 
