@@ -109,3 +109,16 @@ def test_an_edit_committed_by_another_process_applies_to_the_next_request(
     assert refused.status_code == 400 and "service" in refused.content.decode()
     other_process(active=True)
     assert client.post(url, body, content_type="application/json").status_code == 201
+
+
+def test_a_worker_starts_with_its_instant_services_read(catalogue, django_assert_num_queries):
+    """What the gunicorn hook runs before a worker's first request (core.warmup)."""
+    from sportel.core import rowcache, warmup
+    from sportel.services.applications import warm_instant_services
+
+    rowcache.clear()
+    assert "services.instant_services" in warmup._steps
+    assert warm_instant_services() >= 1
+    with django_assert_num_queries(2):  # the generation, once per lookup
+        municipality = municipality_by_slug("shkoder")
+        assert version_for(municipality, SERVICE).instant

@@ -83,6 +83,24 @@ def version_for(municipality: Municipality, service: "ServiceType | str") -> Ser
     return version
 
 
+def warm_instant_services() -> int:
+    """This process's copies (core.rowcache) of every active municipality with an instant
+    service and of those services, read at worker start: the first resident to ask a worker
+    for a certificate does not pay for them. Returns how many services."""
+    from sportel.core.selectors import municipality_by_slug
+
+    rows = ServiceType.objects.filter(
+        is_active=True, municipality__is_active=True, current_version__instant=True
+    ).values_list("municipality__slug", "code")
+    warmed = 0
+    for slug, code in rows:
+        municipality = municipality_by_slug(slug)
+        if municipality is not None:
+            version_for(municipality, code)
+            warmed += 1
+    return warmed
+
+
 def save_draft(
     municipality: Municipality,
     *,
