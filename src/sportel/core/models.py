@@ -340,3 +340,20 @@ class NotificationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id}#{self.number} {'ok' if self.ok else 'failed'}"
+
+
+class ConfigGeneration(models.Model):
+    """One row whose number changes, by a database trigger, in every transaction that writes a
+    watched configuration table (municipalities, service types and versions, assignment rules):
+    a process may keep copies of those rows while the number it read them under is current
+    (``core.rowcache``). A trigger, not a signal, so that ``update()``, raw SQL, cascades and
+    other processes count too; the change becomes visible with the edit's own commit."""
+
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("configuration generation")
+        verbose_name_plural = _("configuration generations")
+
+    def __str__(self) -> str:
+        return str(self.n)

@@ -71,6 +71,7 @@ def register_hot_models(*labels: str) -> None:
 
 register_hot_models(
     "core.Municipality",
+    "core.ConfigGeneration",
     "core.AdministrativeUnit",
     "core.Person",
     "core.AuditHead",

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sportel.accounts.permissions import require
-from sportel.core import audit
+from sportel.core import audit, rowcache
 from sportel.core.identifiers import check_identifier
 from sportel.core.models import AdministrativeUnit, Municipality
 from sportel.core.services import register_business, register_person
@@ -62,21 +62,43 @@ def version_for(municipality: Municipality, service: "ServiceType | str") -> Ser
     else:
         # Whether the service has assignment rules comes with the same row: a submission then
         # looks for a rule only where there is one (one statement fewer for most services).
-        service_type = (
-            ServiceType.objects.filter(municipality=municipality, code=service, is_active=True)
-            .select_related("current_version")
-            .annotate(
-                has_assignment_rules=Exists(
-                    AssignmentRule.objects.filter(service_type=OuterRef("pk"))
+        # This process's copy while no service, version or rule was edited (core.rowcache).
+        service_type = rowcache.cached(
+            ("service", municipality.pk, service),
+            lambda: (
+                ServiceType.objects.filter(municipality=municipality, code=service, is_active=True)
+                .select_related("current_version")
+                .annotate(
+                    has_assignment_rules=Exists(
+                        AssignmentRule.objects.filter(service_type=OuterRef("pk"))
+                    )
                 )
-            )
-            .first()
+                .first()
+            ),
         )
     if service_type is None or not service_type.is_active or service_type.current_version is None:
         raise ValidationError({"service": _("There is no such service here.")})
     version = service_type.current_version
     version.service_type = service_type  # the same row: spare the query
     return version
+
+
+def warm_instant_services() -> int:
+    """This process's copies (core.rowcache) of every active municipality with an instant
+    service and of those services, read at worker start: the first resident to ask a worker
+    for a certificate does not pay for them. Returns how many services."""
+    from sportel.core.selectors import municipality_by_slug
+
+    rows = ServiceType.objects.filter(
+        is_active=True, municipality__is_active=True, current_version__instant=True
+    ).values_list("municipality__slug", "code")
+    warmed = 0
+    for slug, code in rows:
+        municipality = municipality_by_slug(slug)
+        if municipality is not None:
+            version_for(municipality, code)
+            warmed += 1
+    return warmed
 
 
 def save_draft(

@@ -23,6 +23,9 @@ class ServicesConfig(AppConfig):
         audit_words.register()
         from sportel.core import warmup
 
+        from .applications import warm_instant_services
+
+        warmup.register("services.instant_services", warm_instant_services)
         # What a submission reads and writes (core.warmup.warm_connection).
         warmup.register_hot_models(
             "services.ServiceType",

@@ -154,27 +154,25 @@ def spaced(lines: list[str]) -> list[str]:
 
 def chunks(text: str, width: float, *, size: float, bold: bool = False) -> list[str]:
     """Break a long token (a URL) by characters to fit a width."""
-    font = fonts()["B" if bold else "R"]
-    lines, current = [], ""
+    # Summed as it grows (what font.width would sum for each prefix, in the same order): a
+    # certificate's verification URL is new every time, and measuring each of its prefixes
+    # would fill the fonts' memo with texts never seen again.
+    advance = fonts()["B" if bold else "R"].advance
+    lines, current, units = [], "", 0.0
     for ch in text:
-        if current and font.width(current + ch, size) > width:
+        step = advance.get(ord(ch), 600.0)
+        if current and (units + step) * size / 1000 > width:
             lines.append(current)
-            current = ""
+            current, units = "", 0.0
         current += ch
+        units += step
     return [*lines, current] if current else lines
 
 
 def qr_matrix(url: str) -> list[list[bool]]:
-    import qrcode
+    from .qr import qr_matrix as encode  # level M, mask pattern 2 (see qr.py)
 
-    # A fixed mask pattern: the standard allows any of the eight, and scoring all eight (what
-    # qrcode does by default) costs ~5 ms per document.
-    code = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=2
-    )
-    code.add_data(url)
-    code.make(fit=True)
-    return code.get_matrix()
+    return encode(url)
 
 
 def draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
