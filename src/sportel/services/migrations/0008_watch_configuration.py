@@ -20,7 +20,7 @@ def uninstall(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0005_configgeneration"),
-        ("services", "0006_service_department"),
+        ("services", "0007_caseevent_idempotency_key"),
     ]
 
     operations = [migrations.RunPython(install, uninstall)]
