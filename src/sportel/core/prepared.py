@@ -21,17 +21,42 @@ from a column (a Python ``float`` is sent as ``float8``, a ``str`` as "unknown")
 
 from __future__ import annotations
 
-from functools import cache
+import re
+from functools import cache, lru_cache
 
 from django.db import connection
+
+_PLACEHOLDER = re.compile(r"%(.)")
+
+
+@lru_cache(maxsize=256)
+def _numbered(sql: str) -> str:
+    """``sql`` with its ``%s`` placeholders numbered as PostgreSQL's own (``$1``, ``$2``...) and
+    ``%%`` as ``%``. Done once per statement: psycopg would split a statement with more than 50
+    parameters (the report's rows have ~60) anew on every run, ~0.35 ms of CPU each time."""
+    count = 0
+
+    def number(match: re.Match) -> str:
+        nonlocal count
+        if match.group(1) == "%":
+            return "%"
+        if match.group(1) != "s":
+            raise ValueError(f"only %s placeholders are supported: {match.group(0)!r}")
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(number, sql)
 
 
 @cache
 def _cursor_class():
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    import psycopg
+    from django.db.backends.postgresql.base import CursorMixin
 
-    class PreparedCursor(ServerBindingCursor):
+    class PreparedCursor(CursorMixin, psycopg.RawCursor):
         def execute(self, query, params=None, *, prepare=None, binary=None):
+            if params is not None:
+                query = _numbered(query)
             return super().execute(
                 query, params, prepare=True if prepare is None else prepare, binary=binary
             )
