@@ -142,3 +142,60 @@ def test_a_post_sends_six_statements_on_postgresql(client, key):
     # fingerprint + key, ban list + subscribers, cluster lookup, cluster + report + history +
     # voice, audit head claim, audit entry + head
     assert len(statements) == 6, "\n".join(s[:120] for s in statements)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_a_posts_statements_are_prepared_once_per_connection(client, key):
+    post(client, key)
+    post(client, key, email="tjeter@test.al", lat="41.9500", long="19.4600")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    # key + fingerprint, ban list + subscribers, cluster lookup, the report's rows (a new
+    # cluster, and an existing one), the audit head claim, the audit entry + head
+    assert any("sha256" in s for s in prepared), prepared
+    assert any("reports_bannedreporter" in s for s in prepared), prepared
+    assert any('"core_audithead"' in s and "RETURNING" in s for s in prepared), prepared
+    assert len(prepared) >= 6, prepared
+    # The second POST ran the prepared statements: one name per statement, not one per POST.
+    post(client, key, email="treti@test.al", lat="41.9400", long="19.4700")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] <= len(prepared) + 1  # + a new cluster's shape
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_a_column_added_while_statements_are_prepared_does_not_break_a_post(client, key):
+    first = filed(post(client, key))
+    with connection.cursor() as cursor:  # what a migration run alongside the app server does
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # (the test's open transaction)
+        cursor.execute("ALTER TABLE reports_cluster ADD COLUMN later_note text DEFAULT ''")
+        cursor.execute("ALTER TABLE reports_report ADD COLUMN later_note text DEFAULT ''")
+    nearby = filed(post(client, key, email="tjeter@test.al"))  # joins the first one's cluster
+    assert nearby.cluster_id == first.cluster_id
+    assert Cluster.objects.get(pk=first.cluster_id).voices == 2
+    elsewhere = filed(post(client, key, email="treti@test.al", lat="41.9400", long="19.4700"))
+    assert elsewhere.cluster_id != first.cluster_id
+
+
+@pytest.mark.django_db
+def test_the_reports_optional_links_have_partial_indexes(shkoder):
+    """An Open311 report has no assignee, account, person, clerk or original: their indexes hold
+    only the reports that have one (the queries through them all ask for one value)."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Report._meta.db_table)
+    for column in ("assignee_id", "account_id", "person_id", "filed_by_id", "duplicate_of_id"):
+        indexes = [
+            name
+            for name, c in constraints.items()
+            if c["index"] and c["columns"] == [column] and not c["primary_key"]
+        ]
+        assert indexes == [f"report_{column.removesuffix('_id')}_set"], (column, indexes)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'report_assignee_set'"
+            )
+            assert cursor.fetchone()[0].endswith("WHERE (assignee_id IS NOT NULL)")

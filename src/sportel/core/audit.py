@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, connection, connections, models, transaction
 from django.utils import timezone
 
+from . import prepared
 from .models import AuditEntry, AuditHead, Municipality, Person
 
 GENESIS = "0" * 64
@@ -132,7 +133,7 @@ def _claim_head(chain: str, count: int) -> tuple[int, str] | None:
     entry. None where the database cannot return from an UPDATE."""
     if not connection.features.can_return_columns_from_insert:
         return None
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(_head_sql(_HEAD_CLAIM), [count, chain])
         row = cursor.fetchone()
         if row is None:
@@ -164,7 +165,7 @@ def _insert_with_head(chain: str, entries: list[AuditEntry], seq: int, last_hash
         + _head_sql(_HEAD_UPDATE)
         + ") SELECT id FROM e"
     )
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(sql, [*params, seq, last_hash, chain])
         ids = [r[0] for r in cursor.fetchall()]
     for entry, pk in zip(entries, ids, strict=True):  # RETURNING keeps the VALUES order

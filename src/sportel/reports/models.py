@@ -240,14 +240,28 @@ class Report(TenantScoped):
     unit = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, null=True, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     team = models.CharField(max_length=120, blank=True)
+    # The optional links' indexes are partial (Meta.indexes): most reports have none of them,
+    # and every query through them asks for one value, never for NULL.
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     # The reporter: an account, a person a clerk found or typed, or an anonymous contact.
     account = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
-    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True)
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+    )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     email = models.EmailField(blank=True)
@@ -262,7 +276,12 @@ class Report(TenantScoped):
     # key from the same application returns the first report, never a second one.
     idempotency_key = models.CharField(max_length=120, blank=True, default="")
     filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # A secret the reporter's links carry to confirm, confirm a fix or reopen without an account.
@@ -272,7 +291,12 @@ class Report(TenantScoped):
     expected_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        db_index=False,
     )
 
     class Meta:
@@ -281,6 +305,14 @@ class Report(TenantScoped):
             models.Index(fields=["municipality", "requested_at"]),
             models.Index(fields=["municipality", "updated_at"]),
             models.Index(fields=["municipality", "category", "status"]),
+            *(
+                models.Index(
+                    fields=[link],
+                    condition=models.Q(**{f"{link}__isnull": False}),
+                    name=f"report_{link}_set",
+                )
+                for link in ("assignee", "account", "person", "filed_by", "duplicate_of")
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

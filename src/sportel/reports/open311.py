@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from lxml import etree
 
-from sportel.core import idempotency
+from sportel.core import idempotency, prepared
 from sportel.core.models import Municipality
 
 from . import services, workflow
@@ -643,7 +643,7 @@ def _write_context(request, code: str) -> tuple[Municipality, Open311Key, Catego
     fingerprint = None
     if slug and key and code and connection.vendor == "postgresql":
         key_hash = Open311Key.hash(key)
-        with connection.cursor() as cursor:
+        with prepared.cursor() as cursor:
             cursor.execute(_fingerprint_sql(), [code, key_hash, slug])
             row = cursor.fetchone()
         if row is not None:

@@ -15,6 +15,8 @@ from django.db import connection, connections
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from sportel.core import prepared
+
 from .models import AreaSubscription, BannedReporter, Cluster, ClusterVoice, Report, ReportEvent
 
 
@@ -45,7 +47,7 @@ def sender_check(
             "AND (unit_id IS NULL" + (" OR unit_id = %s)" if area is not None else ")") + ")"
         )
         params += [municipality_id] + ([area] if area is not None else [])
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(f"SELECT {banned}, {subscribed}", params)
         row = cursor.fetchone()
     return bool(row[0]), bool(row[1])
@@ -61,11 +63,14 @@ def open_clusters_in_box(category, south, west, north, east, since) -> list[Clus
         columns = ", ".join(
             connection.ops.quote_name(f.column) for f in Cluster._meta.concrete_fields
         )
-        with connection.cursor() as cursor:
+        # The box's corners are typed: a float parameter bound on the server is float8, and a
+        # numeric column compared with float8 cannot use its index.
+        with prepared.cursor() as cursor:
             cursor.execute(
                 f"SELECT {columns} FROM {_table(Cluster)} WHERE municipality_id = %s "  # noqa: S608
-                'AND category_id = %s AND is_open AND last_report_at >= %s AND "lat" >= %s '
-                'AND "lat" <= %s AND "long" >= %s AND "long" <= %s',
+                "AND category_id = %s AND is_open AND last_report_at >= %s "
+                'AND "lat" >= %s::numeric AND "lat" <= %s::numeric '
+                'AND "long" >= %s::numeric AND "long" <= %s::numeric',
                 [category.municipality_id, category.pk, since, south, north, west, east],
             )
             return [Cluster.from_db(connection.alias, names, row) for row in cursor.fetchall()]
@@ -164,7 +169,7 @@ def insert_filed(
     # Our own names and placeholders only:
     ids = f"{created_ref}, (SELECT id FROM r), (SELECT id FROM e), {voice_ref}"  # noqa: S608
     sql = f"WITH {', '.join(parts)} SELECT {ids}"
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(sql, params)
         cluster_id, report.pk, event.pk, voice_id = cursor.fetchone()
     if created:

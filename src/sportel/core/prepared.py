@@ -1,0 +1,89 @@
+"""Server-side prepared statements for the few statements every write of the hot paths runs.
+
+Django sends every statement as text with its parameters quoted in (psycopg's client-side
+binding): PostgreSQL parses, analyses and plans each one again. For the handful of statements
+an Open311 ``POST requests`` sends (and the audit chain's two) that was ~1.8 ms of
+PostgreSQL's ~3.3 ms per POST (docs/benchmarks.md, "Reports: Open311 POST, prepared
+statements"). ``cursor()`` gives Django's own cursor wrapper (statements counted and logged,
+errors translated, the connection's health check and adapters) around a psycopg cursor that
+binds the parameters on the server and prepares each statement on its first run in a
+connection; later runs send only the statement's name and the parameters.
+
+Off — a plain ``connection.cursor()`` — on other databases and when ``prepare_threshold`` is
+not set in the database's OPTIONS (``SPORTEL_DB_PREPARED_STATEMENTS=0``: behind a connection
+pooler in transaction mode that cannot keep prepared statements, such as PgBouncer before
+1.21). Only the statements sent through this cursor are prepared: Django's own cursors bind
+client-side and never prepare.
+
+The statements written for it must type their parameters where PostgreSQL cannot infer them
+from a column (a Python ``float`` is sent as ``float8``, a ``str`` as "unknown").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+
+from django.db import connection
+
+_PLACEHOLDER = re.compile(r"%(.)")
+
+
+@lru_cache(maxsize=256)
+def _numbered(sql: str) -> str:
+    """``sql`` with its ``%s`` placeholders numbered as PostgreSQL's own (``$1``, ``$2``...) and
+    ``%%`` as ``%``. Done once per statement: psycopg would split a statement with more than 50
+    parameters (the report's rows have ~60) anew on every run, ~0.35 ms of CPU each time."""
+    count = 0
+
+    def number(match: re.Match) -> str:
+        nonlocal count
+        if match.group(1) == "%":
+            return "%"
+        if match.group(1) != "s":
+            raise ValueError(f"only %s placeholders are supported: {match.group(0)!r}")
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(number, sql)
+
+
+@cache
+def _cursor_class():
+    import psycopg
+    from django.db.backends.postgresql.base import CursorMixin
+
+    class PreparedCursor(CursorMixin, psycopg.RawCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            if params is not None:
+                query = _numbered(query)
+            return super().execute(
+                query, params, prepare=True if prepare is None else prepare, binary=binary
+            )
+
+        def _send_query_prepared(self, name, pgq, *, binary=None):
+            # psycopg keeps the statement it ran (which Django's debug cursor logs) only when
+            # it is not prepared; keep it here too, so the statement shows and is counted.
+            self._query = pgq
+            return super()._send_query_prepared(name, pgq, binary=binary)
+
+    return PreparedCursor
+
+
+def enabled(db=connection) -> bool:
+    return (
+        db.vendor == "postgresql"
+        and db.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is not None
+    )
+
+
+def cursor(db=connection):
+    """A cursor of ``db`` whose statements are prepared (see the module's docstring); use it as
+    ``connection.cursor()``."""
+    if not enabled(db):
+        return db.cursor()
+    # What BaseDatabaseWrapper._cursor() does, with our cursor class.
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        return db._prepare_cursor(_cursor_class()(db.connection))
