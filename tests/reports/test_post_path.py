@@ -199,3 +199,16 @@ def test_the_reports_optional_links_have_partial_indexes(shkoder):
                 "SELECT indexdef FROM pg_indexes WHERE indexname = 'report_assignee_set'"
             )
             assert cursor.fetchone()[0].endswith("WHERE (assignee_id IS NOT NULL)")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_the_answered_questions_are_held_by_the_statement_writing_the_report(client, key):
+    # The share lock on the category and the check that the questions answered are still there
+    # ride on the statement that writes the report's rows: no statement of their own.
+    post(client, key)
+    with CaptureQueriesContext(connection) as captured:
+        filed(post(client, key, email="tjeter@test.al", lat="41.9500", long="19.4600"))
+    locking = [q["sql"] for q in captured if "FOR KEY SHARE" in q["sql"]]
+    assert len(locking) == 1, locking
+    assert '"reports_report"' in locking[0] and "reports_categoryattribute" in locking[0]

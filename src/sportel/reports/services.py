@@ -353,33 +353,25 @@ def _hold_questions(category: Category, answers: dict) -> None:
     """Keep the questions answered from being deleted until this report commits, and refuse
     the answers when one of them was deleted meanwhile (they were checked before this
     transaction). Deleting a question locks its category for update
-    (``configuration.set_question_active``) and looks for answers under that lock; a share
-    lock on the category here makes it wait for this report, which it then finds, and retires
-    the question instead. (The foreign key's own lock comes only at commit: too late.)"""
+    (``configuration.set_question_active``) and looks for answers under that lock; on
+    PostgreSQL a share lock on the category, taken by the statement that writes the report's
+    rows (``sql.insert_filed``), makes it wait for this report, which it then finds, and
+    retires the question instead. (The foreign key's own lock comes only at commit: too late.)
+    This is the check on other databases (SQLite: one writer at a time already)."""
     codes = list(answers)
-    if connection.vendor == "postgresql":
-        # One statement: the lock, and the questions still there.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT a.code FROM (SELECT id FROM reports_category WHERE id = %s "
-                "FOR KEY SHARE) c JOIN reports_categoryattribute a "
-                "ON a.category_id = c.id WHERE a.code = ANY(%s)",
-                [category.pk, codes],
-            )
-            asked = {row[0] for row in cursor.fetchall()}
-    else:  # SQLite: one writer at a time already
-        asked = set(
-            CategoryAttribute.objects.filter(category=category, code__in=codes).values_list(
-                "code", flat=True
-            )
+    asked = set(
+        CategoryAttribute.objects.filter(category=category, code__in=codes).values_list(
+            "code", flat=True
         )
+    )
     if asked != set(codes):
-        raise ValidationError(
-            _(
-                "The questions of this category changed meanwhile: check your answers and "
-                "send again."
-            )
-        )
+        raise _questions_changed()
+
+
+def _questions_changed() -> ValidationError:
+    return ValidationError(
+        _("The questions of this category changed meanwhile: check your answers and send again.")
+    )
 
 
 def _first_filed(municipality: Municipality, key: str) -> Filed | None:
@@ -395,8 +387,8 @@ def _file(
     now = timezone.now()
     code = "" if confirmed else f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
-        if answers:
-            _hold_questions(category, answers)
+        if answers and connection.vendor != "postgresql":
+            _hold_questions(category, answers)  # on PostgreSQL: in sql.insert_filed's statement
         # A confirmed report joins its cluster as it is written (no second UPDATE of the row).
         cluster, created = (
             _cluster_for(municipality.pk, category, place.lat, place.long, place.address,
@@ -441,7 +433,12 @@ def _file(
             # The cluster (when new), the report, its history row and the reporter's voice in
             # one statement (reports/sql.py); elsewhere one statement each.
             voice = _voice_row(report, cluster, created) if cluster is not None else None
-            sql.insert_filed(report, event, cluster=cluster, created=created, voice=voice)
+            # With the share lock on the category and the check of the questions answered.
+            if not sql.insert_filed(
+                report, event, cluster=cluster, created=created, voice=voice,
+                answered=list(answers) if answers else None,
+            ):  # fmt: skip
+                raise _questions_changed()
             if cluster is not None:
                 _notify_subscribers(report, subscribed=subscribed)
         else:

@@ -17,7 +17,16 @@ from django.utils import timezone
 
 from sportel.core import prepared
 
-from .models import AreaSubscription, BannedReporter, Cluster, ClusterVoice, Report, ReportEvent
+from .models import (
+    AreaSubscription,
+    BannedReporter,
+    Category,
+    CategoryAttribute,
+    Cluster,
+    ClusterVoice,
+    Report,
+    ReportEvent,
+)
 
 
 def _table(model) -> str:
@@ -116,15 +125,32 @@ def insert_filed(
     cluster: Cluster | None,
     created: bool,
     voice: ClusterVoice | None,
-) -> None:
+    answered: list[str] | None = None,
+) -> bool:
     """PostgreSQL: a new report's rows in one statement (a data-modifying ``WITH``): its new
     cluster (when ``created``), the report, its first history row and its reporter's voice; on
     an existing cluster the voice is added unless this reporter was counted already (the
     unique row), and the cluster's counter and time of the last report move with it, as
     ``services._add_voice_row`` does. Sets the primary keys and sends ``post_save`` for each
-    row written, as ``save()`` would."""
+    row written, as ``save()`` would.
+
+    ``answered``: the codes of the questions the report answers. The same statement then takes
+    the share lock on the report's category and checks the questions are all still there, as
+    ``services._hold_questions`` does on its own elsewhere; when one is gone the report is not
+    written (nor its history row or voice) and this returns False: the caller raises and its
+    transaction takes back what else the statement wrote (a new cluster, a counter)."""
     parts: list[str] = []
     params: list = []
+    guard = ""
+    if answered:
+        # The lock and the questions still there (the codes are unique within a category).
+        parts.append(
+            f"q AS (SELECT count(*) AS n FROM (SELECT id FROM {_table(Category)} "  # noqa: S608
+            f"WHERE id = %s FOR KEY SHARE) k JOIN {_table(CategoryAttribute)} a "
+            "ON a.category_id = k.id WHERE a.code = ANY(%s::text[]))"
+        )
+        params += [report.category_id, list(answered)]
+        guard = " FROM q WHERE q.n = %s"
     cluster_ref = "NULL"
     if cluster is not None and created:
         names, values = _columns(cluster)
@@ -138,10 +164,16 @@ def insert_filed(
         cluster_ref = "%s"
     names, values = _columns(report, skip=("cluster_id",))
     parts.append(
-        f"r AS (INSERT INTO {_table(Report)} ({','.join(names)}, cluster_id) "  # noqa: S608
-        f"VALUES ({_values(len(values))}, {cluster_ref}) RETURNING id)"
+        f"r AS (INSERT INTO {_table(Report)} ({','.join(names)}, cluster_id) "
+        + (
+            f"SELECT {_values(len(values))}, {cluster_ref}{guard} RETURNING id)"
+            if guard
+            else f"VALUES ({_values(len(values))}, {cluster_ref}) RETURNING id)"
+        )
     )
     params += values + ([cluster.pk] if cluster is not None and not created else [])
+    if answered:
+        params.append(len(answered))
     names, values = _columns(event, skip=("report_id",))
     parts.append(
         f"e AS (INSERT INTO {_table(ReportEvent)} ({','.join(names)}, report_id) "  # noqa: S608
@@ -171,7 +203,10 @@ def insert_filed(
     sql = f"WITH {', '.join(parts)} SELECT {ids}"
     with prepared.cursor() as cursor:
         cursor.execute(sql, params)
-        cluster_id, report.pk, event.pk, voice_id = cursor.fetchone()
+        cluster_id, report_id, event_id, voice_id = cursor.fetchone()
+    if report_id is None:  # a question answered was deleted meanwhile
+        return False
+    report.pk, event.pk = report_id, event_id
     if created:
         cluster.pk = cluster_id
     report.cluster = cluster
@@ -187,3 +222,4 @@ def insert_filed(
             sender=type(obj), instance=obj, created=True, update_fields=None, raw=False,
             using=connection.alias,
         )  # fmt: skip
+    return True
