@@ -87,3 +87,43 @@ def cursor(db=connection):
     db.ensure_connection()
     with db.wrap_database_errors:
         return db._prepare_cursor(_cursor_class()(db.connection))
+
+
+def _auto(field) -> bool:
+    from django.db.models.fields import AutoFieldMixin
+
+    return isinstance(field, AutoFieldMixin)
+
+
+@cache
+def _insert_fields(model) -> tuple[list, str]:
+    fields = [f for f in model._meta.concrete_fields if not _auto(f)]
+    return fields, ",".join(connection.ops.quote_name(f.column) for f in fields)
+
+
+def row(obj, db=connection) -> tuple[str, list]:
+    """A new row for ``obj`` written out: its columns (quoted, comma-separated; an automatic
+    primary key left out) and their values, prepared by the model's fields as ``save()``
+    prepares them, so a field added to the model is written too."""
+    from django.db import connections
+
+    fields, columns = _insert_fields(type(obj))
+    wrapper = connections[db.alias]  # the wrapper itself, not the proxy: fields read it often
+    return columns, [f.get_db_prep_save(f.pre_save(obj, add=True), wrapper) for f in fields]
+
+
+def placeholders(count: int) -> str:
+    return "(" + ",".join(["%s"] * count) + ")"
+
+
+def saved(*objs, db=connection) -> None:
+    """Mark rows written by hand as saved and send ``post_save`` for each, as ``save()`` does
+    (the idempotency log of inserted rows listens to it)."""
+    from django.db.models.signals import post_save
+
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, db.alias
+        post_save.send(
+            sender=type(obj), instance=obj, created=True, update_fields=None, raw=False,
+            using=db.alias,
+        )  # fmt: skip

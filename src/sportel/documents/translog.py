@@ -23,6 +23,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from sportel.core import prepared
+
 from . import merkle
 from .models import IssuedDocument, LogHead, LogLeaf, LogNode, SignedTreeHead
 
@@ -94,11 +96,45 @@ def append(entry: dict, *, code: str) -> int:
     store = DatabaseStore()
     store.prefetch(_siblings_for_append(index))
     nodes = merkle.append(store, index, merkle.leaf_hash(data))
-    LogLeaf.objects.create(index=index, data=data, code=code)
-    LogNode.objects.bulk_create(LogNode(level=lv, index=ix, hash=h) for lv, ix, h in nodes)
+    leaf = LogLeaf(index=index, data=data, code=code)
+    new_nodes = [LogNode(level=lv, index=ix, hash=h) for lv, ix, h in nodes]
+    head = _head_sql('UPDATE {table} SET "size" = %s WHERE "id" = 1')
+    if prepared.enabled():
+        _write_prepared(leaf, new_nodes, head, index + 1)
+        return index
+    leaf.save(force_insert=True)
+    LogNode.objects.bulk_create(new_nodes)
     with connection.cursor() as cursor:
-        cursor.execute(_head_sql('UPDATE {table} SET "size" = %s WHERE "id" = 1'), [index + 1])
+        cursor.execute(head, [index + 1])
     return index
+
+
+def _write_prepared(leaf: LogLeaf, nodes: list[LogNode], head: str, size: int) -> None:
+    """PostgreSQL: the leaf, its new nodes and the head's size in one prepared statement (a
+    data-modifying ``WITH``) instead of three built by the ORM (~0.3-0.5 ms of CPU each, on
+    every issuance). The columns are the models' own, prepared by their fields."""
+    columns, params = prepared.row(leaf)
+    parts = [
+        f"l AS (INSERT INTO {_table(LogLeaf)} ({columns}) "  # noqa: S608 -- our own names
+        f"VALUES {prepared.placeholders(len(params))})"
+    ]
+    if nodes:
+        rows = []
+        for node in nodes:
+            node_columns, values = prepared.row(node)
+            rows.append(prepared.placeholders(len(values)))
+            params += values
+        parts.append(
+            f"n AS (INSERT INTO {_table(LogNode)} ({node_columns}) "  # noqa: S608
+            f"VALUES {','.join(rows)})"
+        )
+    with prepared.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} {head}", [*params, size])
+    prepared.saved(leaf)  # as create() did; bulk_create sent nothing for the nodes
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _head_sql(template: str) -> str:
@@ -111,7 +147,7 @@ def _locked_size() -> int:
     sql = 'SELECT "size" FROM {table} WHERE "id" = 1'
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(_head_sql(sql))
         row = cursor.fetchone()
     if row is not None:

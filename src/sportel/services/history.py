@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone, translation
 
-from sportel.core import audit
+from sportel.core import audit, prepared
 
 from . import workflow
 from .models import Case, CaseEvent
@@ -184,11 +184,36 @@ def batched_events(locked: Case):
     finally:
         del locked._event_batch
     if batch.events:
-        CaseEvent.objects.bulk_create(batch.events)
+        _insert_events(batch.events)
         if batch.current is not None:
             locked.current_event = batch.current  # its id, known only now
     if batch.fields:
         locked.save(update_fields=list(dict.fromkeys(batch.fields)))
+
+
+def _insert_events(events: list[CaseEvent]) -> None:
+    """``bulk_create`` of the events; on PostgreSQL one prepared statement written out (the
+    ORM spends ~0.3-0.5 ms of CPU building it on every decision). No signals, as
+    ``bulk_create``; the primary keys are set (RETURNING keeps the VALUES order)."""
+    if not prepared.enabled():
+        CaseEvent.objects.bulk_create(events)
+        return
+    params: list = []
+    rows = []
+    for event in events:
+        columns, values = prepared.row(event)
+        rows.append(prepared.placeholders(len(values)))
+        params += values
+    table = connection.ops.quote_name(CaseEvent._meta.db_table)
+    with prepared.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {','.join(rows)} RETURNING id",  # noqa: S608
+            params,
+        )
+        ids = [r[0] for r in cursor.fetchall()]
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+        event._state.adding, event._state.db = False, connection.alias
 
 
 def audit_case(case: Case, action: str, *, actor, role: str = "", data: dict | None = None) -> None:
