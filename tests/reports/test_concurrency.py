@@ -227,3 +227,45 @@ def test_two_administrators_removing_the_same_question_at_once(
         thread.join()
     assert sorted(out.values()) == ["deleted", "unchanged"], out
     assert not CategoryAttribute.objects.filter(pk=question.pk).exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_report_whose_statement_waited_for_a_deletion_is_refused(shkoder, channel_category):
+    """The narrowest window: the report's statement starts while another transaction is
+    deleting a question it answers (no other lock in the way: a plain DELETE on another
+    connection), waits for that row, and must then see it gone — not the question as its
+    snapshot, taken before the wait, still has it."""
+    import time
+
+    import psycopg
+    from django.core.exceptions import ValidationError
+
+    from sportel.reports.models import CategoryAttribute, Report
+
+    question = _length_question(channel_category)
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"],
+        dbname=settings["NAME"],
+        autocommit=False,
+    )
+    table = CategoryAttribute._meta.db_table
+    out: dict = {}
+    try:
+        other.execute(f"DELETE FROM {table} WHERE id = %s", [question.pk])
+        resident = _in_thread(
+            lambda: file_one(shkoder, channel_category, answers=ANSWERS).pk, out, "report"
+        )
+        time.sleep(1.0)  # the resident's statement is waiting for the deleted row's lock
+        waited = "report" not in out
+        other.commit()
+    finally:
+        other.close()  # an open DELETE would hold the row (and the test's clean-up) forever
+    resident.join(10)
+    assert waited, out
+    assert isinstance(out["report"], ValidationError), out
+    assert "ndryshuan ndërkohë" in " ".join(out["report"].messages)  # "changed meanwhile"
+    assert not Report.objects.exists()

@@ -452,7 +452,10 @@ def set_question_active(question: CategoryAttribute, *, actor, active: bool) -> 
     role = require(actor, category.municipality, "reports.configure")
     with transaction.atomic():
         Category.objects.select_for_update().get(pk=category.pk)
-        locked = CategoryAttribute.objects.filter(pk=question.pk).first()
+        # The question's own row, for update: a report being filed holds a key-share lock on
+        # the rows of the questions it answers, so this waits for it to commit, and the
+        # answers looked for below (a later statement) include it.
+        locked = CategoryAttribute.objects.select_for_update().filter(pk=question.pk).first()
         if locked is None or locked.is_active == active:
             return "unchanged"
         if active:

@@ -352,12 +352,13 @@ def file_report(
 def _hold_questions(category: Category, answers: dict) -> None:
     """Keep the questions answered from being deleted until this report commits, and refuse
     the answers when one of them was deleted meanwhile (they were checked before this
-    transaction). Deleting a question locks its category for update
-    (``configuration.set_question_active``) and looks for answers under that lock; on
-    PostgreSQL a share lock on the category, taken by the statement that writes the report's
-    rows (``sql.insert_filed``), makes it wait for this report, which it then finds, and
-    retires the question instead. (The foreign key's own lock comes only at commit: too late.)
-    This is the check on other databases (SQLite: one writer at a time already)."""
+    transaction). Deleting a question locks its row for update
+    (``configuration.set_question_active``) and looks for answers in a later statement; on
+    PostgreSQL a key-share lock on each answered question's row, taken by the statement that
+    writes the report's rows (``sql.insert_filed``), makes the deletion wait for this report,
+    which it then finds, and retires the question instead; and a report whose statement waited
+    for a deletion finds the row gone and is refused. This is the check on other databases
+    (SQLite: one writer at a time already)."""
     codes = list(answers)
     asked = set(
         CategoryAttribute.objects.filter(category=category, code__in=codes).values_list(
@@ -433,7 +434,7 @@ def _file(
             # The cluster (when new), the report, its history row and the reporter's voice in
             # one statement (reports/sql.py); elsewhere one statement each.
             voice = _voice_row(report, cluster, created) if cluster is not None else None
-            # With the share lock on the category and the check of the questions answered.
+            # With the key-share locks on the questions answered and the check they are there.
             if not sql.insert_filed(
                 report, event, cluster=cluster, created=created, voice=voice,
                 answered=list(answers) if answers else None,

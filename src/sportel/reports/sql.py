@@ -20,7 +20,6 @@ from sportel.core import prepared
 from .models import (
     AreaSubscription,
     BannedReporter,
-    Category,
     CategoryAttribute,
     Cluster,
     ClusterVoice,
@@ -135,19 +134,21 @@ def insert_filed(
     row written, as ``save()`` would.
 
     ``answered``: the codes of the questions the report answers. The same statement then takes
-    the share lock on the report's category and checks the questions are all still there, as
-    ``services._hold_questions`` does on its own elsewhere; when one is gone the report is not
+    a key-share lock on each of those questions' rows and counts the rows it locked, as
+    ``services._hold_questions`` checks on its own elsewhere; when one is gone the report is not
     written (nor its history row or voice) and this returns False: the caller raises and its
     transaction takes back what else the statement wrote (a new cluster, a counter)."""
     parts: list[str] = []
     params: list = []
     guard = ""
     if answered:
-        # The lock and the questions still there (the codes are unique within a category).
+        # The questions answered, each row locked (the codes are unique within a category).
+        # A row deleted by a transaction this one waited for is skipped, not counted: the lock
+        # is taken on the row's latest version, while the rest of the statement reads the
+        # snapshot it started with.
         parts.append(
-            f"q AS (SELECT count(*) AS n FROM (SELECT id FROM {_table(Category)} "  # noqa: S608
-            f"WHERE id = %s FOR KEY SHARE) k JOIN {_table(CategoryAttribute)} a "
-            "ON a.category_id = k.id WHERE a.code = ANY(%s::text[]))"
+            f"q AS (SELECT count(*) AS n FROM (SELECT a.id FROM {_table(CategoryAttribute)} a "  # noqa: S608
+            "WHERE a.category_id = %s AND a.code = ANY(%s::text[]) FOR KEY SHARE) k)"
         )
         params += [report.category_id, list(answered)]
         guard = " FROM q WHERE q.n = %s"
