@@ -1,17 +1,19 @@
 """Demo data for Shkodër: a register of properties and businesses, the 2026 fiscal package, its
-assessment, a few payments at the counter and from the bank. ``data/demo-camt053.xml`` is a
+assessment, a few payments at the counter and from the bank, and the late-payment penalties
+accrued through the day the demo is seeded. ``data/demo-camt053.xml`` is a
 statement to try the import with (its lines match by NIPT, by name, or not at all)."""
 
 from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from sportel.core.demo import register_demo, register_demo_notes
 from sportel.core.identifiers import with_check_letter
 from sportel.core.models import Business, Municipality, Person
 
-from . import assessment, fiscal, ledger, payments
+from . import assessment, fiscal, ledger, payments, penalties
 from .models import FiscalPackage, Invoice, Ownership, Payment, Premises, Property
 
 FIRST = ["Arben", "Blerina", "Dritan", "Elira", "Fatmir", "Gentiana", "Ilir", "Jonida", "Kujtim"]
@@ -105,6 +107,9 @@ def seed_revenue() -> None:
                 reason="rf",
                 reason_params={"reference": invoice.reference},
             )
+    # Late-payment penalties through today, as the nightly `sportel revenue accrue-penalties`
+    # would have booked them: the bills still open past their due dates show what they cost.
+    penalties.accrue_municipality(shkoder, on=timezone.localdate())
 
 
 @register_demo_notes
