@@ -152,6 +152,12 @@ def test_a_sharded_run_bills_what_the_existing_computation_gives(
         assert txn.sealed
 
 
+def test_the_taxpayer_list_is_the_same_read_either_way(larger_register, shkoder):
+    keys = assessment.payers(shkoder)
+    assert keys == assessment.payers_orm(shkoder)
+    assert keys[0].startswith("B:") and keys[-1].startswith("P:") and len(keys) == 19
+
+
 def test_a_sharded_run_and_a_sequential_run_bill_the_same(
     package_with_exemption, larger_register, shkoder
 ):

@@ -174,6 +174,28 @@ def compute_premises(tables: Tables, premises: Premises) -> list[Computed]:
 
 def payers(municipality) -> list[str]:
     """Every taxpayer of the municipality, in a fixed order (runs resume by position)."""
+    if connection.vendor == "postgresql":
+        # The same list, sorted and made distinct by the database and sent as one text (each
+        # worker of a run reads it: 800 000 rows through the ORM and a sort by a Python key
+        # cost seconds per worker).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT string_agg(kind || ':' || id, ',' ORDER BY kind, id) FROM ("
+                " SELECT CASE WHEN o.person_id IS NOT NULL THEN 'P' ELSE 'B' END AS kind,"
+                " coalesce(o.person_id, o.business_id) AS id"
+                " FROM revenue_ownership o JOIN revenue_property p ON p.id = o.property_id"
+                " WHERE p.municipality_id = %s"
+                " UNION SELECT 'B', business_id FROM revenue_premises WHERE municipality_id = %s"
+                ") payer",
+                [municipality.pk, municipality.pk],
+            )
+            joined = cursor.fetchone()[0]
+        return joined.split(",") if joined else []
+    return payers_orm(municipality)
+
+
+def payers_orm(municipality) -> list[str]:
+    """``payers`` through the ORM (SQLite's; the reference for PostgreSQL's, in the tests)."""
     keys = set()
     for person_id, business_id in Ownership.objects.filter(
         property__municipality=municipality
@@ -792,6 +814,23 @@ def run_to_end(run_id: int, size: int = BATCH) -> AssessmentRun:
     return AssessmentRun.objects.get(pk=run_id)
 
 
+_SHARD_KEYS: list = []  # [(keys, shards, number, the shard's keys)]: the last one computed
+
+
+def _shard_keys(keys: list[str], shards: int, number: int) -> list[str]:
+    """The taxpayers of shard ``number``, in ``keys``' order. Kept for the next batch of the
+    same worker when it is given the same list (``run_shard_to_end`` passes one list to all its
+    batches): picking them out again per batch cost a pass over the whole register per batch
+    (at 800 000 taxpayers, 160 batches: ~10⁸ ``shard_of`` calls)."""
+    if _SHARD_KEYS:
+        last_keys, last_shards, last_number, mine = _SHARD_KEYS[0]
+        if last_keys is keys and (last_shards, last_number) == (shards, number):
+            return mine
+    mine = [key for key in keys if shard_of(key, shards) == number]
+    _SHARD_KEYS[:] = [(keys, shards, number, mine)]
+    return mine
+
+
 def run_shard_batch(
     run_id: int, number: int, size: int = BATCH, *, keys: list[str] | None = None
 ) -> bool:
@@ -817,7 +856,7 @@ def run_shard_batch(
             return True
         if keys is None:
             keys = payers(run.municipality)
-        mine = [key for key in keys if shard_of(key, run.shards) == number]
+        mine = _shard_keys(keys, run.shards, number)
         tables = Tables(run.package)
         batch = mine[shard.done : shard.done + size]
         write_batch(run, tables, batch)
