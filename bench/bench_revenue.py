@@ -467,13 +467,24 @@ def main() -> None:
         action="store_true",
         help="the end-to-end assessment alone (its wall and CPU figures printed), nothing else",
     )
+    parser.add_argument(
+        "--python-path",
+        action="store_true",
+        help="on PostgreSQL too, compute the bills in Python and COPY them (the path before "
+        "decision 0033; the SQL path is the default there)",
+    )
     args = parser.parse_args()
     setup()
+    if args.python_path:
+        from sportel.revenue import assessment
+
+        assessment.SET_BASED = False  # forked workers inherit it
     if args.assessment_only:
         _shkoder, seconds, floor_s, _cpu = bench_orm_assessment(
             args.orm_taxpayers, floor=not args.no_floor, workers=args.workers
         )
         print(
+            f"path {'Python' if args.python_path else 'SQL on PostgreSQL'}; "
             f"floor {floor_s:.2f} s; ours ÷ floor {seconds / floor_s:.2f}; per unit "
             f"{seconds / args.orm_taxpayers * 1e6:.0f} µs, {args.units:,} units at that rate "
             f"{seconds / args.orm_taxpayers * args.units:.0f} s; load average "

@@ -53,3 +53,22 @@ def test_a_reference_is_found_in_free_text():
     text = f"Pagese taksa vendore {rf.grouped(reference)} Arta Kola"
     assert rf.find_in_text(text) == reference
     assert rf.find_in_text("Pagese per RF00 1234 taksa") is None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_the_databases_reference_is_rf_make():
+    """``revenue_rf`` (migration 0014), with which an assessment batch makes its invoices'
+    references in SQL (decision 0033), gives what ``rf.make`` gives."""
+    import random
+
+    from django.db import connection
+
+    rng = random.Random(11649)
+    alphabet = string.digits + string.ascii_uppercase
+    bodies = ["539007547034", "SHK26P0000000042", "0", "Z" * 21, "TIR26B1234567890"]
+    bodies += ["".join(rng.choices(alphabet, k=rng.randint(1, 21))) for _ in range(2000)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT b, revenue_rf(b) FROM unnest(%s::text[]) b", [bodies])
+        made = cursor.fetchall()
+    assert made == [(body, rf.make(body)) for body in bodies]
