@@ -326,7 +326,7 @@ def parse(data: bytes) -> ParsedStatement:
 PART = 5000
 
 
-def parse_in_parts(data: bytes, *, part: int = PART):
+def parse_in_parts(data: bytes, *, part: int | None = None):
     """``parse``, as it goes: first the statement (a :class:`ParsedStatement` without lines,
     as soon as its header is read), then its lines in lists of about ``part``. A malformed
     file raises when the fault is reached, possibly after some lines were handed out: a
@@ -334,6 +334,7 @@ def parse_in_parts(data: bytes, *, part: int = PART):
     unless the whole file was read)."""
     if len(data) > MAX_BYTES:
         raise StatementError("the file is too large")
+    part = part or PART
     events = etree.iterparse(
         io.BytesIO(data),
         events=("start", "end"),
@@ -427,14 +428,14 @@ def _header(stmt, tags: _Tags, message_id: str | None) -> ParsedStatement:
 
 
 # --------------------------------------------------------------- parsing in a second process
-def parse_beside(data: bytes, *, part: int = PART):
+def parse_beside(data: bytes, *, part: int | None = None):
     """``parse_in_parts`` run in a child process (this module as a script), so a caller can
     match and write the first parts while the rest is being parsed: the two use both cores.
     The items come back pickled over a pipe, each line's RF candidates already worked out;
     a malformed file raises the same :class:`StatementError` here, when its fault is
     reached. The child reads only the bytes it is given (no database, no files)."""
     child = subprocess.Popen(  # noqa: S603 - this interpreter, this module, no shell
-        [sys.executable, "-m", "sportel.revenue.camt053", str(part)],
+        [sys.executable, "-m", "sportel.revenue.camt053", str(part or PART)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -469,6 +469,11 @@ class _Poster:
         # not yet applied), each line naming its payment (decision 0030), opened when its
         # first line comes and sealed at the end.
         self.postings: dict[tuple[str, date], ledger.RowsPosting] = {}
+        # Each part's rows are copied in by a thread while the next part is matched
+        # (PostgreSQL; at once on SQLite): ``queued`` holds the rows of the part just
+        # matched until the next part's reads are done.
+        self.writer = bulk.Writer()
+        self.queued: list[tuple] = []
 
     def add(self, lines: list[TxLine]) -> None:
         municipality, parsed, summary, matcher = (
@@ -478,6 +483,7 @@ class _Poster:
             self.matcher,
         )
         actor = self.actor
+        self.writer.wait()  # the last part's rows are in: the connection is free for reads
         credits = [
             line for line in lines if line.status == "BOOK" and line.credit and not line.reversal
         ]
@@ -486,6 +492,13 @@ class _Poster:
         for rows in _any_of(Payment.objects.filter(municipality=municipality), "key", keys):
             existing.update(rows.values_list("key", "pk"))
         matcher.read(credits)
+        # Ids for every credit line (some may be duplicates and leave a gap): reserved now,
+        # while the connection is free, so the rows below can be built while the last
+        # part's rows are still being copied in.
+        reserved = bulk.reserve_ids("revenue_payment", len(credits))
+        for queued in self.queued:
+            self.writer.insert(*queued)
+        self.queued = []
         new: dict[str, int] = {}  # key -> position in ``fresh``
         fresh: list[tuple[TxLine, Match, str]] = []
         rows = []  # (line, outcome, existing payment id or None, position in ``fresh`` or None)
@@ -515,6 +528,7 @@ class _Poster:
                         summary.queued += 1
                         outcome = StatementLine.Outcome.QUEUED
             elif not line.credit and line.reversal:
+                self.writer.wait()  # the connection is needed here and now
                 original = _original_of(municipality, line, self.statement)
                 if original is not None:
                     payments.reverse_payment(
@@ -552,69 +566,75 @@ class _Poster:
             else:
                 summary.ignored += 1
             rows.append((line, outcome, payment_id, position))
-        ids = bulk.reserve_ids("revenue_payment", len(fresh))
+        ids = reserved[: len(fresh)]
         for pk, (_line, _found, key) in zip(ids, fresh, strict=True):
             posted[key] = pk
         self._write(fresh, ids, rows)
 
     def _write(self, fresh, ids, rows) -> None:
+        """The rows of one part, queued for the writer (copied in while the next part is
+        matched)."""
         now = timezone.now()
         mid = self.municipality.pk
         taken_by = self.taken_by
-        bulk.insert(
-            "revenue_payment",
-            _PAYMENT_COLUMNS,
-            [
-                (
-                    pk,
-                    mid,
-                    Payment.Channel.BANK,
-                    line.amount if line.amount > 0 else clean_amount(line.amount),
-                    line.booked_on,
-                    line.debtor_name[:200],
-                    (line.rf_reference or line.end_to_end)[:140],
-                    line.remittance,
-                    found.invoice_id,
-                    found.person_id,
-                    found.business_id,
-                    None,
-                    None,
-                    Payment.Status.APPLIED if found.payer else Payment.Status.UNMATCHED,
-                    found.score,
-                    found.reason,
-                    _params_json(found.params),
-                    "",
-                    key,
-                    taken_by,
-                    now,
-                )
-                for pk, (line, found, key) in zip(ids, fresh, strict=True)
-            ],
+        self.queued.append(
+            (
+                "revenue_payment",
+                _PAYMENT_COLUMNS,
+                [
+                    (
+                        pk,
+                        mid,
+                        Payment.Channel.BANK,
+                        line.amount if line.amount > 0 else clean_amount(line.amount),
+                        line.booked_on,
+                        line.debtor_name[:200],
+                        (line.rf_reference or line.end_to_end)[:140],
+                        line.remittance,
+                        found.invoice_id,
+                        found.person_id,
+                        found.business_id,
+                        None,
+                        None,
+                        Payment.Status.APPLIED if found.payer else Payment.Status.UNMATCHED,
+                        found.score,
+                        found.reason,
+                        _params_json(found.params),
+                        "",
+                        key,
+                        taken_by,
+                        now,
+                    )
+                    for pk, (line, found, key) in zip(ids, fresh, strict=True)
+                ],
+            )
         )
         statement_pk = self.statement.pk
-        bulk.insert(
-            "revenue_statementline",
-            _LINE_COLUMNS,
-            [
-                (
-                    statement_pk,
-                    line.entry_index,
-                    line.tx_index,
-                    line.amount,
-                    line.credit,
-                    line.reversal,
-                    line.booked_on,
-                    line.bank_ref[:140],
-                    line.end_to_end[:140],
-                    line.debtor_name[:140],
-                    (line.rf_reference or line.structured_ref)[:35],
-                    line.remittance,
-                    line.bank_code[:40],
-                    outcome,
-                    ids[position] if position is not None else payment_id,
-                )
-                for line, outcome, payment_id, position in rows
-            ],
+        self.queued.append(
+            (
+                "revenue_statementline",
+                _LINE_COLUMNS,
+                [
+                    (
+                        statement_pk,
+                        line.entry_index,
+                        line.tx_index,
+                        line.amount,
+                        line.credit,
+                        line.reversal,
+                        line.booked_on,
+                        line.bank_ref[:140],
+                        line.end_to_end[:140],
+                        line.debtor_name[:140],
+                        (line.rf_reference or line.structured_ref)[:35],
+                        line.remittance,
+                        line.bank_code[:40],
+                        outcome,
+                        ids[position] if position is not None else payment_id,
+                    )
+                    for line, outcome, payment_id, position in rows
+                ],
+            )
         )
         # Each payment's own lines balance (its bank debit = its receivable and credit
         # lines), which is what reversing a payment mirrors (payments.reverse_payment). The
@@ -660,7 +680,8 @@ class _Poster:
             posting = self.postings.get((what, booked_on))
             if posting is None:
                 # Each key names the statement created just now, so none can have been
-                # posted before.
+                # posted before. Opened at once (its row goes in before its lines).
+                self.writer.wait()
                 posting = self.postings[(what, booked_on)] = ledger.RowsPosting(
                     self.municipality,
                     LedgerTransaction.Kind.ALLOCATION
@@ -671,11 +692,18 @@ class _Poster:
                     memo=f"statement {self.parsed.statement_id}",
                 )
             lines += posting.lines(batch)
-        bulk.insert("revenue_ledgerline", ledger.LINE_COLUMNS, lines)
+        self.queued.append(("revenue_ledgerline", ledger.LINE_COLUMNS, lines))
 
     def finish(self) -> None:
+        for queued in self.queued:
+            self.writer.insert(*queued)
+        self.queued = []
+        self.writer.wait()
         for _key, posting in sorted(self.postings.items()):
             posting.seal()
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 def _import_parts(municipality, parts, *, digest: str, file_name: str = "", actor=None) -> Summary:
@@ -708,9 +736,12 @@ def _import_parts(municipality, parts, *, digest: str, file_name: str = "", acto
                 )
                 summary.statement = statement
                 poster = _Poster(municipality, parsed, statement, summary, actor)
-                for lines in parts:
-                    poster.add(lines)
-                poster.finish()
+                try:
+                    for lines in parts:
+                        poster.add(lines)
+                    poster.finish()
+                finally:
+                    poster.close()
                 Statement.objects.filter(pk=statement.pk).update(
                     lines_count=summary.lines, credited=summary.credited
                 )
