@@ -434,13 +434,17 @@ def parse_beside(data: bytes, *, part: int | None = None):
     The items come back pickled over a pipe, each line's RF candidates already worked out;
     a malformed file raises the same :class:`StatementError` here, when its fault is
     reached. The child reads only the bytes it is given (no database, no files)."""
-    child = subprocess.Popen(  # noqa: S603 - this interpreter, this module, no shell
-        [sys.executable, "-m", "sportel.revenue.camt053", str(part or PART)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
-    )
+    try:
+        child = subprocess.Popen(  # noqa: S603 - this interpreter, this module, no shell
+            [sys.executable, "-m", "sportel.revenue.camt053", str(part or PART)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        )
+    except OSError:  # no process to be had: parsed here, as it always could be
+        yield from parse_in_parts(data, part=part)
+        return
     feeder = threading.Thread(target=_feed, args=(child.stdin, data), daemon=True)
     feeder.start()
     done = False
