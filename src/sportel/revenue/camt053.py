@@ -11,6 +11,7 @@ half-read.
 import io
 import os
 import pickle
+import queue
 import re
 import subprocess
 import sys
@@ -447,13 +448,17 @@ def parse_beside(data: bytes, *, part: int | None = None):
         return
     feeder = threading.Thread(target=_feed, args=(child.stdin, data), daemon=True)
     feeder.start()
+    # The child's parts are read off the pipe as soon as they are written, so the child
+    # never waits for this process to take them (a pipe holds 64 kB, a part ~600 kB).
+    frames: queue.SimpleQueue = queue.SimpleQueue()
+    reader = threading.Thread(target=_drain, args=(child.stdout, frames), daemon=True)
+    reader.start()
     done = False
     try:
         while True:
-            head = child.stdout.read(8)
-            if len(head) < 8:
+            frame = frames.get()
+            if frame is None:
                 break
-            frame = child.stdout.read(int.from_bytes(head, "big"))
             what, item = pickle.loads(frame)  # noqa: S301 - written by our own child
             if what == "error":
                 done = True
@@ -465,6 +470,7 @@ def parse_beside(data: bytes, *, part: int | None = None):
     finally:
         if not done:
             child.kill()
+        reader.join()
         child.stdout.close()
         errors = child.stderr.read()
         child.stderr.close()
@@ -474,6 +480,18 @@ def parse_beside(data: bytes, *, part: int | None = None):
         raise RuntimeError(
             "the statement parser stopped: " + errors.decode(errors="replace")[-2000:]
         )
+
+
+def _drain(pipe, frames) -> None:
+    """Put each frame the child writes on ``frames``; None at the end of its output."""
+    try:
+        while True:
+            head = pipe.read(8)
+            if len(head) < 8:
+                break
+            frames.put(pipe.read(int.from_bytes(head, "big")))
+    finally:
+        frames.put(None)
 
 
 def _feed(pipe, data: bytes) -> None:
