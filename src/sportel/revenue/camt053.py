@@ -8,6 +8,7 @@ with at most two decimals. Anything malformed raises :class:`StatementError`; no
 half-read.
 """
 
+import gc
 import io
 import os
 import pickle
@@ -510,6 +511,9 @@ def _send(out, what: str, item) -> None:
 
 
 def _child(part: int) -> None:
+    # A short-lived process making lines that form no cycles: no cycle collector (it walked
+    # the growing list of lines again and again).
+    gc.disable()
     out = sys.stdout.buffer
     data = sys.stdin.buffer.read()
     try:
