@@ -14,6 +14,8 @@ Table and column names are fixed strings in the callers; only values come from d
 
 import datetime
 import json
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from django.db import connection
@@ -116,21 +118,72 @@ def insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     names = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            adapt = _adapter(rows, _pg_value)
-            raw = cursor.cursor  # psycopg's own cursor: COPY is not in the DB-API
             # Django's error classes (IntegrityError...) as for any query of the ORM.
-            with (
-                connection.wrap_database_errors,
-                raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(adapt(row) if adapt else row)
+            with connection.wrap_database_errors:
+                _copy(cursor.cursor, table, columns, rows)  # psycopg's own cursor
             return
         adapt = _adapter(rows, _sqlite_value)
         sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             cursor.executemany(sql, [adapt(row) for row in chunk] if adapt else chunk)
+
+
+def _copy(raw_cursor, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """``COPY table (columns) FROM STDIN`` of ``rows`` through a psycopg cursor."""
+    if not rows:
+        return
+    adapt = _adapter(rows, _pg_value)
+    with raw_cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(adapt(row) if adapt else row)
+
+
+class Writer:
+    """``insert`` that returns before the rows are in (PostgreSQL): the rows are copied by a
+    thread of this process on this very connection, inside the caller's transaction, while
+    the caller goes on preparing the next ones (the database ingests and checks one part
+    while Python works on the next: the two use both cores). Inserts run in the order given.
+    :meth:`wait` before anything else uses the connection (it raises what an insert raised,
+    as Django's error classes), and :meth:`close` at the end, also when failing. On SQLite,
+    ``insert`` is ``bulk.insert``, done at once."""
+
+    def __init__(self):
+        self.background = connection.vendor == "postgresql"
+        self._pending = None
+        if self.background:
+            connection.ensure_connection()
+            self._raw = connection.connection
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-writer")
+
+    def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if not self.background:
+            insert(table, columns, rows)
+            return
+        previous = self._pending
+        self._pending = self._pool.submit(self._run, previous, table, columns, rows)
+
+    def _run(self, previous, table, columns, rows) -> None:
+        if previous is not None:
+            previous.result()  # a failed insert stops the ones queued after it
+        with self._raw.cursor() as cursor:
+            _copy(cursor, table, columns, rows)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            with connection.wrap_database_errors:
+                pending.result()
+
+    def close(self) -> None:
+        """Wait for what is queued (without raising: the caller is failing, or has waited)
+        and stop the thread."""
+        if not self.background:
+            return
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            futures.wait([pending])
+        self._pool.shutdown(wait=True)
 
 
 def update_ids(table: str, assignment: str, ids: list[int]) -> None:

@@ -8,7 +8,15 @@ with at most two decimals. Anything malformed raises :class:`StatementError`; no
 half-read.
 """
 
+import gc
 import io
+import os
+import pickle
+import queue
+import re
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -19,6 +27,7 @@ from lxml import etree
 from . import rf
 
 MAX_BYTES = 50 * 1024 * 1024
+_IDENTIFIER = re.compile(r"\b[A-T0-9][0-9]{8}[A-Z]\b")
 
 
 class StatementError(ValueError):
@@ -57,6 +66,13 @@ class TxLine:
             return [rf.compact(self.structured_ref)]
         found = rf.candidates_in_text(self.remittance)
         return found[-1:] + found[:-1]  # the shortest reading first
+
+    @cached_property
+    def identifiers(self) -> list[str]:
+        """The NIPT / NID shapes in the remittance and reference, in order (matching reads
+        them; a letter, eight digits, a letter: the register checks the rest)."""
+        text = f"{self.remittance} {self.structured_ref}"
+        return _IDENTIFIER.findall(text.upper()) if text.strip() else []
 
 
 @dataclass
@@ -300,8 +316,27 @@ def parse(data: bytes) -> ParsedStatement:
     resolves no entities, fetches nothing over the network and keeps libxml2's limits on
     huge text nodes and deep trees; a document type declaration (a DTD, where entity bombs
     live) is refused outright: a bank statement has none."""
+    parsed = None
+    for item in parse_in_parts(data):
+        if isinstance(item, ParsedStatement):
+            parsed = item
+        else:
+            parsed.lines += item
+    return parsed
+
+
+PART = 5000
+
+
+def parse_in_parts(data: bytes, *, part: int | None = None):
+    """``parse``, as it goes: first the statement (a :class:`ParsedStatement` without lines,
+    as soon as its header is read), then its lines in lists of about ``part``. A malformed
+    file raises when the fault is reached, possibly after some lines were handed out: a
+    caller that writes as it reads does so in one database transaction (nothing is posted
+    unless the whole file was read)."""
     if len(data) > MAX_BYTES:
         raise StatementError("the file is too large")
+    part = part or PART
     events = etree.iterparse(
         io.BytesIO(data),
         events=("start", "end"),
@@ -318,6 +353,7 @@ def parse(data: bytes) -> ParsedStatement:
     message_id = None
     parsed: ParsedStatement | None = None
     entry_index = 0
+    pending: list[TxLine] = []
     try:
         for event, node in events:
             if root is None:
@@ -345,8 +381,12 @@ def parse(data: bytes) -> ParsedStatement:
                         if parsed is None:
                             # The statement's own elements come before its entries.
                             parsed = _header(stmt, tags, message_id)
+                            yield parsed
                         entry_index += 1
-                        parsed.lines += _entry_lines(node, tags, entry_index, parsed.currency)
+                        pending += _entry_lines(node, tags, entry_index, parsed.currency)
+                        if len(pending) >= part:
+                            yield pending
+                            pending = []
                     _drop_read(node)
             elif tag == tags.GrpHdr:
                 if event == "end" and message_id is None and _is_body(parent, root, body_tag):
@@ -357,6 +397,7 @@ def parse(data: bytes) -> ParsedStatement:
                         stmt = node
                 elif node is stmt and parsed is None:
                     parsed = _header(stmt, tags, message_id)
+                    yield parsed
     except etree.XMLSyntaxError as exc:
         raise StatementError(f"not well-formed XML: {exc.msg}") from None
     if root is None:
@@ -366,8 +407,9 @@ def parse(data: bytes) -> ParsedStatement:
     if stmt is None:
         raise StatementError("no statement (BkToCstmrStmt/Stmt) in the file")
     if parsed is None:
-        parsed = _header(stmt, tags, message_id)
-    return parsed
+        yield _header(stmt, tags, message_id)
+    if pending:
+        yield pending
 
 
 def _is_body(parent, root, body_tag: str) -> bool:
@@ -385,3 +427,111 @@ def _header(stmt, tags: _Tags, message_id: str | None) -> ParsedStatement:
     if not parsed.statement_id or not parsed.iban:
         raise StatementError("the statement has no identification or no account")
     return parsed
+
+
+# --------------------------------------------------------------- parsing in a second process
+def parse_beside(data: bytes, *, part: int | None = None):
+    """``parse_in_parts`` run in a child process (this module as a script), so a caller can
+    match and write the first parts while the rest is being parsed: the two use both cores.
+    The items come back pickled over a pipe, each line's RF candidates already worked out;
+    a malformed file raises the same :class:`StatementError` here, when its fault is
+    reached. The child reads only the bytes it is given (no database, no files)."""
+    try:
+        child = subprocess.Popen(  # noqa: S603 - this interpreter, this module, no shell
+            [sys.executable, "-m", "sportel.revenue.camt053", str(part or PART)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        )
+    except OSError:  # no process to be had: parsed here, as it always could be
+        yield from parse_in_parts(data, part=part)
+        return
+    feeder = threading.Thread(target=_feed, args=(child.stdin, data), daemon=True)
+    feeder.start()
+    # The child's parts are read off the pipe as soon as they are written, so the child
+    # never waits for this process to take them (a pipe holds 64 kB, a part ~600 kB).
+    frames: queue.SimpleQueue = queue.SimpleQueue()
+    reader = threading.Thread(target=_drain, args=(child.stdout, frames), daemon=True)
+    reader.start()
+    done = False
+    try:
+        while True:
+            frame = frames.get()
+            if frame is None:
+                break
+            what, item = pickle.loads(frame)  # noqa: S301 - written by our own child
+            if what == "error":
+                done = True
+                raise StatementError(item)
+            if what == "end":
+                done = True
+                break
+            yield item
+    finally:
+        if not done:
+            child.kill()
+        reader.join()
+        child.stdout.close()
+        errors = child.stderr.read()
+        child.stderr.close()
+        child.wait()
+        feeder.join()
+    if not done:
+        raise RuntimeError(
+            "the statement parser stopped: " + errors.decode(errors="replace")[-2000:]
+        )
+
+
+def _drain(pipe, frames) -> None:
+    """Put each frame the child writes on ``frames``; None at the end of its output."""
+    try:
+        while True:
+            head = pipe.read(8)
+            if len(head) < 8:
+                break
+            frames.put(pipe.read(int.from_bytes(head, "big")))
+    finally:
+        frames.put(None)
+
+
+def _feed(pipe, data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.close()
+    except (BrokenPipeError, OSError):  # the child stopped early (it says why on its own)
+        pass
+
+
+def _send(out, what: str, item) -> None:
+    frame = pickle.dumps((what, item), protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(frame).to_bytes(8, "big"))
+    out.write(frame)
+    out.flush()
+
+
+def _child(part: int) -> None:
+    # A short-lived process making lines that form no cycles: no cycle collector (it walked
+    # the growing list of lines again and again).
+    gc.disable()
+    out = sys.stdout.buffer
+    data = sys.stdin.buffer.read()
+    try:
+        for item in parse_in_parts(data, part=part):
+            if isinstance(item, list):
+                for line in item:
+                    # Worked out here, cached on the line and sent with it.
+                    line.rf_candidates  # noqa: B018
+                    line.identifiers  # noqa: B018
+            _send(out, "item", item)
+    except StatementError as exc:
+        _send(out, "error", str(exc))
+        return
+    _send(out, "end", None)
+
+
+if __name__ == "__main__":
+    # Through the module's own name, so what is pickled names ``sportel.revenue.camt053``.
+    from sportel.revenue.camt053 import _child as child
+
+    child(int(sys.argv[1]))

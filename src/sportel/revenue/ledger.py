@@ -128,6 +128,9 @@ _LINE_COLUMNS = (
 )
 
 
+LINE_COLUMNS = _LINE_COLUMNS
+
+
 def _ref_ids(refs: dict) -> list:
     """A line's references (objects or ids) as the ids its columns hold."""
     out = []
@@ -313,21 +316,52 @@ def post_rows(
     ``Line`` object and no rounding per line, the same checks as ``post_many`` (at least two
     non-zero lines, debits = credits; the database checks the balance again when it seals).
     The key must be fresh (it names a row the caller has just created). The number of lines."""
-    rows = [row for row in rows if row[1] != 0]
-    if len(rows) < 2:
-        raise Unbalanced("a transaction needs at least two non-zero lines")
-    if sum(row[1] for row in rows) != 0:
-        raise Unbalanced("debits and credits differ")
-    from . import bulk
-
     with transaction.atomic():
-        (pk,) = bulk.reserve_ids("revenue_ledgertransaction", 1)
-        mid = municipality.pk
+        posting = RowsPosting(municipality, kind, key=key, booked_on=booked_on, memo=memo)
+        posting.add(rows)
+        posting.seal()
+    return posting.count
+
+
+class RowsPosting:
+    """One transaction of plain rows (``post_rows``) written in parts, for a caller that
+    produces its lines as it goes (a bank statement read in parts): the transaction row at
+    once, open; each part's lines as they come; then :meth:`seal`, which checks in Python
+    that there are at least two non-zero lines and that they balance, and seals (the database
+    checks the balance again, and refuses to commit a transaction left open: 0027). Call
+    everything inside one database transaction."""
+
+    def __init__(self, municipality, kind: str, *, key: str, booked_on: date, memo: str = ""):
+        from . import bulk
+
+        (self.pk,) = bulk.reserve_ids("revenue_ledgertransaction", 1)
+        self.mid = municipality.pk
+        self.count = self.total = 0
         bulk.insert(
             "revenue_ledgertransaction",
             _TXN_COLUMNS,
-            [(pk, mid, kind, booked_on, timezone.now(), memo[:300], key, False, None)],
+            [(self.pk, self.mid, kind, booked_on, timezone.now(), memo[:300], key, False, None)],
         )
-        bulk.insert("revenue_ledgerline", _LINE_COLUMNS, [(pk, mid, *row) for row in rows])
-        bulk.update_ids("revenue_ledgertransaction", "sealed = TRUE", [pk])
-    return len(rows)
+
+    def lines(self, rows: list[Row]) -> list[tuple]:
+        """``rows`` as rows of ``revenue_ledgerline`` (``_LINE_COLUMNS``), zero lines left out,
+        counted towards the seal's checks (for a caller that writes them itself)."""
+        pk, mid = self.pk, self.mid
+        out = [(pk, mid, *row) for row in rows if row[1] != 0]
+        self.count += len(out)
+        self.total += sum(row[3] for row in out)
+        return out
+
+    def add(self, rows: list[Row]) -> None:
+        from . import bulk
+
+        bulk.insert("revenue_ledgerline", _LINE_COLUMNS, self.lines(rows))
+
+    def seal(self) -> None:
+        from . import bulk
+
+        if self.count < 2:
+            raise Unbalanced("a transaction needs at least two non-zero lines")
+        if self.total != 0:
+            raise Unbalanced("debits and credits differ")
+        bulk.update_ids("revenue_ledgertransaction", "sealed = TRUE", [self.pk])
