@@ -133,6 +133,36 @@ def insert(obj, db=connection) -> None:
     saved(obj, db=db)
 
 
+def update(obj, fields, db=connection) -> None:
+    """``obj.save(update_fields=fields)`` in one prepared statement: the fields' own
+    ``pre_save`` and preparation, ``pre_save``/``post_save`` sent, and the ORM's error when no
+    row was updated. For models without their own ``save()``; the ORM where prepared
+    statements are off (decision 0035)."""
+    if not enabled(db):
+        obj.save(update_fields=fields, using=db.alias)
+        return
+    from django.db import DatabaseError, connections
+    from django.db.models.signals import post_save, pre_save
+
+    model = type(obj)
+    names = frozenset(fields)
+    pre_save.send(sender=model, instance=obj, raw=False, using=db.alias, update_fields=names)
+    wrapper = connections[db.alias]
+    chosen = [model._meta.get_field(name) for name in dict.fromkeys(fields)]
+    values = [f.get_db_prep_save(f.pre_save(obj, add=False), wrapper) for f in chosen]
+    q = db.ops.quote_name
+    assignments = ", ".join(f"{q(f.column)} = %s" for f in chosen)
+    table, pk = q(model._meta.db_table), q(model._meta.pk.column)
+    with cursor(db) as c:
+        c.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*values, obj.pk])  # noqa: S608
+        if c.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.adding, obj._state.db = False, db.alias
+    post_save.send(
+        sender=model, instance=obj, created=False, update_fields=names, raw=False, using=db.alias
+    )
+
+
 def placeholders(count: int) -> str:
     return "(" + ",".join(["%s"] * count) + ")"
 

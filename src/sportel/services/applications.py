@@ -465,7 +465,7 @@ def _open_case(
         first=True,
     )
     case.current_event = event
-    case.save(update_fields=["current_event"])
+    prepared.update(case, ["current_event"])
     role = "clerk" if clerk else ""
     audit_case(
         case,
