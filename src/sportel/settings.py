@@ -141,10 +141,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = int(env("SPORTEL_DB_CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # The hot statements sent through sportel.core.prepared are prepared once per connection
-    # (Django's own cursors never prepare); off behind a pooler that cannot keep them.
+    # The hot statements sent through sportel.core.prepared are prepared once per connection;
+    # off behind a pooler that cannot keep them.
     if env_bool("SPORTEL_DB_PREPARED_STATEMENTS", True):
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1
+    # Django's own statements too (decision 0035): parameters bound by PostgreSQL instead of
+    # quoted into the text in Python, and, with prepare_threshold, a statement run a second
+    # time on a connection prepared. Off behind a pooler in transaction mode.
+    if env_bool("SPORTEL_DB_SERVER_SIDE_BINDING", True):
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: live-server browser tests and concurrency tests use several connections.
@@ -204,6 +209,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+SESSION_ENGINE = "sportel.accounts.sessions"
 SESSION_COOKIE_AGE = int(env("SPORTEL_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -29,6 +29,7 @@ from django.template.loader import select_template
 from django.utils import timezone, translation
 from django_tasks import task
 
+from . import prepared
 from .models import Language, Notification, NotificationAttempt
 from .sms import get_provider
 
@@ -117,7 +118,7 @@ def send_notification(
         ):
             if not recipient:
                 continue
-            row = Notification.objects.create(
+            row = Notification(
                 municipality=municipality,
                 person=person,
                 user=user,
@@ -130,6 +131,7 @@ def send_notification(
                 sensitive=sensitive,
                 next_attempt_at=timezone.now(),
             )
+            prepared.insert(row)
             rows.append(row)
             transaction.on_commit(lambda pk=row.pk: enqueue_delivery(pk))
     return rows[0]

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sportel.accounts.permissions import require
-from sportel.core import audit, rowcache
+from sportel.core import audit, prepared, rowcache
 from sportel.core.identifiers import check_identifier
 from sportel.core.models import AdministrativeUnit, Municipality
 from sportel.core.services import register_business, register_person
@@ -416,13 +416,16 @@ def _open_case(
     application.data = data
     application.language = language
     application.submitted_at = now
-    application.save()
+    if draft is None:
+        prepared.insert(application)
+    else:
+        application.save()
     for checked in uploads:
         store_attachment(application, checked, actor=actor)
 
     planned, legal = deadlines.initial_ends(version, today)
     fee = version.fee or Decimal("0")
-    case = Case.objects.create(
+    case = Case(
         municipality=municipality,
         number=number,
         year=today.year,
@@ -451,6 +454,7 @@ def _open_case(
         planned_end=planned,
         legal_end=legal,
     )
+    prepared.insert(case)
     event = append_event(
         case,
         actor=actor,
@@ -461,7 +465,7 @@ def _open_case(
         first=True,
     )
     case.current_event = event
-    case.save(update_fields=["current_event"])
+    prepared.update(case, ["current_event"])
     role = "clerk" if clerk else ""
     audit_case(
         case,

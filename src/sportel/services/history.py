@@ -188,7 +188,7 @@ def batched_events(locked: Case):
         if batch.current is not None:
             locked.current_event = batch.current  # its id, known only now
     if batch.fields:
-        locked.save(update_fields=list(dict.fromkeys(batch.fields)))
+        prepared.update(locked, list(dict.fromkeys(batch.fields)))
 
 
 def _insert_events(events: list[CaseEvent]) -> None:

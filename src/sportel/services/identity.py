@@ -9,14 +9,14 @@ cases.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from sportel.accounts import identity as accounts_identity
 from sportel.accounts import kin
-from sportel.core import audit
-from sportel.core.models import Municipality, Person
+from sportel.core import audit, prepared
+from sportel.core.models import AdministrativeUnit, Municipality, Person
 from sportel.core.services import register_person
 
 from . import workflow
@@ -39,6 +39,35 @@ def _split_name(full_name: str) -> tuple[str, str]:
     return (parts[0], "-") if parts else ("-", "-")
 
 
+def _registered_person(municipality: Municipality, nid: str) -> Person | None:
+    """The register entry with this personal number, with its administrative unit (a
+    certificate prints it: one statement fewer). On every submission of a proven resident:
+    on PostgreSQL a prepared statement (what the ORM spends building it is most of its cost)."""
+    if not prepared.enabled():
+        return (
+            Person.objects.filter(municipality=municipality, nid=nid)
+            .select_related("unit")
+            .order_by("pk")
+            .first()
+        )
+    q = connection.ops.quote_name
+    person, unit = q(Person._meta.db_table), q(AdministrativeUnit._meta.db_table)
+    columns = f"{prepared.columns(Person, 'p')}, {prepared.columns(AdministrativeUnit, 'u')}"
+    sql = (
+        f"SELECT {columns} FROM {person} p"  # noqa: S608 -- our own tables and columns
+        f" LEFT JOIN {unit} u ON u.{q('id')} = p.{q('unit_id')}"
+        f" WHERE p.{q('municipality_id')} = %s AND p.{q('nid')} = %s ORDER BY p.{q('id')} LIMIT 1"
+    )
+    with prepared.cursor() as cursor:
+        cursor.execute(sql, [municipality.pk, nid])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found, end = prepared.instance(Person, row)
+    Person.unit.field.set_cached_value(found, prepared.instance(AdministrativeUnit, row, end)[0])
+    return found
+
+
 def person_for_user(municipality: Municipality, user, *, actor=None) -> Person:
     """The municipality's Person for a signed-in citizen, created from the account if needed.
 
@@ -47,11 +76,7 @@ def person_for_user(municipality: Municipality, user, *, actor=None) -> Person:
     """
     if user.nid_verified and user.nid:
         # With its administrative unit: a certificate prints it (one statement fewer).
-        registered = (
-            Person.objects.filter(municipality=municipality, nid=user.nid)
-            .select_related("unit")
-            .first()
-        )
+        registered = _registered_person(municipality, user.nid)
         if registered is not None:
             if registered.user_id != user.pk:
                 Person.objects.filter(pk=registered.pk).update(user=user)
