@@ -68,6 +68,7 @@ def test_administrator_adds_a_list_question_and_a_resident_answers_it(
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{prefix}/shkoder/staff/reports/configure/")
     page.locator("#category-irrigation-channel a").first.click()
+    page.wait_for_url("**/configure/categories/*/")
     accessible(page)
     _narrow_enough(page, width)
     page.get_by_role("link", name=texts["add"]).click()
