@@ -301,9 +301,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="bursts per server start")
     parser.add_argument("--repeats", type=int, default=2, help="server starts per tree")
     parser.add_argument("--residents", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="default: what `sportel serve` starts"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="default: what `sportel serve` starts"
+    )
     parser.add_argument("--inprocess-threads", type=int, default=8)
+    parser.add_argument(
+        "--concurrency",
+        help="compare server sizes instead of trees: e.g. 5x4,2x8 (workers x threads), this "
+        "checkout in each, alternated like the trees",
+    )
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="sportel-bench-issuance-"))
@@ -325,9 +334,14 @@ def main() -> None:
     }
     sportel(served, "collectstatic", "--no-input")
 
-    trees = [("after", REPO / "src")]
+    trees = [("after", REPO / "src", args.workers, args.threads)]
     if args.baseline:
-        trees.insert(0, ("before", args.baseline / "src"))
+        trees.insert(0, ("before", args.baseline / "src", args.workers, args.threads))
+    if args.concurrency:
+        trees = []
+        for size in args.concurrency.split(","):
+            workers, threads = (int(x) for x in size.lower().split("x"))
+            trees.append((size, REPO / "src", workers, threads))
     per_round = args.residents
     # Before and after alternate (A B A B …), so the machine's load drifts over both alike.
     need = args.repeats * len(trees) * (args.rounds + 1) * per_round
@@ -338,10 +352,10 @@ def main() -> None:
         .strip()
         .splitlines()[-1]
     )
-    runs: dict[str, dict[str, list]] = {label: {"http": [], "in": []} for label, _ in trees}
+    runs: dict[str, dict[str, list]] = {t[0]: {"http": [], "in": []} for t in trees}
     offset = 0
     for _repeat in range(args.repeats):
-        for label, src in trees:
+        for label, src, workers, threads in trees:
             batches = [
                 sessions[offset + i * per_round : offset + (i + 1) * per_round]
                 for i in range(args.rounds)
@@ -355,8 +369,8 @@ def main() -> None:
                     batches,
                     rounds=args.rounds,
                     residents=per_round,
-                    workers=args.workers,
-                    threads=args.threads,
+                    workers=workers,
+                    threads=threads,
                 )
             )
             runs[label]["in"].append(

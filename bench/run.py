@@ -135,7 +135,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def gunicorn_command(bind: str, env: dict[str, str], *, workers: int, threads: int) -> list[str]:
+def gunicorn_command(
+    bind: str, env: dict[str, str], *, workers: int | None, threads: int | None
+) -> list[str]:
     """The exact gunicorn command ``sportel serve`` would exec, so a floor app can share it.
 
     Also puts the PROMETHEUS_MULTIPROC_DIR that ``sportel serve`` would set into ``env``:
@@ -147,10 +149,8 @@ def gunicorn_command(bind: str, env: dict[str, str], *, workers: int, threads: i
             "serve",
             "--bind",
             bind,
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
+            *(["--workers", str(workers)] if workers else []),
+            *(["--threads", str(threads)] if threads else []),
             "--dry-run",
         ],
         env=env,

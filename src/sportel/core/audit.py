@@ -150,14 +150,14 @@ def _claim_head(chain: str, count: int) -> tuple[int, str] | None:
 def _insert_with_head(chain: str, entries: list[AuditEntry], seq: int, last_hash: str) -> None:
     """PostgreSQL: the entries and the head's new hash in one statement (a data-modifying
     ``WITH``). The columns are the model's own, prepared by its fields, as ``save()`` would."""
+    db = connections[connection.alias]  # the wrapper itself: fields read it many times
     fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
-    columns = ",".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ",".join(db.ops.quote_name(f.column) for f in fields)
     row = "(" + ",".join(["%s"] * len(fields)) + ")"
     params: list = []
-    db = connections[connection.alias]  # the wrapper itself: fields read it many times
     for entry in entries:
         params += [f.get_db_prep_save(f.pre_save(entry, add=True), db) for f in fields]
-    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    table = db.ops.quote_name(AuditEntry._meta.db_table)
     sql = (
         f"WITH e AS (INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 -- our own names
         + ", ".join([row] * len(entries))

@@ -51,18 +51,21 @@ def lock_own_row(case: Case) -> Case:
     round trip costs)."""
     q = connection.ops.quote_name
     case_table, event_table = q(Case._meta.db_table), q(CaseEvent._meta.db_table)
-    columns = ", ".join(f"c.{q(f.column)}" for f in Case._meta.concrete_fields)
     lock_clause = " FOR UPDATE" if connection.features.has_select_for_update else ""
     sql = (
-        f"SELECT {columns}, (SELECT MAX(e.{q('seq')}) FROM {event_table} e"  # noqa: S608 -- our tables
-        f" WHERE e.{q('case_id')} = c.{q('id')}) AS last_event_seq"
+        f"SELECT {prepared.columns(Case, 'c')}, (SELECT MAX(e.{q('seq')}) FROM {event_table} e"  # noqa: S608 -- our tables
+        f" WHERE e.{q('case_id')} = c.{q('id')})"
         f" FROM {case_table} c WHERE c.{q('id')} = %s{lock_clause}"
     )
-    rows = list(Case.objects.raw(sql, [case.pk]))
-    if not rows:
+    # Read as prepared.instance reads a row: a raw queryset would spend ~0.5 ms of CPU
+    # working out, for every call, which column is which field.
+    with prepared.cursor() as cursor:
+        cursor.execute(sql, [case.pk])
+        row = cursor.fetchone()
+    if row is None:
         raise Case.DoesNotExist(f"case {case.pk}")
-    locked = rows[0]
-    last_event_seq = locked.__dict__.pop("last_event_seq", None) or 0
+    locked, end = prepared.instance(Case, row)
+    last_event_seq = row[end] or 0
     version = case.service_version if Case.service_version.field.is_cached(case) else None
     for name in _RELATED:
         field = Case._meta.get_field(name)
