@@ -31,7 +31,8 @@ could not check is never let through.
 
 from importlib import import_module
 
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
 
 _m0008 = import_module("sportel.revenue.migrations.0008_references_checked_per_statement")
 _m0012 = import_module("sportel.revenue.migrations.0012_own_rows_need_no_lock")
@@ -130,6 +131,45 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("revenue", "0014_assessment_in_sql")]
+    dependencies = [
+        ("core", "0005_configgeneration"),
+        ("revenue", "0014_assessment_in_sql"),
+    ]
 
-    operations = [migrations.RunPython(forward, backward, elidable=False)]
+    operations = [
+        migrations.RunPython(forward, backward, elidable=False),
+        # Two indexes no query needs (decision 0036): an invoice's municipality (the unique
+        # (municipality, reference) starts with it) and the first demands' null "supersedes"
+        # (the one-revision rule needs only the revisions).
+        migrations.AlterField(
+            model_name="demand",
+            name="supersedes",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="superseded_by",
+                to="revenue.demand",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="demand",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("supersedes__isnull", False)),
+                fields=("supersedes",),
+                name="revenue_demand_supersedes_once",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="invoice",
+            name="municipality",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.municipality",
+                verbose_name="municipality",
+            ),
+        ),
+    ]
