@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
 
 from sportel.core.models import Person
 from sportel.revenue import ledger
@@ -153,3 +153,36 @@ def test_a_line_naming_a_person_being_deleted_waits_and_is_refused(shkoder):
     assert errors[0].__cause__.sqlstate == "23503"
     assert not Person.objects.filter(pk=arta.pk).exists()
     assert not LedgerLine.objects.filter(person_id=arta.pk).exists()
+
+
+def test_outside_read_committed_writers_lock_the_rows_they_name_and_deletions_are_refused(
+    shkoder,
+):
+    """REPEATABLE READ keeps its first snapshot, so the table lock could not show a deletion
+    what committed meanwhile: there the writer falls back to locking the person's row, and
+    a deletion is refused (40001) rather than let through unchecked."""
+    arta = make_person(shkoder)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        ledger.post(
+            shkoder,
+            "assessment",
+            [
+                ledger.debit(Account.RECEIVABLE, Decimal("5"), person_id=arta.pk),
+                ledger.credit(Account.INCOME, Decimal("5"), person_id=arta.pk),
+            ],
+            key="repeatable",
+            booked_on=date(2026, 5, 4),
+        )
+        cursor.execute(
+            "SELECT count(*) FROM core_person WHERE id = %s AND xmax <> '0'::xid",
+            [arta.pk],
+        )
+        assert cursor.fetchone() == (1,)  # locked FOR KEY SHARE (by this transaction's savepoint)
+    bystander = make_person(shkoder, first="Besnik")
+    with pytest.raises(OperationalError) as refused, transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        _delete_person(bystander.pk)
+    assert refused.value.__cause__.sqlstate == "40001"
+    assert Person.objects.filter(pk=bystander.pk).exists()
