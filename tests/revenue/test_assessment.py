@@ -116,3 +116,26 @@ def test_a_correction_is_a_revision_and_the_ledger_carries_the_difference(
     assert second.supersedes == first and second.revision == 2
     assert owed(shkoder, person=register["arta"]) == Decimal("5340.00")
     assert LedgerTransaction.objects.filter(kind="revision").count() == 1
+
+
+def test_a_demand_is_superseded_by_one_revision_only(assessed, register):
+    """The partial unique index over ``supersedes`` (decision 0036) keeps the rule the
+    one-to-one field kept: a second revision of the same demand is refused."""
+    from django.db import IntegrityError, transaction
+
+    first = Demand.objects.filter(invoice__person=register["arta"]).first()
+    revision = {
+        "municipality_id": first.municipality_id,
+        "invoice_id": first.invoice_id,
+        "tax_head_id": first.tax_head_id,
+        "property_id": first.property_id,
+        "premises_id": first.premises_id,
+        "supersedes": first,
+        "amount": first.amount + 1,
+        "due_date": first.due_date,
+    }
+    Demand.objects.create(revision=2, **revision)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Demand.objects.create(revision=3, **revision)
+    assert Demand.objects.filter(supersedes=first).count() == 1
+    assert Demand.objects.filter(supersedes__isnull=True).count() > 1  # many firsts: nulls

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sportel.core.models import AdministrativeUnit, Business, Person, TenantScoped
+from sportel.core.models import AdministrativeUnit, Business, Municipality, Person, TenantScoped
 
 
 def cents_to_money(cents: int) -> Decimal:
@@ -283,6 +283,14 @@ class AssessmentShard(models.Model):
 class Invoice(TenantScoped):
     """A taxpayer's bill (fletëpagesë) for a year, paid with its RF reference."""
 
+    # No index of its own: the unique (municipality, reference) starts with it (decision 0036).
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+        db_index=False,
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, null=True, blank=True, db_index=False
@@ -340,8 +348,15 @@ class Demand(TenantScoped):
         AssessmentRun, on_delete=models.PROTECT, null=True, blank=True, db_index=False
     )
     revision = models.PositiveSmallIntegerField(default=1)
-    supersedes = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    # At most one revision supersedes a demand: a unique index over the revisions only, not the
+    # first demands' nulls (decision 0036).
+    supersedes = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        db_index=False,
     )
     amount = models.DecimalField(_("amount (ALL)"), max_digits=14, decimal_places=2)
     due_date = models.DateField(_("due date"))
@@ -363,6 +378,11 @@ class Demand(TenantScoped):
                 fields=["invoice", "tax_head", "property", "premises", "revision"],
                 name="revenue_demand_revision",
                 nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["supersedes"],
+                condition=Q(supersedes__isnull=False),
+                name="revenue_demand_supersedes_once",
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="revenue_demand_amount"),
         ]
