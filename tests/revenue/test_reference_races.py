@@ -47,6 +47,23 @@ def _writer(municipality, person_id, *, started, inserted, release, errors, key)
     return threading.Thread(target=run)
 
 
+class _Race:
+    """A writer thread (see ``_writer``) and the events the test steers it with."""
+
+    def __init__(self, municipality, person_id, key):
+        self.started, self.inserted, self.release = (threading.Event() for _ in range(3))
+        self.errors: list[BaseException] = []
+        self.writer = _writer(
+            municipality,
+            person_id,
+            started=self.started,
+            inserted=self.inserted,
+            release=self.release,
+            errors=self.errors,
+            key=key,
+        )
+
+
 def _delete_person(person_id):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_person WHERE id = %s", [person_id])
@@ -57,31 +74,17 @@ def test_a_ledger_line_being_written_leaves_the_person_it_names_unlocked(shkoder
     (FOR UPDATE NOWAIT) while the lines are uncommitted (before decision 0036 it could not:
     the check held the row FOR KEY SHARE)."""
     arta = make_person(shkoder)
-    started, inserted, release, errors = (
-        threading.Event(),
-        threading.Event(),
-        threading.Event(),
-        [],
-    )
-    writer = _writer(
-        shkoder,
-        arta.pk,
-        started=started,
-        inserted=inserted,
-        release=release,
-        errors=errors,
-        key="unlocked",
-    )
-    writer.start()
+    race = _Race(shkoder, arta.pk, "unlocked")
+    race.writer.start()
     try:
-        assert inserted.wait(20) and errors == []
+        assert race.inserted.wait(20) and race.errors == []
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT id FROM core_person WHERE id = %s FOR UPDATE NOWAIT", [arta.pk])
             assert cursor.fetchone() == (arta.pk,)
     finally:
-        release.set()
-        writer.join(20)
-    assert errors == []
+        race.release.set()
+        race.writer.join(20)
+    assert race.errors == []
     assert LedgerLine.objects.filter(person_id=arta.pk).count() == 2
 
 
@@ -89,24 +92,10 @@ def test_deleting_a_person_waits_for_an_uncommitted_line_naming_it_and_is_refuse
     """Insert first, uncommitted: the deletion waits for the writer's commit, then sees the
     lines and is refused (23503); the person and the lines stay."""
     arta = make_person(shkoder)
-    started, inserted, release, errors = (
-        threading.Event(),
-        threading.Event(),
-        threading.Event(),
-        [],
-    )
-    writer = _writer(
-        shkoder,
-        arta.pk,
-        started=started,
-        inserted=inserted,
-        release=release,
-        errors=errors,
-        key="insert-first",
-    )
-    writer.start()
-    assert inserted.wait(20) and errors == []
-    threading.Timer(1.0, release.set).start()
+    race = _Race(shkoder, arta.pk, "insert-first")
+    race.writer.start()
+    assert race.inserted.wait(20) and race.errors == []
+    threading.Timer(1.0, race.release.set).start()
     began = time.monotonic()
     with (
         pytest.raises(IntegrityError, match="foreign key") as refused,
@@ -114,8 +103,8 @@ def test_deleting_a_person_waits_for_an_uncommitted_line_naming_it_and_is_refuse
     ):
         _delete_person(arta.pk)
     waited = time.monotonic() - began
-    writer.join(20)
-    assert errors == []
+    race.writer.join(20)
+    assert race.errors == []
     assert refused.value.__cause__.sqlstate == "23503"
     assert waited >= 0.9  # it waited for the writer to commit
     assert Person.objects.filter(pk=arta.pk).exists()
@@ -126,31 +115,17 @@ def test_a_line_naming_a_person_being_deleted_waits_and_is_refused(shkoder):
     """Delete first, uncommitted: the writer's insert waits for the deleting transaction,
     then finds the person gone and is refused (IntegrityError, 23503)."""
     arta = make_person(shkoder)
-    started, inserted, release, errors = (
-        threading.Event(),
-        threading.Event(),
-        threading.Event(),
-        [],
-    )
-    release.set()  # nothing to hold: the writer fails or commits on its own
-    writer = _writer(
-        shkoder,
-        arta.pk,
-        started=started,
-        inserted=inserted,
-        release=release,
-        errors=errors,
-        key="delete-first",
-    )
+    race = _Race(shkoder, arta.pk, "delete-first")
+    race.release.set()  # nothing to hold: the writer fails or commits on its own
     with transaction.atomic():
         _delete_person(arta.pk)
-        writer.start()
-        assert started.wait(20)
+        race.writer.start()
+        assert race.started.wait(20)
         time.sleep(1.0)
-        assert not inserted.is_set()  # the insert waits for the deletion
-    writer.join(20)
-    assert len(errors) == 1 and isinstance(errors[0], IntegrityError)
-    assert errors[0].__cause__.sqlstate == "23503"
+        assert not race.inserted.is_set()  # the insert waits for the deletion
+    race.writer.join(20)
+    assert len(race.errors) == 1 and isinstance(race.errors[0], IntegrityError)
+    assert race.errors[0].__cause__.sqlstate == "23503"
     assert not Person.objects.filter(pk=arta.pk).exists()
     assert not LedgerLine.objects.filter(person_id=arta.pk).exists()
 
