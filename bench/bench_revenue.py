@@ -583,21 +583,18 @@ Load average (1, 5, 15 min) at the end of the run: {load}; the machine's 2 cores
 so every figure above is a ceiling, not this code's own cost. Rows marked "extrapolated" are
 scaled from the measured size; the others are the full size.
 
-What the code does (decision 0027): an assessment batch (5 000 taxpayers) reads the register
-as plain rows (three queries), computes in memory, and writes invoices, demands and **one
-ledger transaction per batch** — a receivable line per demand (naming the demand, its tax
-head and its payer) and one income line per tax head — as plain tuples with their ids
-reserved up front (``revenue.bulk``: ``COPY`` on PostgreSQL, ``executemany`` on SQLite),
-then seals it, which checks its balance (decision 0020). 9 rows per residential unit, down
-from 17. A statement import matches in memory after one read of what matching needs and
-writes payments, statement lines and, for a matched line, one transaction from the bank to
-the demands (no receipt into suspense and allocation out of it). On PostgreSQL the ledger's
-guards and the foreign keys of lines and demands are checked once per statement (transition
-tables) instead of once per row at commit; unused indexes are gone. The floor is those very
-rows, copied out after our run, deleted and copied in again with plain SQL alone (``COPY``
-of the server's own text on PostgreSQL, ``executemany`` on SQLite, the same sealing
-``UPDATE``, the same triggers): ``ours ÷ floor`` is what the Python adds to the database's
-own cost.""",
+What the code does: an assessment run is split into shards (decision 0029), one worker process
+each; a batch of 5 000 taxpayers is one SQL statement on PostgreSQL (decision 0033) that
+computes the bills from the register and the fiscal package and writes invoices, demands and
+one ledger transaction per batch — a receivable line per demand and one income line per tax
+head (decision 0027) — then seals it, which checks its balance. Every read inside the batch
+is a look-up by key per row, whatever the tables' statistics say, and the references are
+checked once per statement by key (decisions 0036, 0038). A statement import matches in
+memory after one read of what matching needs and writes payments, statement lines and, for a
+matched line, one transaction from the bank to the demands. The floor is those very rows,
+copied out after our run, deleted and copied in again with plain SQL alone (``COPY`` of the
+server's own text on PostgreSQL, ``executemany`` on SQLite, the same sealing ``UPDATE``, the
+same triggers): ``ours ÷ floor`` is what the code adds to the database's own cost.""",
         )
 
 
