@@ -84,3 +84,33 @@ def test_a_file_malformed_after_its_first_parts_posts_nothing(
     assert not Statement.objects.exists() and not Payment.objects.exists()
     assert not LedgerTransaction.objects.filter(key__contains=":statement").exists()
     assert ledger.taxpayer_credit(shkoder, person=register["arta"]) == 0
+
+
+@pytest.mark.postgres_only
+def test_what_matching_reads_owed_is_the_same_in_sql_and_through_the_orm(
+    assessed, register, shkoder
+):
+    """PostgreSQL reads what each payer owes by demand in one plain query; SQLite (and this
+    test's reference) through the ORM. Paid in full, paid in part, overpaid and untouched
+    payers, people and a business, and a payer who owes nothing: the same amounts by demand,
+    the same "owed before", the same allocation order."""
+    arta, drita, bakery = register["arta"], register["drita"], register["bakery"]
+    data = camt053(
+        [
+            entry("1000.00", ref=ref_of(person=arta)),
+            entry("99999.00", ref=ref_of(person=drita)),
+            entry("1000.00", ustrd=f"Pagese NIPT {bakery.nipt}"),
+        ]
+    )
+    statements.import_camt053(shkoder, data)
+    payers = {("P", arta.pk), ("P", drita.pk), ("B", bakery.pk), ("P", 10**9), ("B", 10**9)}
+    in_sql, in_orm = statements.Matcher(shkoder), statements.Matcher(shkoder)
+    in_sql._load_owed_sql(set(payers))
+    in_orm._load_owed_orm(set(payers))
+    assert in_sql.owed == in_orm.owed
+    assert in_sql.owed[("P", arta.pk)] and in_sql.owed[("B", bakery.pk)]
+    assert in_sql.owed[("P", drita.pk)] == {} and in_sql.owed[("P", 10**9)] == {}
+    assert in_sql.owed_before == in_orm.owed_before
+    assert in_sql.owed_before[("P", arta.pk)] > 0
+    for payer in payers:
+        assert in_sql.allocate(payer, 150_00) == in_orm.allocate(payer, 150_00)

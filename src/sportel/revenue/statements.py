@@ -151,6 +151,21 @@ def _any_of(queryset, field_name: str, values):
         yield queryset.filter(**{f"{field_name}__in": chunk})
 
 
+# What payers owe by demand (sealed receivable lines, as ``ledger.lines_of``), with what
+# allocation orders the demands by (``Matcher.allocate``).
+_OWED_SQL = """
+SELECT l.person_id, l.business_id, l.demand_id, sum(l.cents)::bigint, h.priority, d.due_date,
+  d.tax_head_id
+FROM revenue_ledgerline l
+JOIN revenue_ledgertransaction t ON t.id = l.transaction_id
+JOIN revenue_demand d ON d.id = l.demand_id
+JOIN revenue_taxhead h ON h.id = d.tax_head_id
+WHERE l.municipality_id = %s AND t.sealed AND l.account = %s
+  AND (l.person_id = ANY(%s::bigint[]) OR l.business_id = ANY(%s::bigint[]))
+GROUP BY l.person_id, l.business_id, l.demand_id, h.priority, d.due_date, d.tax_head_id
+"""
+
+
 class Matcher:
     """Everything matching needs, read once per statement part (invoices by RF reference,
     taxpayers by NIPT / NID and by name, what each candidate payer owes by demand), so the
@@ -263,6 +278,14 @@ class Matcher:
 
     def _load_owed(self, payers: set[tuple[str, int]]):
         payers = {payer for payer in payers if payer not in self.owed}
+        if connection.vendor == "postgresql":
+            self._load_owed_sql(payers)
+        else:
+            self._load_owed_orm(payers)
+
+    def _load_owed_orm(self, payers: set[tuple[str, int]]) -> None:
+        """What each of ``payers`` owes by demand, and the demands' allocation order, through
+        the ORM (SQLite's; the reference for ``_load_owed_sql`` in the tests)."""
         new_demands = set()
         for kind, field_name in (("P", "person_id"), ("B", "business_id")):
             ids = [number for k, number in payers if k == kind]
@@ -286,6 +309,41 @@ class Matcher:
                 "pk", "tax_head__priority", "due_date", "tax_head_id"
             ):
                 self.demands[pk] = (priority, due, head)
+
+    def _load_owed_sql(self, payers: set[tuple[str, int]]) -> None:
+        """``_load_owed`` on PostgreSQL: what each payer owes by demand, with each demand's
+        allocation order, in one query read as plain rows (through the ORM the 400 000 rows
+        of a 100 000-line statement cost ~1.3 s of Python; ~0.4 s so)."""
+        owed, demands = self.owed, self.demands
+        people = {number for kind, number in payers if kind == "P"}
+        businesses = {number for kind, number in payers if kind == "B"}
+        for payer in payers:
+            owed[payer] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _OWED_SQL,
+                [
+                    self.municipality.pk,
+                    Account.RECEIVABLE.value,
+                    _array_literal(map(str, people)),
+                    _array_literal(map(str, businesses)),
+                ],
+            )
+            rows = cursor.fetchall()
+        for person, business, demand, total, priority, due, head in rows:
+            demands[demand] = (priority, due, head)
+            # A line names one payer; were it to name both, each would owe it, as in SQLite's.
+            if person in people:
+                mine = owed[("P", person)]
+                mine[demand] = mine.get(demand, 0) + total
+            if business in businesses:
+                mine = owed[("B", business)]
+                mine[demand] = mine.get(demand, 0) + total
+        for payer in payers:
+            mine = owed[payer]
+            for demand in [d for d, total in mine.items() if not total]:
+                del mine[demand]
+            self.owed_before[payer] = cents_to_money(sum(v for v in mine.values() if v > 0))
 
     def owed_by(self, payer) -> Decimal:
         """What ``payer`` owed before this statement."""
