@@ -128,13 +128,42 @@ class _AnyOf(Lookup):
         if all(type(v) is int for v in values):
             return f"{lhs} = ANY(%s::bigint[])", (*params, _array_literal(map(str, values)))
         if all(type(v) is str for v in values):
-            quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
-            return f"{lhs} = ANY(%s::text[])", (*params, _array_literal(quoted))
+            return f"{lhs} = ANY(%s::text[])", (*params, _text_array(values))
         return f"{lhs} = ANY(%s)", (*params, values)
 
 
 def _array_literal(items) -> str:
     return "{" + ",".join(items) + "}"
+
+
+def _text_array(values) -> str:
+    return _array_literal('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+
+
+# The payments already posted under these keys, one look-up of the unique (municipality, key)
+# per key: the import is filling this very table, so joined freely the planner judged it by
+# statistics taken before the import and read every payment of the municipality once per part
+# (measured: ~420 ms a part at 1.8 million payments, growing through a large statement).
+_PAYMENT_KEYS_SQL = """
+SELECT k.key, p.id FROM unnest(%s::text[]) k(key)
+CROSS JOIN LATERAL (
+  SELECT p.id FROM revenue_payment p WHERE p.municipality_id = %s AND p.key = k.key OFFSET 0
+) p
+"""
+
+
+def _payments_by_key(municipality, keys: list[str]) -> dict[str, int]:
+    """``{key: payment id}`` of the municipality's payments posted under ``keys``."""
+    if not keys:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_PAYMENT_KEYS_SQL, [_text_array(keys), municipality.pk])
+            return dict(cursor.fetchall())
+    existing = {}
+    for rows in _any_of(Payment.objects.filter(municipality=municipality), "key", keys):
+        existing.update(rows.values_list("key", "pk"))
+    return existing
 
 
 def _any_of(queryset, field_name: str, values):
@@ -547,9 +576,7 @@ class _Poster:
             line for line in lines if line.status == "BOOK" and line.credit and not line.reversal
         ]
         keys = [_line_key(parsed, line) for line in credits]
-        existing = {}
-        for rows in _any_of(Payment.objects.filter(municipality=municipality), "key", keys):
-            existing.update(rows.values_list("key", "pk"))
+        existing = _payments_by_key(municipality, keys)
         matcher.read(credits)
         # Ids for every credit line (some may be duplicates and leave a gap): reserved now,
         # while the connection is free, so the rows below can be built while the last
