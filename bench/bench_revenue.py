@@ -574,7 +574,7 @@ def main() -> None:
             + (" (PostgreSQL)" if vendor == "PostgreSQL" else ""),
             f"""- Date: {today()}
 - Machine: {machine()}
-- Command: `.venv/bin/python bench/bench_revenue.py --units {args.units} --lines {args.lines} --orm-taxpayers {args.orm_taxpayers} --orm-lines {args.orm_lines}{" --no-floor" if args.no_floor else ""}{" --database postgres://…/<scratch database>" if args.database else ""}`
+- Command: `.venv/bin/python bench/bench_revenue.py --units {args.units} --lines {args.lines} --orm-taxpayers {args.orm_taxpayers} --orm-lines {args.orm_lines}{f" --workers {args.workers}" if args.workers > 1 else ""}{" --no-floor" if args.no_floor else ""}{" --database postgres://…/<scratch database>" if args.database else ""}`
 - Targets (issue 11): assessment of 800 000 units < 60 s; reconciliation of 100 000 lines < 10 s.
 
 {text}
