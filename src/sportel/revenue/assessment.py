@@ -476,7 +476,7 @@ WITH payer AS (
   FROM revenue_premises pr
   JOIN tariff t ON t.use = 'economic' AND (t.basis = 'flat' OR (t.basis = 'per_m2' AND pr.sign_m2 > 0))
   WHERE pr.municipality_id = %(municipality)s AND pr.business_id = ANY(%(businesses)s)
-), current AS (
+), current AS MATERIALIZED (
   SELECT d.id, f.invoice_id, d.tax_head_id, coalesce(d.property_id, 0) AS property_id,
     coalesce(d.premises_id, 0) AS premises_id, d.amount, d.revision
   FROM found f
